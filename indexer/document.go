@@ -1,0 +1,79 @@
+package indexer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Field names in the Bleve index. The search package builds queries from
+// these, so they are the contract between the two packages.
+const (
+	FieldTitle         = "title"
+	FieldBody          = "body"
+	FieldSource        = "source"      // keyword: facets and exact filters
+	FieldSourceText    = "source_text" // analysed copy: outlet names searchable as words
+	FieldURL           = "url"
+	FieldPublished     = "published"
+	FieldAuthor        = "author"
+	FieldCategory      = "category"
+	FieldTags          = "tags"
+	FieldPersons       = "persons"       // keyword, canonical names
+	FieldOrganizations = "organizations" // keyword, canonical names
+	FieldPlaces        = "places"        // keyword, canonical names
+	FieldPersonsText   = "persons_text"  // analysed copies of the canonical names
+	FieldOrgsText      = "organizations_text"
+	FieldPlacesText    = "places_text"
+	FieldMeta          = "meta"
+	DocType            = "article"
+)
+
+// ErrNoContent is returned for a record with neither title nor body.
+var ErrNoContent = errors.New("record has neither title nor body")
+
+// Article is one news article as the indexer receives it from any input
+// format and as the search service returns it.
+type Article struct {
+	ID            string            `json:"id"`
+	Title         string            `json:"title"`
+	Body          string            `json:"body"`
+	Source        string            `json:"source,omitempty"`
+	URL           string            `json:"url,omitempty"`
+	Published     time.Time         `json:"published,omitzero"`
+	Author        string            `json:"author,omitempty"`
+	Category      string            `json:"category,omitempty"`
+	Tags          []string          `json:"tags,omitempty"`
+	Persons       []string          `json:"persons,omitempty"`
+	Organizations []string          `json:"organizations,omitempty"`
+	Places        []string          `json:"places,omitempty"`
+	Meta          map[string]string `json:"meta,omitempty"`
+}
+
+// EnsureID fills in a stable ID when the input gave none: a hash of source,
+// title and date when there is a title, else of the text. Re-ingesting the
+// same input therefore replaces documents instead of duplicating them.
+func (a *Article) EnsureID() {
+	if a.ID != "" {
+		return
+	}
+	h := sha256.New()
+	if a.Title != "" {
+		h.Write([]byte("t\x00" + a.Source + "\x00" + a.Title + "\x00"))
+		if !a.Published.IsZero() {
+			h.Write([]byte(a.Published.UTC().Format(time.RFC3339)))
+		}
+	} else {
+		h.Write([]byte("b\x00" + a.Source + "\x00" + a.Body))
+	}
+	a.ID = hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// Validate reports whether the article has something to search.
+func (a *Article) Validate() error {
+	if strings.TrimSpace(a.Title) == "" && strings.TrimSpace(a.Body) == "" {
+		return ErrNoContent
+	}
+	return nil
+}
