@@ -27,6 +27,7 @@ const (
 	FieldOrgsText      = "organizations_text"
 	FieldPlacesText    = "places_text"
 	FieldMeta          = "meta"
+	FieldPublishedDay  = "published_day" // keyword YYYY-MM-DD: counts over time from one terms facet
 	DocType            = "article"
 )
 

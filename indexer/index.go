@@ -1,0 +1,70 @@
+package indexer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// ErrIndexLocked means another process holds the index open for writing.
+var ErrIndexLocked = errors.New("index is in use by another process")
+
+// lockTimeout bounds the wait for Bleve's bolt file lock, which otherwise
+// blocks forever when a second process opens the same index.
+const lockTimeout = "2s"
+
+// Open opens the index at dir, creating it with NewMapping when absent.
+// It reports whether the index was created. A second writer fails with
+// ErrIndexLocked instead of hanging.
+func Open(dir string) (idx bleve.Index, created bool, err error) {
+	cfg := map[string]any{"bolt_timeout": lockTimeout}
+	idx, err = bleve.OpenUsing(dir, cfg)
+	if err == nil {
+		return idx, false, nil
+	}
+	if !errors.Is(err, bleve.ErrorIndexPathDoesNotExist) && !errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		return nil, false, openError(dir, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, false, fmt.Errorf("create index %s: %w", dir, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		return nil, false, fmt.Errorf("open index %s: directory exists and is not a newsdex index", dir)
+	}
+	_ = os.Remove(dir) // NewUsing wants to create it
+	idx, err = bleve.NewUsing(dir, NewMapping(), scorch.Name, scorch.Name, cfg)
+	if err != nil {
+		return nil, false, fmt.Errorf("create index %s: %w", dir, err)
+	}
+	return idx, true, nil
+}
+
+// OpenReadOnly opens an existing index for searching only.
+func OpenReadOnly(dir string) (bleve.Index, error) {
+	idx, err := bleve.OpenUsing(dir, map[string]any{"read_only": true, "bolt_timeout": lockTimeout})
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	return idx, nil
+}
+
+// NewMemIndex returns an empty in-memory index with the production mapping,
+// for tests and throw-away evaluation runs.
+func NewMemIndex() (bleve.Index, error) {
+	return bleve.NewUsing("", NewMapping(), scorch.Name, scorch.Name, nil)
+}
+
+func openError(dir string, err error) error {
+	if strings.Contains(err.Error(), "timeout") {
+		return fmt.Errorf("open index %s: %w (stop the other newsdex process using it, or point --index elsewhere)", dir, ErrIndexLocked)
+	}
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		return fmt.Errorf("open index %s: no index there (build one with `newsdex index`)", dir)
+	}
+	return fmt.Errorf("open index %s: %w", dir, err)
+}

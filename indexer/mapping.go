@@ -1,0 +1,157 @@
+package indexer
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	_ "github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"
+	_ "github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	_ "github.com/blevesearch/bleve/v2/analysis/token/porter"
+	_ "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Analyzer names registered in the mapping. The search package analyses
+// query text with the same analyzers so that snippets and keyword-in-context
+// find exactly what the index matched.
+const (
+	AnalyzerText = "newsdex_en"   // title and body
+	AnalyzerName = "newsdex_name" // outlet and entity names: no stemming, no stop words
+)
+
+// NewMapping returns the explicit index mapping. Choices, each measured in
+// ../shared/notes/bleve.md and BENCHMARKS.md:
+//   - title and body use English analysis with diacritics folded; both keep
+//     term vectors because phrase queries silently match nothing without
+//     them, and both are stored because the article view shows them;
+//   - outlet and entity names are keyword fields with doc values (facets,
+//     exact filters) plus analysed copies so names match as words;
+//   - nothing goes to _all, which would double the indexed text;
+//   - BM25 scoring;
+//   - a static type mapping, so stray input fields are never indexed and
+//     named sub-fields resolve their own analyzer.
+func NewMapping() *mapping.IndexMappingImpl {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	if err := im.AddCustomAnalyzer(AnalyzerText, map[string]any{
+		"type":          "custom",
+		"char_filters":  []any{"asciifolding"},
+		"tokenizer":     "unicode",
+		"token_filters": []any{"possessive_en", "to_lower", "stop_en", "stemmer_porter"},
+	}); err != nil {
+		panic(err) // static configuration: a failure is a programming error
+	}
+	if err := im.AddCustomAnalyzer(AnalyzerName, map[string]any{
+		"type":          "custom",
+		"char_filters":  []any{"asciifolding"},
+		"tokenizer":     "unicode",
+		"token_filters": []any{"possessive_en", "to_lower"},
+	}); err != nil {
+		panic(err)
+	}
+	im.DefaultAnalyzer = AnalyzerText
+	im.DefaultField = FieldBody
+
+	text := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = AnalyzerText
+		f.Store = store
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	keyword := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = store
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+	nameText := func(name string) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Name = name
+		f.Analyzer = AnalyzerName
+		f.Store = false
+		f.IncludeTermVectors = true // phrase queries: person:"kim jong un"
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(FieldTitle, text(true))
+	doc.AddFieldMappingsAt(FieldBody, text(true))
+	doc.AddFieldMappingsAt(FieldSource, keyword(true), nameText(FieldSourceText))
+	doc.AddFieldMappingsAt(FieldPersons, keyword(true), nameText(FieldPersonsText))
+	doc.AddFieldMappingsAt(FieldOrganizations, keyword(true), nameText(FieldOrgsText))
+	doc.AddFieldMappingsAt(FieldPlaces, keyword(true), nameText(FieldPlacesText))
+	doc.AddFieldMappingsAt(FieldCategory, keyword(true))
+	doc.AddFieldMappingsAt(FieldTags, keyword(true))
+	doc.AddFieldMappingsAt(FieldURL, storedOnly())
+	doc.AddFieldMappingsAt(FieldAuthor, storedOnly())
+	doc.AddFieldMappingsAt(FieldMeta, storedOnly())
+	published := bleve.NewDateTimeFieldMapping()
+	published.Store = true
+	published.IncludeInAll = false
+	published.DocValues = true
+	doc.AddFieldMappingsAt(FieldPublished, published)
+	doc.AddFieldMappingsAt(FieldPublishedDay, keyword(false))
+
+	im.AddDocumentMapping(DocType, doc)
+	im.DefaultType = DocType
+	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
+	return im
+}
+
+// indexDocument is what Bleve indexes for an article: only the fields that
+// are set, so an article without a date has no published value at all
+// (rather than year 1) and sorts last.
+func indexDocument(a *Article) map[string]any {
+	d := map[string]any{FieldTitle: a.Title, FieldBody: a.Body}
+	set := func(k, v string) {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	set(FieldSource, a.Source)
+	set(FieldURL, a.URL)
+	set(FieldAuthor, a.Author)
+	set(FieldCategory, a.Category)
+	if !a.Published.IsZero() {
+		d[FieldPublished] = a.Published.UTC().Format(time.RFC3339)
+		d[FieldPublishedDay] = a.Published.UTC().Format(time.DateOnly)
+	}
+	if len(a.Tags) > 0 {
+		d[FieldTags] = a.Tags
+	}
+	if len(a.Persons) > 0 {
+		d[FieldPersons] = a.Persons
+	}
+	if len(a.Organizations) > 0 {
+		d[FieldOrganizations] = a.Organizations
+	}
+	if len(a.Places) > 0 {
+		d[FieldPlaces] = a.Places
+	}
+	if len(a.Meta) > 0 {
+		if b, err := json.Marshal(a.Meta); err == nil {
+			d[FieldMeta] = string(b)
+		}
+	}
+	return d
+}
