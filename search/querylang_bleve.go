@@ -1,0 +1,625 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"newsdex/indexer"
+)
+
+// DefaultTitleBoost is how much more a title match weighs than a body match.
+const DefaultTitleBoost = 2
+
+// TranslateOptions tunes ToBleve.
+type TranslateOptions struct {
+	// TitleBoost multiplies the score of title clauses (default 2).
+	TitleBoost float64
+	// Analyze, when set, analyses text as the index analyses field; clauses
+	// that analyse to no tokens (stop words: "the", "of") are dropped from
+	// the query. MappingAnalyze builds one from the index mapping. When nil,
+	// the same clauses are skipped at search time instead (see ToBleve).
+	Analyze func(field, text string) []string
+}
+
+// MappingAnalyze returns a TranslateOptions.Analyze that uses the analyzer
+// the mapping gives each field (pass idx.Mapping()), so the query drops
+// exactly the words the index never stored.
+func MappingAnalyze(m mapping.IndexMapping) func(field, text string) []string {
+	return func(field, text string) []string {
+		an := m.AnalyzerNamed(m.AnalyzerNameForPath(field))
+		if an == nil {
+			return []string{text} // unknown analyzer: never drop the clause
+		}
+		toks := an.Analyze([]byte(text))
+		out := make([]string, len(toks))
+		for i, t := range toks {
+			out[i] = string(t.Term)
+		}
+		return out
+	}
+}
+
+// ToBleve translates a parsed query into a Bleve query over the newsdex
+// fields. Unscoped words and phrases search title (boosted) and body; words
+// are MatchQuery and phrases MatchPhraseQuery, so each field's own analyzer
+// applies. Prefixes are lower-cased PrefixQuery (not analysed, so "runn*"
+// does not reach the stemmed "run").
+//
+// Stop words: a MatchQuery whose text analyses to nothing matches nothing in
+// Bleve, which would make "the AND war" unmatchable. Such clauses are
+// dropped here when opts.Analyze is set; in any case every compound query
+// is built with query.NewBooleanQueryForQueryString, whose conjunctions and
+// disjunctions skip clauses that analysed to nothing at search time. A
+// query whose every clause is such a word matches nothing, as in
+// Elasticsearch.
+//
+// Errors: an invalid TitleBoost, or a hand-built Node the parser would
+// reject (unknown field, bad date).
+func ToBleve(n Node, opts TranslateOptions) (query.Query, error) {
+	if n == nil {
+		return nil, errors.New("translate query: nil node")
+	}
+	if opts.TitleBoost == 0 {
+		opts.TitleBoost = DefaultTitleBoost
+	}
+	if opts.TitleBoost < 0 || math.IsNaN(opts.TitleBoost) || math.IsInf(opts.TitleBoost, 0) {
+		return nil, fmt.Errorf("translate query: title boost %v must be a positive number", opts.TitleBoost)
+	}
+	t := translator{opts: opts}
+	q, ok, err := t.node(n)
+	if err != nil {
+		return nil, fmt.Errorf("translate query: %w", err)
+	}
+	if !ok {
+		return query.NewMatchNoneQuery(), nil
+	}
+	return q, nil
+}
+
+type translator struct {
+	opts TranslateOptions
+}
+
+// node returns ok=false for a clause that analysed away and must be dropped.
+func (t *translator) node(n Node) (query.Query, bool, error) {
+	switch n := n.(type) {
+	case MatchAll, *MatchAll:
+		return query.NewMatchAllQuery(), true, nil
+	case *Term:
+		return t.term(n)
+	case *Phrase:
+		return t.phrase(n)
+	case *DateRange:
+		q, err := dateRange(n)
+		return q, err == nil, err
+	case *And:
+		return t.and(n.Clauses)
+	case *Or:
+		return t.or(n.Clauses)
+	case *Not:
+		c, ok, err := t.node(n.Clause)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		return boolQuery(nil, nil, []query.Query{c}, 0), true, nil
+	case *Must:
+		return t.node(n.Clause)
+	case nil:
+		return nil, false, errors.New("nil node")
+	}
+	return nil, false, fmt.Errorf("unknown node type %T", n)
+}
+
+// and is one boolean query: every positive clause a must, every negated one
+// a must_not. A NOT-only group is match_all minus those.
+func (t *translator) and(cs []Node) (query.Query, bool, error) {
+	var must, mustNot []query.Query
+	for _, c := range cs {
+		neg := false
+		switch cc := c.(type) {
+		case *Not:
+			c, neg = cc.Clause, true
+		case *Must:
+			c = cc.Clause
+		}
+		q, ok, err := t.node(c)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			continue
+		}
+		if neg {
+			mustNot = append(mustNot, q)
+		} else {
+			must = append(must, q)
+		}
+	}
+	switch {
+	case len(must) == 0 && len(mustNot) == 0:
+		return nil, false, nil
+	case len(must) == 1 && len(mustNot) == 0:
+		return must[0], true, nil
+	}
+	return boolQuery(must, nil, mustNot, 0), true, nil
+}
+
+// or needs one of its plain clauses, unless some are +required: then only
+// those are required and the plain ones add score. Negated clauses exclude
+// from the whole group (Elasticsearch's reading of "a OR -b").
+func (t *translator) or(cs []Node) (query.Query, bool, error) {
+	var must, should, mustNot []query.Query
+	for _, c := range cs {
+		dst := &should
+		switch cc := c.(type) {
+		case *Not:
+			c, dst = cc.Clause, &mustNot
+		case *Must:
+			c, dst = cc.Clause, &must
+		}
+		q, ok, err := t.node(c)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			*dst = append(*dst, q)
+		}
+	}
+	switch {
+	case len(must) == 0 && len(should) == 0 && len(mustNot) == 0:
+		return nil, false, nil
+	case len(must) == 0 && len(should) == 1 && len(mustNot) == 0:
+		return should[0], true, nil
+	case len(must) == 0:
+		return boolQuery(nil, should, mustNot, 1), true, nil
+	}
+	return boolQuery(must, should, mustNot, 0), true, nil
+}
+
+// boolQuery builds the query-string flavour of BooleanQuery: its must and
+// should lists skip clauses that analysed to nothing at search time, which
+// is what keeps "the AND war" matchable without opts.Analyze.
+func boolQuery(must, should, mustNot []query.Query, minShould float64) *query.BooleanQuery {
+	bq := query.NewBooleanQueryForQueryString(must, should, mustNot)
+	if len(should) > 0 && minShould > 0 {
+		bq.SetMinShould(minShould)
+	}
+	return bq
+}
+
+type fieldSpec struct {
+	name  string
+	boost float64 // 0: none
+}
+
+func (t *translator) fields(scope string) ([]fieldSpec, error) {
+	switch scope {
+	case "":
+		return []fieldSpec{{indexer.FieldTitle, t.opts.TitleBoost}, {indexer.FieldBody, 0}}, nil
+	case ScopeTitle:
+		return []fieldSpec{{indexer.FieldTitle, t.opts.TitleBoost}}, nil
+	case ScopeBody:
+		return []fieldSpec{{indexer.FieldBody, 0}}, nil
+	case ScopeSource:
+		return []fieldSpec{{indexer.FieldSourceText, 0}}, nil
+	case ScopePerson:
+		return []fieldSpec{{indexer.FieldPersonsText, 0}}, nil
+	case ScopeOrg:
+		return []fieldSpec{{indexer.FieldOrgsText, 0}}, nil
+	case ScopePlace:
+		return []fieldSpec{{indexer.FieldPlacesText, 0}}, nil
+	case ScopePublished:
+		return nil, errors.New("published: takes only dates")
+	}
+	return nil, fmt.Errorf("unknown field %q", scope)
+}
+
+// analysesAway reports whether text would leave no tokens in field.
+func (t *translator) analysesAway(field, text string) bool {
+	return t.opts.Analyze != nil && len(t.opts.Analyze(field, text)) == 0
+}
+
+type boostable interface {
+	query.Query
+	SetBoost(float64)
+}
+
+// anyField ORs one query per field; a single field needs no wrapper.
+func anyField(qs []query.Query) (query.Query, bool, error) {
+	switch len(qs) {
+	case 0:
+		return nil, false, nil
+	case 1:
+		return qs[0], true, nil
+	}
+	return boolQuery(nil, qs, nil, 1), true, nil
+}
+
+func (t *translator) term(n *Term) (query.Query, bool, error) {
+	fs, err := t.fields(n.Field)
+	if err != nil {
+		return nil, false, err
+	}
+	if n.Text == "" {
+		return nil, false, errors.New("empty term")
+	}
+	qs := make([]query.Query, 0, len(fs))
+	for _, f := range fs {
+		var q boostable
+		if n.Prefix {
+			pq := query.NewPrefixQuery(strings.ToLower(n.Text))
+			pq.SetField(f.name)
+			q = pq
+		} else {
+			if t.analysesAway(f.name, n.Text) {
+				continue
+			}
+			mq := query.NewMatchQuery(n.Text)
+			mq.SetField(f.name)
+			// A word the analyzer splits ("COVID-19") needs all its parts.
+			mq.SetOperator(query.MatchQueryOperatorAnd)
+			switch {
+			case n.Fuzziness == FuzzyAuto:
+				mq.SetAutoFuzziness(true)
+			case n.Fuzziness > 0:
+				mq.SetFuzziness(n.Fuzziness)
+			}
+			q = mq
+		}
+		if f.boost != 0 {
+			q.SetBoost(f.boost)
+		}
+		qs = append(qs, q)
+	}
+	return anyField(qs)
+}
+
+func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
+	fs, err := t.fields(n.Field)
+	if err != nil {
+		return nil, false, err
+	}
+	if n.Slop < 0 || n.Slop > MaxProximity {
+		return nil, false, fmt.Errorf("proximity %d out of range 0..%d", n.Slop, MaxProximity)
+	}
+	qs := make([]query.Query, 0, len(fs))
+	for _, f := range fs {
+		if t.analysesAway(f.name, n.Text) {
+			continue
+		}
+		var q boostable
+		if n.Slop == 0 {
+			pq := query.NewMatchPhraseQuery(n.Text)
+			pq.SetField(f.name)
+			q = pq
+		} else {
+			q = &proximityQuery{Proximity: n.Text, FieldVal: f.name, Slop: n.Slop}
+		}
+		if f.boost != 0 {
+			q.SetBoost(f.boost)
+		}
+		qs = append(qs, q)
+	}
+	return anyField(qs)
+}
+
+// dateRange turns published:[a TO b] into a DateRangeQuery. A bound written
+// at day (month, year) granularity covers the whole day (month, year): an
+// inclusive end 2019-12-31 ends before 2020-01-01T00:00Z, an exclusive
+// start {2019 starts at 2020-01-01.
+func dateRange(r *DateRange) (query.Query, error) {
+	if r.Field != ScopePublished {
+		return nil, fmt.Errorf("date range on %q: only published: has dates", r.Field)
+	}
+	start, end := query.MinRFC3339CompatibleTime, query.MaxRFC3339CompatibleTime
+	startIncl, endIncl := true, true
+	if r.From != "*" {
+		t, u, err := parseQueryDate(r.From)
+		if err != nil {
+			return nil, err
+		}
+		start, startIncl = t, r.FromInclusive
+		if !r.FromInclusive && u != unitInstant {
+			start, startIncl = addUnit(t, u), true
+		}
+	}
+	if r.To != "*" {
+		t, u, err := parseQueryDate(r.To)
+		if err != nil {
+			return nil, err
+		}
+		end, endIncl = t, r.ToInclusive
+		if r.ToInclusive && u != unitInstant {
+			end, endIncl = addUnit(t, u), false
+		}
+	}
+	q := query.NewDateRangeInclusiveQuery(start, end, &startIncl, &endIncl)
+	q.SetField(indexer.FieldPublished)
+	return q, nil
+}
+
+// proximityQuery is "a b"~N: the phrase's words within N position moves of
+// their places in the phrase (Lucene's sloppy phrase: the spread of
+// position-minus-phrase-offset over the words is at most N, so "b a"
+// needs N >= 2). Bleve v2.6.3 has no slop: MatchPhraseQuery and
+// MultiPhraseQuery always ask for exact positions (the phrase searcher's
+// slop argument is hard-wired to 0). So this runs a conjunction of the
+// words with term vectors and keeps documents whose positions fit. Like
+// phrases, it finds nothing in a field indexed without term vectors.
+//
+// A word repeated in the phrase must occur at as many distinct positions,
+// which is necessary but, in rare overlapping cases, not sufficient for a
+// true match.
+//
+// It marshals to JSON as {"proximity":..,"field":..,"slop":..} for logs and
+// golden files; Bleve's query.ParseQuery cannot read it back.
+type proximityQuery struct {
+	Proximity string       `json:"proximity"`
+	FieldVal  string       `json:"field"`
+	Slop      int          `json:"slop"`
+	BoostVal  *query.Boost `json:"boost,omitempty"`
+}
+
+func (q *proximityQuery) SetBoost(b float64) {
+	bb := query.Boost(b)
+	q.BoostVal = &bb
+}
+
+func (q *proximityQuery) Boost() float64    { return q.BoostVal.Value() }
+func (q *proximityQuery) SetField(f string) { q.FieldVal = f }
+func (q *proximityQuery) Field() string     { return q.FieldVal }
+
+func (q *proximityQuery) Validate() error {
+	if q.Slop < 0 {
+		return fmt.Errorf("proximity query: negative slop %d", q.Slop)
+	}
+	return nil
+}
+
+// Searcher analyses the phrase with the field's analyzer, like
+// MatchPhraseQuery does.
+func (q *proximityQuery) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	field := q.FieldVal
+	if field == "" {
+		field = m.DefaultSearchField()
+	}
+	an := m.AnalyzerNamed(m.AnalyzerNameForPath(field))
+	if an == nil {
+		return nil, fmt.Errorf("proximity query: no analyzer for field %q", field)
+	}
+	pm := newProximityMatcher(an.Analyze([]byte(q.Proximity)), q.Slop, field)
+	if len(pm.slots) == 0 {
+		return searcher.NewMatchNoneSearcher(i)
+	}
+	boost := q.BoostVal.Value()
+	var parts []query.Query
+	seen := map[string]bool{}
+	for _, s := range pm.slots {
+		key := strings.Join(s, "\x00")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		alts := make([]query.Query, len(s))
+		for j, term := range s {
+			tq := query.NewTermQuery(term)
+			tq.SetField(field)
+			tq.SetBoost(boost)
+			alts[j] = tq
+		}
+		if len(alts) == 1 {
+			parts = append(parts, alts[0])
+		} else {
+			dq := query.NewDisjunctionQuery(alts)
+			dq.SetMin(1)
+			parts = append(parts, dq)
+		}
+	}
+	if len(pm.slots) == 1 {
+		return parts[0].Searcher(ctx, i, m, options)
+	}
+	inner := options
+	inner.IncludeTermVectors = true // positions are what we filter on
+	s, err := query.NewConjunctionQuery(parts).Searcher(ctx, i, m, inner)
+	if err != nil {
+		return nil, err
+	}
+	keep := options.IncludeTermVectors
+	return searcher.NewFilteringSearcher(ctx, s, func(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+		ok := pm.match(d.FieldTermLocations)
+		if !keep {
+			d.FieldTermLocations = d.FieldTermLocations[:0]
+		}
+		return ok
+	}), nil
+}
+
+// proximityMatcher checks one document's term positions against a phrase.
+// One matcher serves one searcher, which calls it from one goroutine, so
+// it keeps scratch buffers.
+type proximityMatcher struct {
+	field   string
+	slop    int
+	slots   [][]string       // terms allowed at each phrase position (several: synonyms)
+	rel     []int            // each slot's position in the phrase
+	slotsOf map[string][]int // term -> slots it fills
+	repeats map[string]int   // term -> slot count, for terms in more than one slot
+
+	events []proxEvent
+	stamp  []int
+	gen    int
+	scr    []int
+}
+
+type proxEvent struct {
+	key  string // array positions, for multi-valued fields
+	off  int    // position minus the slot's phrase offset
+	pos  int
+	slot int
+	term string
+}
+
+func newProximityMatcher(toks analysis.TokenStream, slop int, field string) *proximityMatcher {
+	pm := &proximityMatcher{field: field, slop: slop, slotsOf: map[string][]int{}}
+	if len(toks) == 0 {
+		return pm
+	}
+	sorted := slices.Clone(toks)
+	slices.SortStableFunc(sorted, func(a, b *analysis.Token) int { return a.Position - b.Position })
+	first := sorted[0].Position
+	for _, t := range sorted {
+		term := string(t.Term)
+		rel := t.Position - first
+		if n := len(pm.rel); n > 0 && pm.rel[n-1] == rel {
+			if !slices.Contains(pm.slots[n-1], term) {
+				pm.slots[n-1] = append(pm.slots[n-1], term)
+				pm.slotsOf[term] = append(pm.slotsOf[term], n-1)
+			}
+			continue
+		}
+		pm.slots = append(pm.slots, []string{term})
+		pm.rel = append(pm.rel, rel)
+		pm.slotsOf[term] = append(pm.slotsOf[term], len(pm.slots)-1)
+	}
+	for term, ss := range pm.slotsOf {
+		if len(ss) > 1 {
+			if pm.repeats == nil {
+				pm.repeats = map[string]int{}
+			}
+			pm.repeats[term] = len(ss)
+		}
+	}
+	pm.stamp = make([]int, len(pm.slots))
+	return pm
+}
+
+func arrayKey(ap bsearch.ArrayPositions) string {
+	if len(ap) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range ap {
+		b.WriteString(strconv.FormatUint(p, 10))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func (pm *proximityMatcher) match(ftls []bsearch.FieldTermLocation) bool {
+	ev := pm.events[:0]
+	for _, l := range ftls {
+		if l.Field != pm.field {
+			continue
+		}
+		key := arrayKey(l.Location.ArrayPositions)
+		for _, s := range pm.slotsOf[l.Term] {
+			ev = append(ev, proxEvent{key: key, off: int(l.Location.Pos) - pm.rel[s], pos: int(l.Location.Pos), slot: s, term: l.Term})
+		}
+	}
+	pm.events = ev
+	slices.SortFunc(ev, func(a, b proxEvent) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.off - b.off
+	})
+	for lo := 0; lo < len(ev); {
+		hi := lo + 1
+		for hi < len(ev) && ev[hi].key == ev[lo].key {
+			hi++
+		}
+		if pm.matchGroup(ev[lo:hi]) {
+			return true
+		}
+		lo = hi
+	}
+	return false
+}
+
+// matchGroup looks for a window of offsets no wider than the slop that
+// holds every slot. Offsets are sorted.
+func (pm *proximityMatcher) matchGroup(g []proxEvent) bool {
+	n := len(pm.slots)
+	if pm.repeats == nil {
+		// Classic minimum window: O(len(g)).
+		count := pm.scratch(n)
+		covered, l := 0, 0
+		for r := range g {
+			if count[g[r].slot] == 0 {
+				covered++
+			}
+			count[g[r].slot]++
+			for covered == n {
+				if g[r].off-g[l].off <= pm.slop {
+					return true
+				}
+				count[g[l].slot]--
+				if count[g[l].slot] == 0 {
+					covered--
+				}
+				l++
+			}
+		}
+		return false
+	}
+	// With a repeated word every window within the slop is a candidate,
+	// since a wider one may bring the distinct position the narrow one lacks.
+	for r := range g {
+		pm.gen++
+		covered := 0
+		for l := r; l >= 0 && g[r].off-g[l].off <= pm.slop; l-- {
+			if pm.stamp[g[l].slot] != pm.gen {
+				pm.stamp[g[l].slot] = pm.gen
+				covered++
+			}
+			if covered == n && pm.distinctEnough(g[l:r+1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (pm *proximityMatcher) scratch(n int) []int {
+	if cap(pm.scr) < n {
+		pm.scr = make([]int, n)
+	}
+	pm.scr = pm.scr[:n]
+	clear(pm.scr)
+	return pm.scr
+}
+
+// distinctEnough: a word that fills k slots must occur at k positions.
+func (pm *proximityMatcher) distinctEnough(w []proxEvent) bool {
+	for term, k := range pm.repeats {
+		var ps []int
+		for _, e := range w {
+			if e.term == term && !slices.Contains(ps, e.pos) {
+				ps = append(ps, e.pos)
+			}
+		}
+		if len(ps) < k {
+			return false
+		}
+	}
+	return true
+}
+
+// compile-time checks: the proximity query is a full Bleve query.
+var (
+	_ query.BoostableQuery   = (*proximityQuery)(nil)
+	_ query.FieldableQuery   = (*proximityQuery)(nil)
+	_ query.ValidatableQuery = (*proximityQuery)(nil)
+)
