@@ -66,7 +66,10 @@ func decodeJSONArticle(line []byte) (Article, error) {
 	}
 	slices.Sort(keys)
 
-	var filled [12]string // canonical names given a non-empty value, small linear set
+	// A bad field does not stop the others: the skipped record is then
+	// reported with as much of the article as could be read.
+	var firstErr error
+	var filled [12]string // canonical names given a non-empty value
 	nFilled := 0
 	isFilled := func(name string) bool { return slices.Contains(filled[:nFilled], name) }
 	for pass := range 2 {
@@ -83,11 +86,16 @@ func decodeJSONArticle(line []byte) (Article, error) {
 				continue
 			}
 			v, err := jsonFieldValue(raw)
-			if err != nil {
-				return a, fmt.Errorf("field %q: %w", k, err)
+			if err == nil {
+				err = setField(&a, name, v)
+			} else {
+				err = fmt.Errorf("field %q: %w", k, err)
 			}
-			if err := setField(&a, name, v); err != nil {
-				return a, err
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
 			}
 			if !v.empty() && nFilled < len(filled) {
 				filled[nFilled] = name
@@ -103,7 +111,7 @@ func decodeJSONArticle(line []byte) (Article, error) {
 			setMeta(&a, k, v)
 		}
 	}
-	return a, nil
+	return a, firstErr
 }
 
 // jsonFieldValue reads a JSON value for an Article field: a string, a
