@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"newsdex/data"
+	"newsdex/indexer"
+)
+
+func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, configPath := newFlagSet("index", stderr)
+	dir := fs.String("index", "", "index directory (default: index.dir from config)")
+	workers := fs.Int("workers", 0, "goroutines for parsing and entity extraction (default: one per core)")
+	noEntities := fs.Bool("no-entities", false, "skip entity extraction")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] PATH...")
+		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles and the archive text format; folders are walked.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return usageError{"index needs at least one PATH"}
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if flagSet(fs, "index") {
+		cfg.Index.Dir = *dir
+	}
+	if flagSet(fs, "workers") {
+		cfg.Index.Workers = *workers
+	}
+	if *noEntities {
+		cfg.Index.Entities = false
+	}
+	logger := newLogger(cfg.Log, stderr)
+
+	idx, _, err := indexer.Open(cfg.Index.Dir)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+
+	ing, err := newIngester(cfg, idx, logger)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex // skip reports and file errors come from two goroutines
+	var fileErrors int
+	report := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, format, a...)
+	}
+	ing.OnSkip = func(r indexer.Record) { report("%s: %v\n", r.Location(), r.Err) }
+	onFileError := func(path string, err error) {
+		mu.Lock()
+		fileErrors++
+		mu.Unlock()
+		report("%s: %v\n", path, err)
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("indexing"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("docs"),
+			progressbar.OptionClearOnFinish(),
+		)
+		ing.OnProgress = func(n int) { _ = bar.Set(n) }
+		defer bar.Finish()
+	} else {
+		ing.OnProgress = func(n int) { logger.Debug("indexed", slog.Int("articles", n)) }
+	}
+
+	sum, err := ing.Ingest(ctx, indexer.PathSource(fs.Args(), onFileError))
+	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s)\n",
+		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond())
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if sum.Indexed == 0 && (sum.Skipped > 0 || fileErrors > 0) {
+		return errors.New("index: nothing could be ingested")
+	}
+	if sum.Indexed == 0 {
+		return errors.New("index: no articles found in the given paths")
+	}
+	return nil
+}
+
+// newIngester builds the ingest pipeline the config describes.
+func newIngester(cfg Config, idx bleve.Index, logger *slog.Logger) (*indexer.Ingester, error) {
+	aliases, err := loadAliases(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var entities indexer.EntityFinder
+	if cfg.Index.Entities {
+		ex, err := newEntityExtractor(aliases)
+		if err != nil {
+			return nil, err
+		}
+		entities = ex
+	}
+	opts := indexer.IngestOptions{BatchDocs: cfg.Index.BatchDocs, BatchBytes: cfg.Index.BatchBytes, Workers: cfg.Index.Workers}
+	return indexer.NewIngester(idx, opts, logger, aliases, entities), nil
+}
+
+// loadAliases reads the configured alias table, or the built-in one.
+func loadAliases(cfg Config) (*indexer.Aliases, error) {
+	src, err := cfg.aliasesFile()
+	if err != nil {
+		return nil, err
+	}
+	if src == nil {
+		src = data.Aliases
+	}
+	a, err := indexer.ParseAliases(src)
+	if err != nil {
+		return nil, fmt.Errorf("aliases %s: %w", cfg.Index.Aliases, err)
+	}
+	return a, nil
+}

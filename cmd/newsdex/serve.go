@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"newsdex/data"
+	"newsdex/indexer"
+	"newsdex/search"
+	"newsdex/search/httpapi"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, configPath := newFlagSet("serve", stderr)
+	dir := fs.String("index", "", "index directory (default: index.dir from config)")
+	addr := fs.String("addr", "", "listen address HOST:PORT (default: server.addr from config)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Arg(0))}
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if flagSet(fs, "index") {
+		cfg.Index.Dir = *dir
+	}
+	if flagSet(fs, "addr") {
+		cfg.Server.Addr = *addr
+	}
+	logger := newLogger(cfg.Log, stderr)
+	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
+
+	api := httpapi.New(logger, httpapi.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes})
+	// Listen before opening the index, so a busy port fails at once and
+	// /healthz answers while a first index is being built.
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	idx, err := openServingIndex(ctx, cfg, logger)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer func() {
+		if err := idx.Close(); err != nil {
+			logger.Error("close index", slog.String("error", err.Error()))
+		}
+	}()
+	aliases, err := loadAliases(cfg)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	svc, err := search.NewService(idx, searchLimits(cfg), logger, aliases)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	api.SetSearcher(svc)
+	n, _ := idx.DocCount()
+	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("grace", cfg.Server.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// openServingIndex opens the configured index for reading and writing. A
+// new or empty index is first filled with the built-in corpus, so a new
+// user sees articles at once.
+func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (bleve.Index, error) {
+	idx, created, err := indexer.Open(cfg.Index.Dir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := idx.DocCount()
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("count articles: %w", err)
+	}
+	if !created && n > 0 {
+		return idx, nil
+	}
+	logger.Info("building the index from the built-in corpus", slog.String("index", cfg.Index.Dir))
+	ing, err := newIngester(cfg, idx, logger)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	ing.OnSkip = func(r indexer.Record) {
+		logger.Warn("skipped record", slog.String("at", r.Location()), slog.String("error", r.Err.Error()))
+	}
+	sum, err := ing.Ingest(ctx, builtinCorpus)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("index built-in corpus: %w", err)
+	}
+	logger.Info("built-in corpus indexed", slog.Int("articles", sum.Indexed), slog.Duration("took", sum.Elapsed))
+	return idx, nil
+}
+
+// builtinCorpus reads the corpus embedded in the binary.
+func builtinCorpus(ctx context.Context, emit func(indexer.Record) error) error {
+	f, err := data.Corpus.Open(data.CorpusFile)
+	if err != nil {
+		return fmt.Errorf("open built-in corpus: %w", err)
+	}
+	defer f.Close()
+	return indexer.Parse(f, "data/"+data.CorpusFile, indexer.FormatArchive, emit)
+}
+
+// searchLimits copies the search settings from the config.
+func searchLimits(cfg Config) search.Limits {
+	s := cfg.Search
+	return search.Limits{
+		DefaultOperator:  s.DefaultOperator,
+		Timeout:          s.Timeout,
+		MaxQueryLength:   s.MaxQueryLength,
+		MaxClauses:       s.MaxClauses,
+		MaxDepth:         s.MaxDepth,
+		MaxTermExpansion: s.MaxTermExpansion,
+		MaxSize:          s.MaxSize,
+		MaxOffset:        s.MaxOffset,
+		MaxFacetSize:     s.MaxFacetSize,
+		TitleBoost:       s.TitleBoost,
+		RecencyBoost:     s.RecencyBoost,
+	}
+}

@@ -1,0 +1,76 @@
+package search
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A cursor carries the sort values of the last hit of a page, so the next
+// page starts after it at any depth without From's linear cost. It also
+// carries a fingerprint of the query, filters and sort, so a cursor cannot
+// be replayed against a different search.
+type cursor struct {
+	V     int      `json:"v"`
+	Fp    string   `json:"f"`
+	After []string `json:"a"`
+}
+
+const (
+	cursorVersion = 1
+	maxCursorLen  = 4096
+)
+
+// fingerprint identifies what a cursor may continue: the same query,
+// filters and sort, whatever the page size.
+func fingerprint(req Request) string {
+	h := sha256.New()
+	b, _ := json.Marshal(struct {
+		Q        string
+		F, R     Filters
+		S        string
+		FullText bool
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func encodeCursor(fp string, after []string) string {
+	b, _ := json.Marshal(cursor{V: cursorVersion, Fp: fp, After: after})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor checks a client's cursor and returns its search-after
+// values. Every failure wraps ErrInvalidRequest: a cursor is user input.
+func decodeCursor(s, fp string, sortLen int) ([]string, error) {
+	bad := func(why string) error { return fmt.Errorf("%w: invalid cursor: %s", ErrInvalidRequest, why) }
+	if len(s) > maxCursorLen {
+		return nil, bad("too long")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, bad("not base64url")
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, bad("malformed")
+	}
+	if c.V != cursorVersion {
+		return nil, bad("unknown version")
+	}
+	if c.Fp != fp {
+		return nil, bad("it belongs to a different query, filter or sort")
+	}
+	if len(c.After) != sortLen {
+		return nil, bad("wrong number of sort values")
+	}
+	if slices.ContainsFunc(c.After, func(v string) bool { return !utf8.ValidString(v) }) {
+		return nil, bad("sort values are not UTF-8")
+	}
+	return c.After, nil
+}

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"newsdex/search"
+)
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// errNotReady means the index is not open yet.
+var errNotReady = errors.New("the index is not open yet")
+
+// errTooLarge means the request body exceeded the limit.
+var errTooLarge = errors.New("request body too large")
+
+// writeError is the one place an error becomes an HTTP status. Client
+// mistakes carry their message; anything else is logged with the request
+// id and answered with a generic message, so no internals leak.
+func (s *Server) writeError(c *gin.Context, err error) {
+	status, code, msg := http.StatusInternalServerError, "internal", "internal error; the request id is in the X-Request-Id header"
+	var qe *search.QueryError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &qe):
+		status, code, msg = http.StatusBadRequest, "bad_query", qe.Error()
+	case errors.Is(err, search.ErrInvalidRequest):
+		status, code, msg = http.StatusBadRequest, "bad_request", err.Error()
+	case errors.Is(err, search.ErrNotFound):
+		status, code, msg = http.StatusNotFound, "not_found", err.Error()
+	case errors.As(err, &mbe) || errors.Is(err, errTooLarge):
+		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", "request body too large"
+	case errors.Is(err, errNotReady):
+		status, code, msg = http.StatusServiceUnavailable, "not_ready", err.Error()
+		c.Header("Retry-After", "1")
+	case errors.Is(err, context.DeadlineExceeded):
+		status, code, msg = http.StatusServiceUnavailable, "timeout", "the search took too long; narrow the query"
+	case errors.Is(err, context.Canceled):
+		status, code, msg = 499, "canceled", "request canceled"
+	}
+	if status >= 500 {
+		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", c.GetString(requestIDKey)), slog.String("error", err.Error()))
+	}
+	var body apiError
+	body.Error.Code, body.Error.Message = code, msg
+	c.AbortWithStatusJSON(status, body)
+}
+
+func badRequest(msg string) error {
+	return &paramError{msg}
+}
+
+// paramError is a bad query parameter.
+type paramError struct{ msg string }
+
+func (e *paramError) Error() string { return "invalid request: " + e.msg }
+func (e *paramError) Unwrap() error { return search.ErrInvalidRequest }

@@ -1,0 +1,158 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sentinel errors the HTTP layer maps to status codes.
+var (
+	// ErrInvalidRequest wraps every problem with what the caller asked.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrNotFound means the article does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// Facet names accepted in Request.Facets, and the index field behind each.
+const (
+	FacetSource = "source"
+	FacetPerson = "person"
+	FacetOrg    = "org"
+	FacetPlace  = "place"
+)
+
+// Sort orders.
+const (
+	SortRelevance = "relevance"
+	SortDate      = "date"  // oldest first
+	SortDateDesc  = "-date" // newest first
+)
+
+// Histogram intervals.
+var histogramIntervals = []string{"day", "week", "month", "year"}
+
+// Filters narrow a search to articles with any of the listed values in each
+// field (OR within a field, AND across fields) and within a date range.
+type Filters struct {
+	Sources  []string  `json:"source,omitempty"`
+	Persons  []string  `json:"person,omitempty"`
+	Orgs     []string  `json:"org,omitempty"`
+	Places   []string  `json:"place,omitempty"`
+	FromDate time.Time `json:"from_date,omitzero"`
+	ToDate   time.Time `json:"to_date,omitzero"`
+}
+
+func (f Filters) empty() bool {
+	return len(f.Sources)+len(f.Persons)+len(f.Orgs)+len(f.Places) == 0 && f.FromDate.IsZero() && f.ToDate.IsZero()
+}
+
+// Request is one search as the API and the CLI ask it.
+type Request struct {
+	Query     string
+	Filters   Filters
+	Sort      string // relevance (default), date, -date
+	Size      int    // page size; 0 means the default
+	From      int    // offset paging
+	Cursor    string // opaque, from a previous Result.NextCursor
+	Facets    []string
+	FacetSize int
+	Histogram string // "", day, week, month, year
+	Highlight bool
+	// FullText returns each hit's whole body, for exports.
+	FullText bool
+	// Restrict is a filter the caller cannot widen, such as a public key's
+	// fixed outlet. It is ANDed with Filters.
+	Restrict Filters
+}
+
+// DefaultSize is the page size when a request gives none.
+const DefaultSize = 10
+
+// DefaultFacetSize is the number of values per facet when none is given.
+const DefaultFacetSize = 10
+
+// Validate checks a request against the service's limits and fills in
+// defaults. Errors wrap ErrInvalidRequest and say which parameter is wrong.
+func (r *Request) Validate(lim Limits) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, a...))
+	}
+	if r.Size == 0 {
+		r.Size = DefaultSize
+	}
+	if r.Size < 0 || r.Size > lim.MaxSize {
+		return bad("size must be between 1 and %d, got %d", lim.MaxSize, r.Size)
+	}
+	if r.From < 0 {
+		return bad("from must not be negative, got %d", r.From)
+	}
+	if r.Cursor != "" && r.From != 0 {
+		return bad("use either from or cursor, not both")
+	}
+	if r.From+r.Size > lim.MaxOffset {
+		return bad("from+size must be at most %d (got %d); page further with cursor", lim.MaxOffset, r.From+r.Size)
+	}
+	switch r.Sort {
+	case "":
+		r.Sort = SortRelevance
+	case SortRelevance, SortDate, SortDateDesc:
+	default:
+		return bad("unknown sort %q (want relevance, date or -date)", r.Sort)
+	}
+	seen := map[string]bool{}
+	for _, f := range r.Facets {
+		if facetField(f) == "" {
+			return bad("unknown facet %q (want source, person, org or place)", f)
+		}
+		if seen[f] {
+			return bad("facet %q asked for twice", f)
+		}
+		seen[f] = true
+	}
+	if r.FacetSize == 0 {
+		r.FacetSize = DefaultFacetSize
+	}
+	if r.FacetSize < 0 || r.FacetSize > lim.MaxFacetSize {
+		return bad("facet_size must be between 1 and %d, got %d", lim.MaxFacetSize, r.FacetSize)
+	}
+	if r.Histogram != "" && !slices.Contains(histogramIntervals, r.Histogram) {
+		return bad("unknown histogram interval %q (want day, week, month or year)", r.Histogram)
+	}
+	for _, f := range []Filters{r.Filters, r.Restrict} {
+		if !f.FromDate.IsZero() && !f.ToDate.IsZero() && f.ToDate.Before(f.FromDate) {
+			return bad("to_date %s is before from_date %s", f.ToDate.Format(time.DateOnly), f.FromDate.Format(time.DateOnly))
+		}
+		for _, vals := range [][]string{f.Sources, f.Persons, f.Orgs, f.Places} {
+			if len(vals) > lim.MaxClauses {
+				return bad("too many filter values (%d); the limit is %d", len(vals), lim.MaxClauses)
+			}
+		}
+	}
+	return nil
+}
+
+// LogValue keeps request logs structured and short.
+func (r Request) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("q", truncate(r.Query, 200)), slog.String("sort", r.Sort), slog.Int("size", r.Size)}
+	if r.From > 0 {
+		attrs = append(attrs, slog.Int("from", r.From))
+	}
+	if len(r.Facets) > 0 {
+		attrs = append(attrs, slog.String("facets", strings.Join(r.Facets, ",")))
+	}
+	if !r.Filters.empty() {
+		attrs = append(attrs, slog.Any("filters", r.Filters))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,508 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"newsdex/indexer"
+)
+
+// Limits bound what one request may cost. Zero values take the defaults.
+type Limits struct {
+	DefaultOperator  string        // "and" or "or" between bare words
+	Timeout          time.Duration // deadline for one search
+	MaxQueryLength   int           // bytes
+	MaxClauses       int           // terms in a query, values in a filter
+	MaxDepth         int           // parenthesis nesting
+	MaxTermExpansion int           // index terms one query may visit (prefix, fuzzy)
+	MaxSize          int
+	MaxOffset        int // from+size
+	MaxFacetSize     int
+	TitleBoost       float64
+	RecencyBoost     float64
+}
+
+// DefaultLimits are the limits config.yaml ships with.
+func DefaultLimits() Limits {
+	return Limits{
+		DefaultOperator: "and", Timeout: 5 * time.Second, MaxQueryLength: 4096, MaxClauses: 1024,
+		MaxDepth: 32, MaxTermExpansion: 2000, MaxSize: 100, MaxOffset: 1000, MaxFacetSize: 100, TitleBoost: 2,
+	}
+}
+
+func (l *Limits) setDefaults() {
+	d := DefaultLimits()
+	if l.DefaultOperator == "" {
+		l.DefaultOperator = d.DefaultOperator
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	if l.MaxQueryLength <= 0 {
+		l.MaxQueryLength = d.MaxQueryLength
+	}
+	if l.MaxClauses <= 0 {
+		l.MaxClauses = d.MaxClauses
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxTermExpansion <= 0 {
+		l.MaxTermExpansion = d.MaxTermExpansion
+	}
+	if l.MaxSize <= 0 {
+		l.MaxSize = d.MaxSize
+	}
+	if l.MaxOffset <= 0 {
+		l.MaxOffset = d.MaxOffset
+	}
+	if l.MaxFacetSize <= 0 {
+		l.MaxFacetSize = d.MaxFacetSize
+	}
+	if l.TitleBoost <= 0 {
+		l.TitleBoost = d.TitleBoost
+	}
+}
+
+// Service answers searches over one Bleve index. It is safe for concurrent
+// use; the index may be written while it searches.
+type Service struct {
+	idx      bleve.Index
+	lim      Limits
+	logger   *slog.Logger
+	analyzer analysis.Analyzer // the index's text analyzer, for snippets
+	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
+}
+
+// NewService returns a Service over idx. aliases may be nil.
+func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
+	lim.setDefaults()
+	an := idx.Mapping().AnalyzerNamed(indexer.AnalyzerText)
+	if an == nil {
+		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
+	}
+	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases}, nil
+}
+
+// Limits returns the limits in force.
+func (s *Service) Limits() Limits { return s.lim }
+
+// Hit is one matching article.
+type Hit struct {
+	ID            string   `json:"id"`
+	Score         float64  `json:"score"`
+	Title         string   `json:"title"`
+	Source        string   `json:"source,omitempty"`
+	Published     string   `json:"published,omitempty"`
+	URL           string   `json:"url,omitempty"`
+	Snippet       string   `json:"snippet"`
+	Persons       []string `json:"persons"`
+	Organizations []string `json:"organizations"`
+	Places        []string `json:"places"`
+	Body          string   `json:"body,omitempty"` // only with Request.FullText
+}
+
+// FacetValue is one value of a facet and the number of matches that have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Bucket is one interval of the counts over time.
+type Bucket struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+// Result is the answer to a Request; its JSON is the API's response.
+type Result struct {
+	Total      uint64                  `json:"total"`
+	TookMS     float64                 `json:"took_ms"`
+	Hits       []Hit                   `json:"hits"`
+	Facets     map[string][]FacetValue `json:"facets,omitempty"`
+	Histogram  []Bucket                `json:"histogram"` // null unless asked for
+	NextCursor string                  `json:"next_cursor,omitempty"`
+}
+
+// storedFields are loaded for every hit: what a result list shows.
+var storedFields = []string{indexer.FieldTitle, indexer.FieldBody, indexer.FieldSource, indexer.FieldPublished,
+	indexer.FieldURL, indexer.FieldPersons, indexer.FieldOrganizations, indexer.FieldPlaces}
+
+// Search runs req. Errors wrap ErrInvalidRequest for a bad request or
+// query, context.DeadlineExceeded when the search ran out of time.
+func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if err := req.Validate(s.lim); err != nil {
+		return nil, err
+	}
+	q, terms, err := s.buildQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	breq := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
+	breq.Fields = storedFields
+	breq.SortByCustom(sortOrder(req.Sort))
+	fp := fingerprint(req)
+	if req.Cursor != "" {
+		after, err := decodeCursor(req.Cursor, fp, len(breq.Sort))
+		if err != nil {
+			return nil, err
+		}
+		breq.SetSearchAfter(after)
+	}
+	for _, f := range req.Facets {
+		breq.AddFacet(f, bleve.NewFacetRequest(facetField(f), req.FacetSize))
+	}
+	if req.Histogram != "" {
+		breq.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+	}
+	if err := breq.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
+	matcher := s.newTermMatcher(terms)
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, s.hit(h, matcher, req))
+	}
+	if len(req.Facets) > 0 {
+		out.Facets = map[string][]FacetValue{}
+		for _, f := range req.Facets {
+			out.Facets[f] = facetValues(res.Facets[f])
+		}
+	}
+	if req.Histogram != "" {
+		out.Histogram = histogram(res.Facets[histogramFacet], req.Histogram)
+	}
+	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
+		last := res.Hits[len(res.Hits)-1]
+		out.NextCursor = encodeCursor(fp, cursorValues(breq.Sort, last))
+	}
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// run executes a Bleve request under the service's deadline and term
+// expansion limit, and turns Bleve's limit errors into request errors.
+func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, bsearch.MaxTermSearchersKey, s.lim.MaxTermExpansion)
+	res, err := s.idx.SearchInContext(ctx, breq)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return nil, fmt.Errorf("search took longer than %s: %w", s.lim.Timeout, context.DeadlineExceeded)
+		case errors.Is(err, context.Canceled):
+			return nil, err
+		case strings.Contains(msg, "TooManyTermSearchers") || strings.Contains(msg, "TooManyClauses"):
+			return nil, fmt.Errorf("%w: the query expands to too many index terms (limit %d); make prefixes longer or fuzzy words fewer", ErrInvalidRequest, s.lim.MaxTermExpansion)
+		case strings.Contains(msg, "fuzziness"):
+			return nil, fmt.Errorf("%w: %s", ErrInvalidRequest, msg)
+		}
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return res, nil
+}
+
+// buildQuery parses the user's query and adds the filters. It also
+// returns the query's positive terms, for snippets.
+func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
+	node, err := ParseQuery(req.Query, QueryOptions{
+		DefaultOperator: s.lim.DefaultOperator,
+		MaxLength:       s.lim.MaxQueryLength,
+		MaxClauses:      s.lim.MaxClauses,
+		MaxDepth:        s.lim.MaxDepth,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping())})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
+	if len(filters) == 0 {
+		return q, Terms(node), nil
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	if len(filters) == 1 {
+		bq.AddFilter(filters[0])
+	} else {
+		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
+	}
+	return bq, Terms(node), nil
+}
+
+func (s *Service) filterQueries(f Filters) []query.Query {
+	var out []query.Query
+	add := func(field, kind string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		var qs []query.Query
+		for _, v := range values {
+			if c, ok := s.aliases.Canonical(kind, v); ok {
+				v = c
+			}
+			t := bleve.NewTermQuery(v)
+			t.SetField(field)
+			qs = append(qs, t)
+		}
+		if len(qs) == 1 {
+			out = append(out, qs[0])
+			return
+		}
+		out = append(out, bleve.NewDisjunctionQuery(qs...))
+	}
+	add(indexer.FieldSource, indexer.KindSource, f.Sources)
+	add(indexer.FieldPersons, indexer.KindPerson, f.Persons)
+	add(indexer.FieldOrganizations, indexer.KindOrganization, f.Orgs)
+	add(indexer.FieldPlaces, indexer.KindPlace, f.Places)
+	if !f.FromDate.IsZero() || !f.ToDate.IsZero() {
+		var from, to time.Time
+		if !f.FromDate.IsZero() {
+			from = f.FromDate
+		}
+		if !f.ToDate.IsZero() {
+			to = f.ToDate.Add(24*time.Hour - time.Nanosecond) // to_date is a whole day
+		}
+		incl := true
+		r := bleve.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
+		r.SetField(indexer.FieldPublished)
+		out = append(out, r)
+	}
+	return out
+}
+
+// facetField maps an API facet name to its index field; "" if unknown.
+func facetField(name string) string {
+	switch name {
+	case FacetSource:
+		return indexer.FieldSource
+	case FacetPerson:
+		return indexer.FieldPersons
+	case FacetOrg:
+		return indexer.FieldOrganizations
+	case FacetPlace:
+		return indexer.FieldPlaces
+	}
+	return ""
+}
+
+func sortOrder(sort string) bsearch.SortOrder {
+	switch sort {
+	case SortDate, SortDateDesc:
+		return bsearch.SortOrder{
+			&bsearch.SortField{Field: indexer.FieldPublished, Type: bsearch.SortFieldAsDate, Desc: sort == SortDateDesc, Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortDocID{},
+		}
+	}
+	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
+}
+
+// cursorValues are the search-after values of a hit under the sort order.
+func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
+	out := make([]string, len(order))
+	for i, so := range order {
+		switch so.(type) {
+		case *bsearch.SortScore:
+			out[i] = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		case *bsearch.SortDocID:
+			out[i] = h.ID
+		default:
+			if i < len(h.DecodedSort) {
+				out[i] = h.DecodedSort[i]
+			}
+		}
+	}
+	return out
+}
+
+func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit {
+	out := Hit{
+		ID:            h.ID,
+		Score:         h.Score,
+		Title:         fieldString(h.Fields, indexer.FieldTitle),
+		Source:        fieldString(h.Fields, indexer.FieldSource),
+		Published:     fieldString(h.Fields, indexer.FieldPublished),
+		URL:           fieldString(h.Fields, indexer.FieldURL),
+		Persons:       fieldStrings(h.Fields, indexer.FieldPersons),
+		Organizations: fieldStrings(h.Fields, indexer.FieldOrganizations),
+		Places:        fieldStrings(h.Fields, indexer.FieldPlaces),
+	}
+	body := fieldString(h.Fields, indexer.FieldBody)
+	if req.Highlight {
+		out.Snippet = m.snippet(body, out.Title)
+	} else {
+		out.Snippet = plainSnippet(body)
+	}
+	if req.FullText {
+		out.Body = body
+	}
+	return out
+}
+
+// fieldString reads a stored field; Bleve returns single values unwrapped.
+func fieldString(f map[string]any, name string) string {
+	switch v := f[name].(type) {
+	case string:
+		return v
+	case []any:
+		if len(v) > 0 {
+			s, _ := v[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// fieldStrings reads a stored list field; a one-element list comes back
+// from Bleve as a bare string.
+func fieldStrings(f map[string]any, name string) []string {
+	switch v := f[name].(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return []string{}
+}
+
+func facetValues(fr *bsearch.FacetResult) []FacetValue {
+	out := []FacetValue{}
+	if fr == nil || fr.Terms == nil {
+		return out
+	}
+	for _, t := range fr.Terms.Terms() {
+		out = append(out, FacetValue{Value: t.Term, Count: t.Count})
+	}
+	return out
+}
+
+// Article returns one stored article. It returns an error wrapping
+// ErrNotFound when there is none with that id.
+func (s *Service) Article(ctx context.Context, id string) (*indexer.Article, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	q := bleve.NewDocIDQuery([]string{id})
+	breq := bleve.NewSearchRequestOptions(q, 1, 0, false)
+	breq.Fields = []string{"*"}
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Hits) == 0 {
+		return nil, fmt.Errorf("article %q: %w", id, ErrNotFound)
+	}
+	f := res.Hits[0].Fields
+	a := &indexer.Article{
+		ID:            id,
+		Title:         fieldString(f, indexer.FieldTitle),
+		Body:          fieldString(f, indexer.FieldBody),
+		Source:        fieldString(f, indexer.FieldSource),
+		URL:           fieldString(f, indexer.FieldURL),
+		Author:        fieldString(f, indexer.FieldAuthor),
+		Category:      fieldString(f, indexer.FieldCategory),
+		Tags:          fieldStrings(f, indexer.FieldTags),
+		Persons:       fieldStrings(f, indexer.FieldPersons),
+		Organizations: fieldStrings(f, indexer.FieldOrganizations),
+		Places:        fieldStrings(f, indexer.FieldPlaces),
+	}
+	if p := fieldString(f, indexer.FieldPublished); p != "" {
+		a.Published, _ = time.Parse(time.RFC3339, p)
+	}
+	if m := fieldString(f, indexer.FieldMeta); m != "" {
+		_ = json.Unmarshal([]byte(m), &a.Meta)
+	}
+	return a, nil
+}
+
+// FacetValues lists the values of one facet that start with prefix
+// (case-insensitively) among the matches of q, most frequent first: how a
+// user finds one person among thousands.
+func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Request, size int) ([]FacetValue, error) {
+	field := facetField(facet)
+	if field == "" {
+		return nil, fmt.Errorf("%w: unknown facet %q (want source, person, org or place)", ErrInvalidRequest, facet)
+	}
+	if size <= 0 {
+		size = DefaultFacetSize
+	}
+	if size > s.lim.MaxFacetSize {
+		return nil, fmt.Errorf("%w: size must be between 1 and %d, got %d", ErrInvalidRequest, s.lim.MaxFacetSize, size)
+	}
+	if len(prefix) > 200 {
+		return nil, fmt.Errorf("%w: prefix is longer than 200 bytes", ErrInvalidRequest)
+	}
+	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
+	if err := req.Validate(s.lim); err != nil {
+		return nil, err
+	}
+	q, _, err := s.buildQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	breq := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	breq.Score = bleve.ScoreNone
+	// Facet values keep their display case, so match the prefix in any case.
+	fr := bleve.NewFacetRequest(field, size)
+	if prefix != "" {
+		fr.SetRegexFilter("(?i)^" + regexpQuote(prefix))
+	}
+	breq.AddFacet(facet, fr)
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	return facetValues(res.Facets[facet]), nil
+}
+
+// Stats describes the index.
+type Stats struct {
+	Articles uint64 `json:"articles"`
+	Sources  int    `json:"sources"`
+}
+
+// Stats counts articles and distinct outlets.
+func (s *Service) Stats(ctx context.Context) (Stats, error) {
+	n, err := s.idx.DocCount()
+	if err != nil {
+		return Stats{}, fmt.Errorf("count articles: %w", err)
+	}
+	breq := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 0, 0, false)
+	breq.Score = bleve.ScoreNone
+	breq.AddFacet("source", bleve.NewFacetRequest(indexer.FieldSource, 1<<20))
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return Stats{}, err
+	}
+	sources := 0
+	if fr := res.Facets["source"]; fr != nil && fr.Terms != nil {
+		sources = fr.Terms.Len()
+	}
+	return Stats{Articles: n, Sources: sources}, nil
+}
