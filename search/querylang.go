@@ -1001,6 +1001,8 @@ func (p *parser) parseScoped(f token) (Node, *QueryError) {
 		return p.parsePrimary(f.text)
 	case tokEOF, tokRParen, tokAnd, tokOr:
 		return nil, qerr(f.pos, "missing term after %q", f.text+":")
+	case tokField:
+		return nil, qerr(t.pos, "field %q inside %q", t.text+":", f.text+":")
 	}
 	e := qerr(t.pos, "unexpected %s after %q", t.describe(), f.text+":")
 	if t.kind == tokMinus || t.kind == tokPlus || t.kind == tokNot {
