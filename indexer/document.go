@@ -27,7 +27,8 @@ const (
 	FieldOrgsText      = "organizations_text"
 	FieldPlacesText    = "places_text"
 	FieldMeta          = "meta"
-	FieldPublishedDay  = "published_day" // keyword YYYY-MM-DD: counts over time from one terms facet
+	FieldPublishedDay  = "published_day"  // keyword YYYY-MM-DD: counts over time from one terms facet
+	FieldPublishedSort = "published_sort" // keyword RFC 3339 UTC: date order that cursors can resume
 	DocType            = "article"
 )
 

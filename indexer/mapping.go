@@ -111,6 +111,7 @@ func NewMapping() *mapping.IndexMappingImpl {
 	published.DocValues = true
 	doc.AddFieldMappingsAt(FieldPublished, published)
 	doc.AddFieldMappingsAt(FieldPublishedDay, keyword(false))
+	doc.AddFieldMappingsAt(FieldPublishedSort, keyword(false))
 
 	im.AddDocumentMapping(DocType, doc)
 	im.DefaultType = DocType
@@ -135,6 +136,9 @@ func indexDocument(a *Article) map[string]any {
 	if !a.Published.IsZero() {
 		d[FieldPublished] = a.Published.UTC().Format(time.RFC3339)
 		d[FieldPublishedDay] = a.Published.UTC().Format(time.DateOnly)
+		// A string sort, unlike a date sort, gives undated articles a
+		// search-after value Bleve accepts, so cursors page through them.
+		d[FieldPublishedSort] = a.Published.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	if len(a.Tags) > 0 {
 		d[FieldTags] = a.Tags

@@ -310,7 +310,7 @@ func sortOrder(sort string) bsearch.SortOrder {
 	switch sort {
 	case SortDate, SortDateDesc:
 		return bsearch.SortOrder{
-			&bsearch.SortField{Field: indexer.FieldPublished, Type: bsearch.SortFieldAsDate, Desc: sort == SortDateDesc, Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortField{Field: indexer.FieldPublishedSort, Type: bsearch.SortFieldAsString, Desc: sort == SortDateDesc, Missing: bsearch.SortFieldMissingLast},
 			&bsearch.SortDocID{},
 		}
 	}

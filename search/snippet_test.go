@@ -1,0 +1,57 @@
+package search
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSnippet(t *testing.T) {
+	svc := newTestService(t)
+	tests := []struct {
+		name, body, title string
+		terms             []string
+		want              string
+	}{
+		{"stem marks inflected form", "Two defectors crossed the border.", "", []string{"defector"},
+			"Two <mark>defectors</mark> crossed the border."},
+		{"markup in text is escaped", `An <img src=x onerror=alert(1)> defector & <script>x</script>`, "", []string{"defector"},
+			"An &lt;img src=x onerror=alert(1)&gt; <mark>defector</mark> &amp; &lt;script&gt;x&lt;/script&gt;"},
+		{"offsets survive folded characters", "North Korea’s acting ambassador — Café owner’s ambassador.", "", []string{"ambassador"},
+			"North Korea’s acting <mark>ambassador</mark> — Café owner’s <mark>ambassador</mark>."},
+		{"no match gives the opening", "Nothing here matches.", "", []string{"rice"}, "Nothing here matches."},
+		{"empty body uses title", "", "Rice for the North", []string{"rice"}, "<mark>Rice</mark> for the North"},
+		{"prefix", "Defecting diplomats and defectors.", "", []string{"defect*"},
+			"<mark>Defecting</mark> diplomats and <mark>defectors</mark>."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := svc.newTermMatcher(tt.terms).snippet(tt.body, tt.title)
+			if got != tt.want {
+				t.Errorf("snippet =\n %q\nwant\n %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSnippetPicksDensestPassage(t *testing.T) {
+	svc := newTestService(t)
+	body := "rice " + strings.Repeat("filler words here. ", 40) + "rice and cash sent north " + strings.Repeat("more filler. ", 40)
+	got := svc.newTermMatcher([]string{"rice", "cash"}).snippet(body, "")
+	if !strings.Contains(got, "<mark>rice</mark> and <mark>cash</mark>") {
+		t.Errorf("snippet %q misses the passage with both terms", got)
+	}
+	if !strings.HasPrefix(got, "…") || !strings.HasSuffix(got, "…") {
+		t.Errorf("snippet %q should show it is cut on both sides", got)
+	}
+}
+
+func BenchmarkSnippet(b *testing.B) {
+	svc := newTestService(b)
+	body := strings.Repeat("The North Korean defector sent rice and cash to her homeland via a broker. ", 40)
+	m := svc.newTermMatcher([]string{"defector", "rice"})
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		m.snippet(body, "")
+	}
+}
