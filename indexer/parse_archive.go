@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -19,22 +20,28 @@ import (
 // An article runs until the next article's title, the next Category line or
 // the end of the file. A Category line therefore always ends an article.
 
-// archiveLine is one line held back while the end of an article is unknown.
+// archiveLine is one non-blank line held back while the end of its article
+// is unknown. Blank lines are not kept, only whether one came before.
 type archiveLine struct {
-	n       int
-	text    string // trimmed; "" for a blank line
-	tooLong bool   // the line was over the cap and dropped
+	n         int
+	text      string // trimmed
+	tooLong   bool   // the line was over the cap and dropped
+	paraBreak bool   // a blank line separates it from the previous kept line
 }
 
-func (l archiveLine) blank() bool { return l.text == "" && !l.tooLong }
-
-// archiveParser holds the state of one archive file.
+// archiveParser holds the state of one archive file. Memory is bounded by
+// the longest article, not the file.
 type archiveParser struct {
 	file     string
 	emit     func(Record) error
 	category string
 	cur      *Record       // the article being read, nil before the first one
-	buf      []archiveLine // lines since the last "Posted on" or Category line
+	buf      []archiveLine // non-blank lines since the last "Posted on" or Category line
+	blank    bool          // a blank line came after the last kept line
+
+	// Text outside any article, folded as it is read: only where it starts
+	// and how long it is are reported.
+	strayFirst, strayCount int
 }
 
 func parseArchive(br *bufio.Reader, file string, emit func(Record) error) error {
@@ -48,9 +55,17 @@ func parseArchive(br *bufio.Reader, file string, emit func(Record) error) error 
 			}
 			return fmt.Errorf("read %s: %w", file, err)
 		}
+		if !tooLong && len(bytes.TrimSpace(raw)) == 0 {
+			p.blank = true
+			continue
+		}
 		line := archiveLine{n: lr.n, tooLong: tooLong}
 		if !tooLong {
 			line.text = cleanText(string(raw))
+			if line.text == "" { // only Unicode spaces
+				p.blank = true
+				continue
+			}
 		}
 		if err := p.add(line); err != nil {
 			return err
@@ -59,40 +74,52 @@ func parseArchive(br *bufio.Reader, file string, emit func(Record) error) error 
 	return p.flush(nil)
 }
 
-// add takes the next line of the file.
+// add takes the next non-blank line of the file.
 func (p *archiveParser) add(l archiveLine) error {
-	if l.tooLong {
-		p.buf = append(p.buf, l)
-		return nil
-	}
-	if name, ok := categoryName(l.text); ok {
-		if err := p.flush(nil); err != nil {
-			return err
+	if !l.tooLong {
+		if name, ok := categoryName(l.text); ok {
+			if err := p.flush(nil); err != nil {
+				return err
+			}
+			p.category = name
+			return nil
 		}
-		p.category = name
-		return nil
+		if posted, ok := parsePostedLine(l.text); ok {
+			posted.n = l.n
+			return p.flush(&posted)
+		}
 	}
-	if posted, ok := parsePostedLine(l.text); ok {
-		posted.n = l.n
-		return p.flush(&posted)
+	if p.cur == nil && len(p.buf) > 0 {
+		// Outside an article only the last line matters: it may be the
+		// next title. The ones before it are stray text.
+		p.stray(p.buf)
+		p.buf = p.buf[:0]
 	}
+	l.paraBreak = p.blank && len(p.buf) > 0
+	p.blank = false
 	p.buf = append(p.buf, l)
 	return nil
 }
 
+// stray counts lines that belong to no article.
+func (p *archiveParser) stray(lines []archiveLine) {
+	if len(lines) == 0 {
+		return
+	}
+	if p.strayCount == 0 {
+		p.strayFirst = lines[0].n
+	}
+	p.strayCount += len(lines)
+}
+
 // flush ends the current article at the held-back lines. With posted set,
-// the last non-blank held-back line is the title of a new article.
+// the last held-back line is the title of a new article.
 func (p *archiveParser) flush(posted *postedLine) error {
 	rest := p.buf
 	var title *archiveLine
-	if posted != nil {
-		for i := len(rest) - 1; i >= 0; i-- {
-			if !rest[i].blank() {
-				title = &rest[i]
-				rest = rest[:i]
-				break
-			}
-		}
+	if posted != nil && len(rest) > 0 {
+		title = &rest[len(rest)-1]
+		rest = rest[:len(rest)-1]
 	}
 	if p.cur != nil {
 		rec := *p.cur
@@ -100,15 +127,21 @@ func (p *archiveParser) flush(posted *postedLine) error {
 		if err := p.emit(finish(rec)); err != nil {
 			return err
 		}
-	} else if first := firstNonBlank(rest); first != nil {
-		// Text before the first article (or between a Category line and the
-		// next title) belongs to no article: report it rather than lose it.
-		if err := p.emit(Record{File: p.file, Line: first.n,
-			Err: fmt.Errorf("text outside any article skipped (%d non-blank lines before a title and \"Posted on\" line)", countNonBlank(rest))}); err != nil {
+	} else {
+		p.stray(rest)
+	}
+	if p.strayCount > 0 {
+		// Text before the first article, or between a Category line and
+		// the next title, belongs to no article: report it, don't lose it.
+		err := p.emit(Record{File: p.file, Line: p.strayFirst,
+			Err: fmt.Errorf("text outside any article skipped (%d non-blank lines before a title and \"Posted on\" line)", p.strayCount)})
+		if err != nil {
 			return err
 		}
+		p.strayCount = 0
 	}
 	p.buf = p.buf[:0]
+	p.blank = false
 	p.cur = nil
 	if posted == nil {
 		return nil
@@ -140,58 +173,30 @@ func (p *archiveParser) flush(posted *postedLine) error {
 // setArchiveBody fills body and source from an article's lines: paragraphs
 // joined with "\n\n", and a last line "[Outlet]" taken as the source.
 func setArchiveBody(rec *Record, lines []archiveLine) {
-	for len(lines) > 0 && lines[len(lines)-1].blank() {
-		lines = lines[:len(lines)-1]
-	}
-	if n := len(lines); n > 0 {
+	if n := len(lines); n > 0 && !lines[n-1].tooLong {
 		if src, ok := outletName(lines[n-1].text); ok {
 			rec.Article.Source = src
 			lines = lines[:n-1]
 		}
 	}
 	var b strings.Builder
-	inPara := false
-	for _, l := range lines {
+	for i, l := range lines {
 		if l.tooLong {
 			if rec.Err == nil {
 				rec.Err = fmt.Errorf("body line %d: %w", l.n, errLineTooLong(maxLineBytes))
 			}
 			continue
 		}
-		if l.text == "" {
-			inPara = false
-			continue
-		}
 		switch {
-		case b.Len() == 0:
-		case inPara:
-			b.WriteByte('\n')
-		default:
+		case i == 0 || b.Len() == 0:
+		case l.paraBreak:
 			b.WriteString("\n\n")
+		default:
+			b.WriteByte('\n')
 		}
 		b.WriteString(l.text)
-		inPara = true
 	}
 	rec.Article.Body = b.String()
-}
-
-func firstNonBlank(lines []archiveLine) *archiveLine {
-	for i := range lines {
-		if !lines[i].blank() {
-			return &lines[i]
-		}
-	}
-	return nil
-}
-
-func countNonBlank(lines []archiveLine) int {
-	n := 0
-	for _, l := range lines {
-		if !l.blank() {
-			n++
-		}
-	}
-	return n
 }
 
 // isCategoryLine reports whether a trimmed line is "Category: NAME".

@@ -492,4 +492,3 @@ func checkInvariants(t testing.TB, recs []Record) {
 		}
 	}
 }
-

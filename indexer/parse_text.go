@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -30,7 +31,10 @@ func parseText(br *bufio.Reader, file string, emit func(Record) error) error {
 			}
 			continue
 		}
-		line := cleanText(string(raw))
+		var line string
+		if len(bytes.TrimSpace(raw)) > 0 {
+			line = cleanText(string(raw))
+		}
 		switch {
 		case line == "":
 			inPara = false
