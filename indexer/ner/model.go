@@ -1,0 +1,162 @@
+package ner
+
+import "math"
+
+// Model is a trained tagger's parameters: feature weights, tag
+// transition weights, word clusters, gazetteer and the vocabulary whose
+// word features the Tagger precomputes.
+type Model struct {
+	feats    *featTable
+	trans    [numTags + 1][numTags + 1]float32 // [prev tag or start][tag or end]
+	clusters map[string][]uint16               // normalised word -> cluster id per granularity
+	gaz      *gazetteer
+	vocab    []string
+}
+
+const (
+	startTag = numTags // row of trans used before the first token
+	endTag   = numTags // column of trans used after the last token
+	negInf   = float32(-1e30)
+)
+
+// closedTags are the tags after which a new entity may start (O, L-*
+// and U-*): under BILOU, O, B-* and U-* may only follow these, and I-X
+// and L-X only B-X or I-X. Viterbi exploits this structure.
+func closedTags() [9]int {
+	return [9]int{tagO, 3, 4, 7, 8, 11, 12, 15, 16}
+}
+
+type vec = [numTags]float32
+
+// lattice is a transition matrix laid out for Viterbi: for each tag that
+// opens (O, B-*, U-*) the weights from each closed tag, gathered so the
+// inner loops run over fixed-size arrays.
+type lattice struct {
+	open  [9][9]float32           // [k-th open target][j-th closed source]
+	start vec                     // from sentence start
+	end   vec                     // to sentence end; -inf where a sentence cannot end
+	inner [numTypes][2][2]float32 // [type][from B,I][to I,L]
+}
+
+// openTags are O, B-* and U-*, the tags that may follow a closed tag.
+func openTags() [9]int {
+	return [9]int{tagO, 1, 4, 5, 8, 9, 12, 13, 16}
+}
+
+func newLattice(trans *[numTags + 1][numTags + 1]float32) *lattice {
+	l := &lattice{}
+	l.set(trans)
+	return l
+}
+
+func (l *lattice) set(trans *[numTags + 1][numTags + 1]float32) {
+	closed, open := closedTags(), openTags()
+	for k, cur := range open {
+		for j, p := range closed {
+			l.open[k][j] = trans[p][cur]
+		}
+	}
+	for t := range numTags {
+		l.start[t], l.end[t] = negInf, negInf
+		if allowed(-1, t) {
+			l.start[t] = trans[startTag][t]
+		}
+		if canEnd(t) {
+			l.end[t] = trans[t][endTag]
+		}
+	}
+	for ty := range int(numTypes) {
+		b, i, last := 1+4*ty, 2+4*ty, 3+4*ty
+		l.inner[ty][0][0] = trans[b][i]
+		l.inner[ty][0][1] = trans[b][last]
+		l.inner[ty][1][0] = trans[i][i]
+		l.inner[ty][1][1] = trans[i][last]
+	}
+}
+
+// viterbiScratch holds the decoder's buffers between calls.
+type viterbiScratch struct {
+	score []float32
+}
+
+// viterbi writes into out the best legal BILOU tag sequence for emission
+// scores emit (n rows of numTags). The forward pass keeps only scores,
+// with branch-free maxima; the backward pass recomputes which
+// predecessor gave each chosen tag's score.
+func (l *lattice) viterbi(emit []float32, out []int, vs *viterbiScratch) {
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	vs.score = resize(vs.score, n*numTags)
+	closed, open := closedTags(), openTags()
+	first := (*vec)(vs.score[:numTags])
+	e0 := (*vec)(emit[:numTags])
+	for t := range first {
+		first[t] = l.start[t] + e0[t]
+	}
+	for i := 1; i < n; i++ {
+		prev := (*vec)(vs.score[(i-1)*numTags:])
+		row := (*vec)(vs.score[i*numTags:])
+		e := (*vec)(emit[i*numTags:])
+		var pc [9]float32
+		for j, p := range closed {
+			pc[j] = prev[p]
+		}
+		for k, cur := range open {
+			w := &l.open[k]
+			best := pc[0] + w[0]
+			for j := 1; j < 9; j++ {
+				best = max(best, pc[j]+w[j])
+			}
+			row[cur] = best + e[cur]
+		}
+		for ty := range int(numTypes) {
+			b, in, last := 1+4*ty, 2+4*ty, 3+4*ty
+			w := &l.inner[ty]
+			row[in] = max(prev[b]+w[0][0], prev[in]+w[1][0]) + e[in]
+			row[last] = max(prev[b]+w[0][1], prev[in]+w[1][1]) + e[last]
+		}
+	}
+	last := (*vec)(vs.score[(n-1)*numTags:])
+	best, arg := float32(math.Inf(-1)), 0
+	for t := range last {
+		if s := last[t] + l.end[t]; s > best {
+			best, arg = s, t
+		}
+	}
+	out[n-1] = arg
+	for i := n - 1; i > 0; i-- {
+		out[i-1] = l.argPrev((*vec)(vs.score[(i-1)*numTags:]), out[i])
+	}
+}
+
+// argPrev returns the predecessor of tag cur that maximises its score.
+func (l *lattice) argPrev(prev *vec, cur int) int {
+	if cur != tagO && (tagPos(cur) == posI || tagPos(cur) == posL) {
+		ty := int(tagType(cur))
+		b, in := 1+4*ty, 2+4*ty
+		w := &l.inner[ty]
+		j := 0
+		if tagPos(cur) == posL {
+			j = 1
+		}
+		if prev[b]+w[0][j] >= prev[in]+w[1][j] {
+			return b
+		}
+		return in
+	}
+	closed, open := closedTags(), openTags()
+	k := 0
+	for k < len(open) && open[k] != cur {
+		k++
+	}
+	w := &l.open[k]
+	best, arg := prev[closed[0]]+w[0], closed[0]
+	for j := 1; j < 9; j++ {
+		if s := prev[closed[j]] + w[j]; s > best {
+			best, arg = s, closed[j]
+		}
+	}
+	return arg
+}

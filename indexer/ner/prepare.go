@@ -1,0 +1,186 @@
+package ner
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// gazetteer holds known entity names as hashed token sequences, matched
+// case-insensitively. Values: low bits are a mask of the types the
+// sequence is an entity of; gazPrefix marks a prefix of a longer entry, so
+// matching stops as soon as no entry can continue.
+type gazetteer struct {
+	m      *table64[uint8]
+	maxLen int
+}
+
+const gazPrefix = 0x80
+
+func newGazetteer() *gazetteer { return &gazetteer{m: newTable64[uint8](0)} }
+
+const gazSeed = 0x67617a
+
+func (g *gazetteer) add(words []string, t Type) {
+	h := uint64(gazSeed)
+	for i, w := range words {
+		h = mix(h, lowerKey(w))
+		if i < len(words)-1 {
+			*g.m.ptr(h) |= gazPrefix
+		}
+	}
+	*g.m.ptr(h) |= 1 << t
+	g.maxLen = max(g.maxLen, len(words))
+}
+
+// match marks, for each token of words, the (type, BILOU position) of
+// every gazetteer entry covering it, as bit 4*type+pos of out[i].
+func (g *gazetteer) match(words []string, lowerH []uint64, out []uint32) {
+	for i := range out {
+		out[i] = 0
+	}
+	if g == nil || g.m.n == 0 {
+		return
+	}
+	for i := range words {
+		if startsLower(words[i]) {
+			continue
+		}
+		h := uint64(gazSeed)
+		for j := i; j < len(words) && j-i < g.maxLen; j++ {
+			h = mix(h, lowerH[j])
+			v, _ := g.m.get(h)
+			if v == 0 {
+				break
+			}
+			for t := Type(0); t < numTypes; t++ {
+				if v&(1<<t) == 0 {
+					continue
+				}
+				if i == j {
+					out[i] |= 1 << (4*uint(t) + posU)
+					continue
+				}
+				out[i] |= 1 << (4*uint(t) + posB)
+				for k := i + 1; k < j; k++ {
+					out[k] |= 1 << (4*uint(t) + posI)
+				}
+				out[j] |= 1 << (4*uint(t) + posL)
+			}
+			if v&gazPrefix == 0 {
+				break
+			}
+		}
+	}
+}
+
+func startsLower(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsLower(r)
+}
+
+func startsUpper(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
+}
+
+// docState is scratch space for preparing one document.
+type docState struct {
+	seen table64[uint8]
+}
+
+const (
+	seenLower = 1 << iota
+	seenCapMid
+)
+
+// hasCase reports whether w contains a cased letter, and whether it
+// contains a lower-case one.
+func hasCase(w string) (cased, lower bool) {
+	for _, r := range w {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				return true, true
+			}
+			if 'A' <= r && r <= 'Z' {
+				cased = true
+			}
+			continue
+		}
+		if unicode.IsLower(r) {
+			return true, true
+		}
+		if unicode.IsUpper(r) {
+			cased = true
+		}
+	}
+	return cased, false
+}
+
+// fillHashes sets the per-token hashes of s from its words.
+func (s *sentence) fillHashes() {
+	n := len(s.words)
+	s.lowerH = resize(s.lowerH, n+2)
+	s.shapeH = resize(s.shapeH, n+2)
+	s.lowerH[0], s.lowerH[n+1] = lowerKey(padStart), lowerKey(padEnd)
+	s.shapeH[0], s.shapeH[n+1] = shapeKey(padStart), shapeKey(padEnd)
+	for i, w := range s.words {
+		s.lowerH[i+1], s.shapeH[i+1] = lowerKey(w), shapeKey(w)
+	}
+}
+
+// prepareDoc fills in the per-sentence and document facts the context
+// features use. The words and hashes of each sentence must be set; the
+// other slices are resized.
+func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
+	ntok := 0
+	for si := range sents {
+		ntok += len(sents[si].words)
+	}
+	st.seen.reset(ntok)
+	for si := range sents {
+		s := &sents[si]
+		n := len(s.words)
+		s.gaz = resize(s.gaz, n)
+		s.docCase = resize(s.docCase, n)
+		s.docType = resize(s.docType, n)
+		anyCased, anyLower := false, false
+		for _, w := range s.words {
+			c, l := hasCase(w)
+			anyCased = anyCased || c
+			anyLower = anyLower || l
+		}
+		s.allCaps = anyCased && !anyLower
+		gaz.match(s.words, s.lowerH[1:], s.gaz)
+		for i, w := range s.words {
+			switch {
+			case startsLower(w):
+				*st.seen.ptr(s.lowerH[i+1]) |= seenLower
+			case i > 0 && !s.allCaps && startsUpper(w):
+				*st.seen.ptr(s.lowerH[i+1]) |= seenCapMid
+			}
+		}
+	}
+	for si := range sents {
+		s := &sents[si]
+		for i, w := range s.words {
+			s.docCase[i] = 0
+			s.docType[i] = 0
+			if !startsUpper(w) {
+				continue
+			}
+			seen, _ := st.seen.get(s.lowerH[i+1])
+			if i == 0 || s.allCaps {
+				s.docCase[i] = 1 + seen
+			} else {
+				s.docCase[i] = 5 + seen&seenLower
+			}
+		}
+	}
+}
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
