@@ -1,0 +1,158 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Keyword-in-context limits.
+const (
+	DefaultKWICWidth = 60   // characters of context each side
+	MaxKWICWidth     = 200  //
+	DefaultKWICLimit = 500  // lines
+	MaxKWICLimit     = 5000 //
+	// maxKWICArticles bounds the articles one KWIC request reads, for
+	// queries whose matches rarely contain a query term in the text (a
+	// field scope such as source:reuters).
+	maxKWICArticles = 20000
+	// kwicPageSize is smaller than an export's: most requests need only
+	// the first few dozen articles to fill their lines.
+	kwicPageSize = 100
+)
+
+// KWICLine is one occurrence of a query term with the text around it.
+// Left, Keyword and Right are plain text (not HTML), with runs of white
+// space folded to one space, so lines align in a fixed-width view.
+type KWICLine struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Source    string `json:"source"`
+	Published string `json:"published"`
+	Left      string `json:"left"`
+	Keyword   string `json:"keyword"`
+	Right     string `json:"right"`
+}
+
+// KWICResult is a keyword-in-context concordance of a search.
+type KWICResult struct {
+	Total     uint64     `json:"total"`     // matching articles
+	Articles  int        `json:"articles"`  // articles read to make the lines
+	Truncated bool       `json:"truncated"` // more lines exist beyond the limit
+	TookMS    float64    `json:"took_ms"`
+	Lines     []KWICLine `json:"lines"`
+}
+
+// KWIC lists every occurrence of the query's terms in the matching
+// articles, in the search's order and then in text order, each with width
+// characters (runes) of context either side, stopping after limit lines.
+// It finds exactly the tokens snippets mark: those the index analyzer
+// turns into a query term, or that start with a query prefix. It reads the
+// body of each article, or the title when the body has no occurrence. A
+// query without positive words (empty, or only NOT clauses) gives no lines.
+//
+// width and limit of 0 take the defaults. Errors wrap ErrInvalidRequest
+// for a bad request, as Search's do.
+func (s *Service) KWIC(ctx context.Context, req Request, width, limit int) (*KWICResult, error) {
+	start := time.Now()
+	if width == 0 {
+		width = DefaultKWICWidth
+	}
+	if limit == 0 {
+		limit = DefaultKWICLimit
+	}
+	if width < 1 || width > MaxKWICWidth {
+		return nil, fmt.Errorf("%w: width must be between 1 and %d, got %d", ErrInvalidRequest, MaxKWICWidth, width)
+	}
+	if limit < 1 || limit > MaxKWICLimit {
+		return nil, fmt.Errorf("%w: limit must be between 1 and %d, got %d", ErrInvalidRequest, MaxKWICLimit, limit)
+	}
+	node, err := ParseQuery(req.Query, QueryOptions{
+		DefaultOperator: s.lim.DefaultOperator,
+		MaxLength:       s.lim.MaxQueryLength,
+		MaxClauses:      s.lim.MaxClauses,
+		MaxDepth:        s.lim.MaxDepth,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	m := s.newTermMatcher(Terms(node))
+	out := &KWICResult{Lines: []KWICLine{}}
+	req.FullText, req.Highlight = true, false
+	total, err := s.walk(ctx, req, kwicPageSize, func(total uint64, h Hit) error {
+		if m.empty() {
+			return errStopExport // no terms: every article would give nothing
+		}
+		if out.Articles >= maxKWICArticles {
+			out.Truncated = true
+			return errStopExport
+		}
+		out.Articles++
+		text := h.Body
+		spans := m.matches(text)
+		if len(spans) == 0 {
+			text = h.Title
+			spans = m.matches(text)
+		}
+		for _, sp := range spans {
+			if len(out.Lines) == limit {
+				out.Truncated = true
+				return errStopExport
+			}
+			out.Lines = append(out.Lines, KWICLine{
+				ID: h.ID, Title: h.Title, Source: h.Source, Published: h.Published,
+				Left:    leftContext(text[:sp.start], width),
+				Keyword: collapseSpace(text[sp.start:sp.end]),
+				Right:   rightContext(text[sp.end:], width),
+			})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopExport) {
+		return nil, err
+	}
+	out.Total = total
+	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// leftContext is the last width runes of before, each run of white space
+// folded to one space. A space next to the keyword is kept, so that
+// left+keyword+right reads as the text does.
+func leftContext(before string, width int) string {
+	out := make([]rune, 0, width)
+	for i := len(before); i > 0 && len(out) < width; {
+		r, size := utf8.DecodeLastRuneInString(before[:i])
+		i -= size
+		if unicode.IsSpace(r) {
+			if len(out) > 0 && out[len(out)-1] == ' ' {
+				continue
+			}
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	slices.Reverse(out)
+	return string(out)
+}
+
+// rightContext is the first width runes of after, white space folded.
+func rightContext(after string, width int) string {
+	out := make([]rune, 0, width)
+	for i := 0; i < len(after) && len(out) < width; {
+		r, size := utf8.DecodeRuneInString(after[i:])
+		i += size
+		if unicode.IsSpace(r) {
+			if len(out) > 0 && out[len(out)-1] == ' ' {
+				continue
+			}
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
