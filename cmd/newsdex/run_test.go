@@ -212,3 +212,22 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestBackupRestores(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	if _, _, err := runCmd(t, "index", "--index", dir, "--no-entities", "../../data/articles.txt"); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "backup")
+	out, _, err := runCmd(t, "backup", "--index", dir, dest)
+	if err != nil || !strings.HasPrefix(out, "backed up 10 articles") {
+		t.Fatalf("backup: %q %v", out, err)
+	}
+	out, _, err = runCmd(t, "stats", "--index", dest)
+	if err != nil || !strings.Contains(out, "articles: 10\n") {
+		t.Errorf("stats of the backup: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "backup", "--index", dir, dest); err == nil {
+		t.Error("backup over an existing directory must fail")
+	}
+}
