@@ -118,8 +118,20 @@ func Parse(r io.Reader, file string, f Format, emit func(Record) error) error {
 // or a file that looks binary, is reported through onFileError and the walk
 // goes on; records a file emitted before a read error stay emitted. Only an
 // emit error or ctx's cancellation stops the walk, and is returned.
+// Symbolic links are followed to files, and to a folder only when given as
+// one of paths; a nil onFileError ignores file errors.
 func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, onFileError func(path string, err error)) error {
+	if onFileError == nil {
+		onFileError = func(string, error) {}
+	}
 	for _, root := range paths {
+		if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if fi, err := os.Stat(root); err == nil && fi.IsDir() {
+				// WalkDir does not enter a symlinked root; with a trailing
+				// separator the link resolves as a folder.
+				root += string(filepath.Separator)
+			}
+		}
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -148,7 +160,11 @@ func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, on
 					onFileError(path, err)
 					return nil
 				}
-				if !fi.Mode().IsRegular() {
+				switch {
+				case fi.IsDir():
+					onFileError(path, errors.New("symbolic link to a folder not followed (it could loop); give the folder itself"))
+					return nil
+				case !fi.Mode().IsRegular():
 					onFileError(path, fmt.Errorf("not a regular file (%s), skipped", fi.Mode().Type()))
 					return nil
 				}

@@ -48,7 +48,7 @@ func decodeJSONArticle(line []byte) (Article, error) {
 	if !utf8.Valid(line) {
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
-	if line[0] != '{' {
+	if len(line) == 0 || line[0] != '{' {
 		return a, errors.New("line is not a JSON object")
 	}
 	var m map[string]json.RawMessage

@@ -400,6 +400,10 @@ func TestParsePaths(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "a", "y.txt"), filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
+	linkedRoot := filepath.Join(t.TempDir(), "linked-root")
+	if err := os.Symlink(filepath.Join(dir, "a"), linkedRoot); err != nil {
+		t.Fatal(err)
+	}
 	single := filepath.Join(dir, "b.jsonl")
 	missing := filepath.Join(dir, "missing.txt")
 
@@ -412,11 +416,13 @@ func TestParsePaths(t *testing.T) {
 	onFileError := func(path string, err error) {
 		fileErrs = append(fileErrs, strings.TrimPrefix(path, dir+"/"))
 	}
-	err := ParsePaths(t.Context(), []string{dir, missing, single}, emit, onFileError)
+	err := ParsePaths(t.Context(), []string{dir, missing, single, linkedRoot}, emit, onFileError)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := func(s string) string { return strings.ReplaceAll(s, dir+"/", "") }
+	rel := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, dir+"/", ""), filepath.Dir(linkedRoot)+"/", "")
+	}
 	for i := range got {
 		got[i] = rel(got[i])
 	}
@@ -429,6 +435,9 @@ func TestParsePaths(t *testing.T) {
 		"link.txt:1 Text title",
 		"b.jsonl:1 j1",
 		"b.jsonl:2 j2",
+		"linked-root/x.dat:1 Arch title",
+		"linked-root/y.txt:1 Text title",
+		"linked-root/z.csv:2 c1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records mismatch (-want +got):\n%s", diff)
@@ -437,6 +446,11 @@ func TestParsePaths(t *testing.T) {
 		t.Errorf("file errors mismatch (-want +got):\n%s", diff)
 	}
 
+	t.Run("nil onFileError", func(t *testing.T) {
+		if err := ParsePaths(t.Context(), []string{missing, filepath.Join(dir, "bin.txt")}, emit, nil); err != nil {
+			t.Errorf("ParsePaths = %v, want nil", err)
+		}
+	})
 	t.Run("emit error stops the walk", func(t *testing.T) {
 		stop := errors.New("stop")
 		calls := 0
