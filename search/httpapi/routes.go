@@ -20,4 +20,11 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.POST("/search", s.handleSearch)
 	api.GET("/articles/:id", s.handleArticle)
 	api.GET("/facets/:field", s.handleFacetValues)
+	api.GET("/kwic", s.handleKWIC)
+	api.GET("/export", s.handleExport)
+
+	// The researcher web page and its assets (ui.go).
+	page := newUI(s.logger)
+	r.GET("/", page.handleIndex)
+	r.GET("/ui/*file", page.handleAsset)
 }

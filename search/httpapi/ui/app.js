@@ -1,0 +1,713 @@
+// newsdex researcher page. Plain JavaScript, no dependencies, no build.
+//
+// Safety rule: article text never reaches innerHTML. Every title, body,
+// outlet and name is set with textContent or a text node; the API's
+// snippets (HTML-escaped text with <mark> only) are split on the <mark>
+// tags and their pieces unescaped into text nodes (appendSnippet).
+'use strict';
+
+(() => {
+  const FACETS = [
+    { name: 'source', label: 'Outlets', one: 'Outlet', hitField: 'source', placeholder: 'Find an outlet' },
+    { name: 'person', label: 'People', one: 'Person', hitField: 'persons', placeholder: 'Find a person' },
+    { name: 'org', label: 'Organisations', one: 'Organisation', hitField: 'organizations', placeholder: 'Find an organisation' },
+    { name: 'place', label: 'Places', one: 'Place', hitField: 'places', placeholder: 'Find a place' },
+  ];
+  const PAGE_SIZE = 10;
+  const MAX_OFFSET = 1000; // the API's from+size limit; deeper pages use the cursor
+  const FACET_SIZE = 10;
+  const KWIC_WIDTH = 60;
+  const KWIC_LIMIT = 1000;
+  const VIEWS = ['results', 'kwic', 'article'];
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, attrs, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k === 'class') e.className = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  };
+  const SVG = 'http://www.w3.org/2000/svg';
+  const svg = (tag, attrs) => {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    return e;
+  };
+
+  // ---- State and URL -------------------------------------------------
+
+  // The URL's query string holds the whole state, so a search can be
+  // cited, shared, bookmarked and walked with back and forward.
+  function readState() {
+    const p = new URLSearchParams(location.search);
+    const view = p.get('view');
+    const page = parseInt(p.get('page') || '1', 10);
+    const st = {
+      q: p.get('q') || '',
+      filters: {},
+      from_date: p.get('from_date') || '',
+      to_date: p.get('to_date') || '',
+      sort: ['relevance', 'date', '-date'].includes(p.get('sort')) ? p.get('sort') : 'relevance',
+      page: Number.isFinite(page) && page > 0 ? page : 1,
+      cursor: p.get('cursor') || '',
+      view: VIEWS.includes(view) ? view : 'results',
+      id: p.get('id') || '',
+      ksort: ['left', 'right'].includes(p.get('ksort')) ? p.get('ksort') : '',
+    };
+    for (const f of FACETS) st.filters[f.name] = p.getAll(f.name).filter(Boolean);
+    if (st.view === 'article' && !st.id) st.view = 'results';
+    return st;
+  }
+
+  // searchParams are the parameters every endpoint shares: query,
+  // filters, dates and sort.
+  function searchParams(st) {
+    const p = new URLSearchParams();
+    if (st.q) p.set('q', st.q);
+    for (const f of FACETS) for (const v of st.filters[f.name]) p.append(f.name, v);
+    if (st.from_date) p.set('from_date', st.from_date);
+    if (st.to_date) p.set('to_date', st.to_date);
+    if (st.sort !== 'relevance') p.set('sort', st.sort);
+    return p;
+  }
+
+  function stateURL(st) {
+    const p = searchParams(st);
+    if (st.page > 1) p.set('page', String(st.page));
+    if (st.cursor) p.set('cursor', st.cursor);
+    if (st.view !== 'results') p.set('view', st.view);
+    if (st.view === 'article') p.set('id', st.id);
+    if (st.ksort) p.set('ksort', st.ksort);
+    const qs = p.toString();
+    return location.pathname + (qs ? '?' + qs : '');
+  }
+
+  function go(st, opts) {
+    const url = stateURL(st);
+    if (opts && opts.replace) history.replaceState({ app: true }, '', url);
+    else history.pushState({ app: true }, '', url);
+    render(opts || {});
+  }
+
+  // A changed search starts again at page 1.
+  function withSearch(st, change) {
+    const next = structuredClone(st);
+    change(next);
+    next.page = 1;
+    next.cursor = '';
+    if (next.view === 'article') next.view = 'results';
+    return next;
+  }
+
+  // Cursors seen for pages beyond the offset limit, so "previous" works
+  // there too. Keyed by the search they belong to.
+  const cursors = new Map();
+  const cursorKey = (st, page) => searchParams(st).toString() + '#' + page;
+
+  // ---- API -------------------------------------------------------------
+
+  let seq = 0; // the latest render; older responses are dropped
+
+  async function api(path, params) {
+    const url = path + (params && params.toString() ? '?' + params : '');
+    const res = await fetch(url, { headers: { Accept: 'application/json' } });
+    let body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    if (!res.ok) {
+      const msg = body && body.error && body.error.message ? body.error.message : res.status + ' ' + res.statusText;
+      const err = new Error(msg);
+      err.status = res.status;
+      throw err;
+    }
+    return body;
+  }
+
+  // ---- Text helpers ------------------------------------------------------
+
+  const ENTITIES = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", '#39': "'", '#34': '"' };
+  function unescapeHTML(s) {
+    return s.replace(/&(lt|gt|amp|quot|apos|#39|#34);/g, (m, name) => ENTITIES[name]);
+  }
+
+  // appendSnippet renders an API snippet: the only markup it may hold is
+  // <mark> and </mark>; everything between is escaped text, which is
+  // unescaped into text nodes. Nothing is ever parsed as HTML.
+  function appendSnippet(parent, snippet) {
+    let marked = false;
+    for (const part of String(snippet || '').split(/(<mark>|<\/mark>)/)) {
+      if (part === '<mark>') { marked = true; continue; }
+      if (part === '</mark>') { marked = false; continue; }
+      if (!part) continue;
+      const text = document.createTextNode(unescapeHTML(part));
+      parent.append(marked ? el('mark', null, text) : text);
+    }
+  }
+
+  const dateFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const monthFmt = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  function formatDate(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
+  }
+  const nf = new Intl.NumberFormat('en-GB');
+  const plural = (n, one, many) => nf.format(n) + ' ' + (n === 1 ? one : many);
+
+  // Query words for highlighting the article view client-side. The server
+  // matches with its analyzer (stemming, folding); this approximates it
+  // with a light English stemmer. Negated words and field names are left
+  // out.
+  function queryWords(q) {
+    const out = [];
+    const toks = q.match(/-?"[^"]*"(?:~\d+)?|\(|\)|[^\s()"]+/g) || [];
+    let depth = 0;
+    let skipAt = -1; // inside a negated group opened at this depth
+    let negate = false;
+    for (let t of toks) {
+      if (t === '(') {
+        if (negate && skipAt < 0) skipAt = depth;
+        negate = false;
+        depth++;
+        continue;
+      }
+      if (t === ')') {
+        depth = Math.max(0, depth - 1);
+        if (depth === skipAt) skipAt = -1;
+        continue;
+      }
+      if (skipAt >= 0) continue;
+      if (t === 'NOT' || t === '-') { negate = true; continue; }
+      if (t === 'AND' || t === 'OR' || t === 'TO' || t === '+') continue;
+      if (/[[\]{}]/.test(t) || /^[-+]?[a-z_]+:$/i.test(t)) {
+        if (/^-/.test(t)) negate = true;
+        continue; // a date range, or a field name before a phrase or group
+      }
+      const wasNegated = negate || t.startsWith('-');
+      negate = false;
+      if (wasNegated) continue;
+      t = t.replace(/^\+/, '').replace(/^[a-z_]+:/i, '');
+      const phrase = t.startsWith('"');
+      for (let w of t.replace(/"(~\d+)?/g, ' ').split(/\s+/)) {
+        const prefix = !phrase && /\*$/.test(w);
+        w = w.replace(/[~^][0-9.]*$/, '').replace(/[^\p{L}\p{N}]+/gu, '');
+        if (w) out.push({ stem: prefix ? fold(w) : stem(w), prefix });
+      }
+    }
+    return out;
+  }
+  const fold = (w) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  function stem(w) {
+    w = fold(w).replace(/['’]s$/, '');
+    if (w.length <= 3) return w;
+    if (w.endsWith('ies')) return w.slice(0, -3) + 'y';
+    if (/(ss|us)$/.test(w)) return w;
+    if (w.endsWith('es') && /(sh|ch|x|z|s)es$/.test(w)) return w.slice(0, -2);
+    if (w.endsWith('s')) return w.slice(0, -1);
+    if (w.endsWith('ing') && w.length > 5) return w.slice(0, -3);
+    if (w.endsWith('ed') && w.length > 4) return w.slice(0, -2);
+    return w;
+  }
+  // appendHighlighted adds text to parent as text nodes, with words that
+  // match the query wrapped in <mark>.
+  function appendHighlighted(parent, text, words) {
+    if (!words.length) { parent.append(text); return; }
+    const re = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+    let last = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      const w = m[0];
+      const s = stem(w);
+      const f = fold(w);
+      if (words.some((q) => (q.prefix ? f.startsWith(q.stem) : s === q.stem))) {
+        if (m.index > last) parent.append(text.slice(last, m.index));
+        parent.append(el('mark', { text: w }));
+        last = m.index + w.length;
+      }
+    }
+    if (last < text.length) parent.append(text.slice(last));
+  }
+
+  // ---- Rendering -----------------------------------------------------------
+
+  // Re-rendering rebuilds the lists; focus returns to the element with
+  // the same data-focus key, so keyboard users keep their place.
+  function focusKey() {
+    const a = document.activeElement;
+    return a && a.dataset ? a.dataset.focus || '' : '';
+  }
+  function restoreFocus(key) {
+    if (!key) return;
+    const e = document.querySelector('[data-focus="' + CSS.escape(key) + '"]');
+    if (e) e.focus();
+  }
+
+  function showError(msg) {
+    const e = $('error');
+    e.textContent = msg;
+    e.hidden = !msg;
+  }
+
+  async function render(opts) {
+    const my = ++seq;
+    const st = readState();
+    const keep = focusKey();
+    showError('');
+    $('q').value = st.q;
+    $('sort').value = st.sort;
+    document.title = (st.q ? st.q + ' · ' : '') + 'newsdex';
+    for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-pressed', String(b.dataset.view === st.view));
+    $('results-view').hidden = st.view !== 'results';
+    $('kwic-view').hidden = st.view !== 'kwic';
+    $('article-view').hidden = st.view !== 'article';
+    $('toolbar').hidden = st.view === 'article';
+    $('chart-box').hidden = st.view === 'article';
+    $('exports').hidden = st.view === 'article';
+    $('sidebar').hidden = st.view === 'article';
+    renderActive(st);
+    $('main').setAttribute('aria-busy', 'true');
+    try {
+      if (st.view === 'article') await renderArticle(st, my);
+      else await renderSearch(st, my);
+    } catch (err) {
+      if (my === seq) {
+        showError(err.message);
+        $('status').textContent = '';
+      }
+    } finally {
+      if (my === seq) $('main').removeAttribute('aria-busy');
+    }
+    if (my !== seq) return;
+    if (opts.focusMain) {
+      $('main').focus();
+      window.scrollTo(0, 0);
+    } else {
+      restoreFocus(keep);
+    }
+  }
+
+  async function renderSearch(st, my) {
+    const p = searchParams(st);
+    p.set('facets', FACETS.map((f) => f.name).join(','));
+    p.set('facet_size', String(FACET_SIZE));
+    p.set('histogram', 'month');
+    const isKWIC = st.view === 'kwic';
+    const from = (st.page - 1) * PAGE_SIZE;
+    p.set('size', String(isKWIC ? 1 : PAGE_SIZE));
+    if (!isKWIC) {
+      if (st.cursor) p.set('cursor', st.cursor);
+      else if (from + PAGE_SIZE <= MAX_OFFSET) p.set('from', String(from));
+      else throw new Error('Page ' + st.page + ' can only be reached with the Next button (the link lost its cursor).');
+    }
+    const kp = searchParams(st);
+    kp.set('width', String(KWIC_WIDTH));
+    kp.set('limit', String(KWIC_LIMIT));
+    const [res, kwic] = await Promise.all([api('/api/v1/search', p), isKWIC ? api('/api/v1/kwic', kp) : null]);
+    if (my !== seq) return;
+    if (st.cursor) cursors.set(cursorKey(st, st.page), st.cursor);
+    $('status').textContent = plural(res.total, 'match', 'matches') + (st.q ? ' for ' + st.q : '') +
+      (isKWIC ? '' : res.total > PAGE_SIZE ? ' · page ' + st.page + ' of ' + nf.format(Math.ceil(res.total / PAGE_SIZE)) : '') +
+      ' · ' + res.took_ms.toFixed(1) + ' ms';
+    renderFacets(st, res.facets || {});
+    renderChart(st, res.histogram || [], res.total);
+    renderExports(st, res.total);
+    if (isKWIC) renderKWIC(st, kwic);
+    else {
+      renderHits(st, res, from);
+      renderPager(st, res);
+    }
+  }
+
+  function renderActive(st) {
+    const box = $('active');
+    box.replaceChildren();
+    for (const f of FACETS) {
+      for (const v of st.filters[f.name]) {
+        box.append(el('button', {
+          type: 'button', class: 'chip active-filter ' + f.name, 'data-focus': 'active:' + f.name + ':' + v,
+          'aria-label': 'Remove filter ' + f.one + ': ' + v,
+          onclick: () => go(withSearch(st, (n) => { n.filters[f.name] = n.filters[f.name].filter((x) => x !== v); })),
+        }, el('span', { class: 'kind', text: f.one }), v, ' ×'));
+      }
+    }
+    if (st.from_date || st.to_date) {
+      const label = (st.from_date || '…') + ' to ' + (st.to_date || '…');
+      box.append(el('button', {
+        type: 'button', class: 'chip active-filter', 'data-focus': 'active:dates',
+        'aria-label': 'Remove date range ' + label,
+        onclick: () => go(withSearch(st, (n) => { n.from_date = ''; n.to_date = ''; })),
+      }, el('span', { class: 'kind', text: 'Dates' }), label, ' ×'));
+    }
+  }
+
+  function toggleFilter(st, facet, value) {
+    return withSearch(st, (n) => {
+      const vals = n.filters[facet];
+      n.filters[facet] = vals.includes(value) ? vals.filter((x) => x !== value) : vals.concat([value]);
+    });
+  }
+
+  function facetButton(st, f, value, count) {
+    const on = st.filters[f.name].includes(value);
+    return el('li', null, el('button', {
+      type: 'button', class: 'facet-value', 'aria-pressed': String(on), 'data-focus': 'facet:' + f.name + ':' + value,
+      title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + value,
+      onclick: () => go(toggleFilter(st, f.name, value)),
+    }, el('span', { class: 'v', text: value }), el('span', { class: 'n', text: count === null ? '' : nf.format(count) })));
+  }
+
+  function fillFacetList(st, f, ul, values) {
+    ul.replaceChildren();
+    const shown = new Set(values.map((v) => v.value));
+    for (const v of st.filters[f.name]) if (!shown.has(v)) ul.append(facetButton(st, f, v, null));
+    for (const v of values) ul.append(facetButton(st, f, v.value, v.count));
+    if (!ul.children.length) ul.append(el('li', { class: 'empty', text: 'None among these matches' }));
+  }
+
+  function renderFacets(st, facets) {
+    const box = $('facets');
+    box.replaceChildren();
+    for (const f of FACETS) {
+      const ul = el('ul', { id: 'facet-' + f.name + '-list', 'aria-label': f.label });
+      const input = el('input', {
+        type: 'search', placeholder: f.placeholder + '…', 'aria-label': f.placeholder, 'aria-controls': ul.id,
+        'data-focus': 'facet-find:' + f.name, spellcheck: 'false',
+      });
+      let timer = 0;
+      let asked = 0;
+      input.addEventListener('input', () => {
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          const prefix = input.value.trim();
+          const mine = ++asked;
+          if (!prefix) { fillFacetList(st, f, ul, facets[f.name] || []); return; }
+          const p = searchParams(st);
+          p.set('prefix', prefix);
+          p.set('size', '20');
+          try {
+            const res = await api('/api/v1/facets/' + encodeURIComponent(f.name), p);
+            if (mine === asked) fillFacetList(st, f, ul, res.values || []);
+          } catch (err) {
+            showError(err.message);
+          }
+        }, 200);
+      });
+      fillFacetList(st, f, ul, facets[f.name] || []);
+      box.append(el('section', { class: 'facet', 'aria-labelledby': 'facet-' + f.name + '-h' },
+        el('h2', { id: 'facet-' + f.name + '-h', text: f.label }), input, ul));
+    }
+  }
+
+  // renderChart draws matches per month, or per year when the matches
+  // span more than four years, with empty periods shown as gaps. A bar
+  // is a button: it narrows the date range to its period.
+  function renderChart(st, buckets, total) {
+    const box = $('chart');
+    box.replaceChildren();
+    const dated = buckets.reduce((s, b) => s + b.count, 0);
+    if (!buckets.length) {
+      $('chart-caption').textContent = 'Matches over time';
+      box.append(el('p', { class: 'empty', text: total ? 'None of these matches has a publication date.' : 'No matches.' }));
+      return;
+    }
+    const months = new Map(buckets.map((b) => [b.key, b.count]));
+    const first = buckets[0].key;
+    const last = buckets[buckets.length - 1].key;
+    const [fy, fm] = first.split('-').map(Number);
+    const [ly, lm] = last.split('-').map(Number);
+    const span = (ly - fy) * 12 + (lm - fm) + 1;
+    let bars = [];
+    if (span > 48) {
+      for (let y = fy; y <= ly; y++) bars.push({ key: String(y), count: 0, from: y + '-01-01', to: y + '-12-31', label: String(y) });
+      for (const [k, c] of months) bars[Number(k.slice(0, 4)) - fy].count += c;
+    } else {
+      for (let i = 0; i < span; i++) {
+        const y = fy + Math.floor((fm - 1 + i) / 12);
+        const m = ((fm - 1 + i) % 12) + 1;
+        const key = y + '-' + String(m).padStart(2, '0');
+        const end = new Date(Date.UTC(y, m, 0)).getUTCDate();
+        bars.push({ key, count: months.get(key) || 0, from: key + '-01', to: key + '-' + end, label: monthFmt.format(new Date(Date.UTC(y, m - 1, 1))) });
+      }
+    }
+    const per = span > 48 ? 'year' : 'month';
+    $('chart-caption').textContent = 'Matches per ' + per + ' (' + plural(dated, 'dated article', 'dated articles') +
+      (dated < total ? ' of ' + nf.format(total) : '') + '). Select a bar to narrow the dates.';
+    const W = Math.max(320, Math.round(box.clientWidth || 800));
+    const H = 140;
+    const top = 14;
+    const bottom = 18;
+    const max = Math.max(...bars.map((b) => b.count), 1);
+    const step = W / bars.length;
+    const bw = Math.max(1, Math.min(step * 0.8, 60));
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'group', 'aria-label': 'Matches per ' + per });
+    s.append(svg('line', { class: 'axis', x1: 0, x2: W, y1: H - bottom + 0.5, y2: H - bottom + 0.5 }));
+    bars.forEach((b, i) => {
+      const h = b.count ? Math.max(2, ((H - top - bottom) * b.count) / max) : 1;
+      const x = i * step + (step - bw) / 2;
+      const rect = svg('rect', { x: x.toFixed(2), y: (H - bottom - h).toFixed(2), width: bw.toFixed(2), height: h.toFixed(2) });
+      if (!b.count) {
+        rect.setAttribute('class', 'zero');
+        s.append(rect);
+        return;
+      }
+      const name = b.label + ': ' + plural(b.count, 'match', 'matches');
+      const g = svg('g', { class: 'bar', tabindex: '0', role: 'button', 'aria-label': name + '. Narrow to this ' + per, 'data-focus': 'bar:' + b.key, 'data-key': b.key });
+      const t = svg('title', {});
+      t.textContent = name;
+      g.append(t, rect);
+      const narrow = () => go(withSearch(st, (n) => { n.from_date = b.from; n.to_date = b.to; }));
+      g.addEventListener('click', narrow);
+      g.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); narrow(); }
+      });
+      s.append(g);
+    });
+    const label = (x, anchor, txt) => {
+      const t = svg('text', { x, y: H - 4, 'text-anchor': anchor });
+      t.textContent = txt;
+      s.append(t);
+    };
+    label(2, 'start', bars[0].label);
+    if (bars.length > 1) label(W - 2, 'end', bars[bars.length - 1].label);
+    const mx = svg('text', { x: 2, y: 10 });
+    mx.textContent = 'max ' + nf.format(max);
+    s.append(mx);
+    box.append(s);
+  }
+
+  function renderExports(st, total) {
+    const box = $('exports');
+    box.replaceChildren();
+    if (!total) return;
+    box.append('Export all ' + plural(total, 'match', 'matches') + ':');
+    for (const [format, text, label] of [['csv', 'snippet', 'CSV'], ['csv', 'full', 'CSV, full text'], ['jsonl', 'snippet', 'JSON Lines'], ['jsonl', 'full', 'JSON Lines, full text']]) {
+      const p = searchParams(st);
+      p.set('format', format);
+      p.set('text', text);
+      box.append(' ', el('a', { href: '/api/v1/export?' + p, download: 'newsdex-export.' + format, class: 'export-link', 'data-format': format, 'data-text': text, text: label }));
+    }
+  }
+
+  // A link that navigates inside the page but still works as a permalink
+  // (open in a new tab, copy link).
+  function appLink(text, st, attrs) {
+    return el('a', Object.assign({
+      href: stateURL(st), text,
+      onclick: (e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        go(st, { focusMain: true });
+      },
+    }, attrs || {}));
+  }
+
+  function articleState(st, id) {
+    const n = structuredClone(st);
+    n.view = 'article';
+    n.id = id;
+    return n;
+  }
+
+  function entityChips(st, item, label) {
+    const ul = el('ul', { class: 'chips', 'aria-label': label });
+    for (const f of FACETS.slice(1)) {
+      for (const v of item[f.hitField] || []) {
+        const on = st.filters[f.name].includes(v);
+        ul.append(el('li', null, el('button', {
+          type: 'button', class: 'chip ' + f.name + (on ? ' active-filter' : ''), 'aria-pressed': String(on),
+          title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + v,
+          onclick: () => go(toggleFilter(st, f.name, v), { focusMain: true }),
+        }, el('span', { class: 'kind', text: f.one }), v)));
+      }
+    }
+    return ul.children.length ? ul : null;
+  }
+
+  function renderHits(st, res, from) {
+    const ol = $('results');
+    ol.replaceChildren();
+    ol.start = from + 1;
+    if (!res.hits.length) {
+      ol.append(el('li', { class: 'empty', text: res.total ? 'No more matches on this page.' : 'Nothing matches. Try fewer words, OR, or remove a filter.' }));
+      return;
+    }
+    for (const h of res.hits) {
+      const snippet = el('p', { class: 'snippet' });
+      appendSnippet(snippet, h.snippet);
+      const meta = el('p', { class: 'meta' });
+      if (h.source) meta.append(el('span', { class: 'outlet', text: h.source }));
+      if (h.source && h.published) meta.append(' · ');
+      if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
+      ol.append(el('li', { class: 'hit', 'data-id': h.id },
+        el('h2', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title', 'data-focus': 'hit:' + h.id })),
+        meta, snippet, entityChips(st, h, 'Named in this article')));
+    }
+  }
+
+  function renderPager(st, res) {
+    const nav = $('pager');
+    nav.replaceChildren();
+    const pages = Math.ceil(res.total / PAGE_SIZE);
+    if (pages <= 1) return;
+    const page = (n) => {
+      const s = structuredClone(st);
+      s.page = n;
+      s.cursor = '';
+      if ((n - 1) * PAGE_SIZE + PAGE_SIZE > MAX_OFFSET) {
+        if (n === st.page + 1) s.cursor = res.next_cursor || '';
+        else s.cursor = cursors.get(cursorKey(st, n)) || '';
+        if (!s.cursor) return null;
+      }
+      return s;
+    };
+    const prev = st.page > 1 ? page(st.page - 1) : null;
+    const next = st.page < pages && res.next_cursor ? page(st.page + 1) : null;
+    if (prev) nav.append(appLink('← Previous', prev, { rel: 'prev', 'data-focus': 'pager:prev' }));
+    nav.append(el('span', { text: 'Page ' + nf.format(st.page) + ' of ' + nf.format(pages) }));
+    if (next) nav.append(appLink('Next →', next, { rel: 'next', 'data-focus': 'pager:next' }));
+  }
+
+  // ---- Keyword in context -------------------------------------------------
+
+  const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+  const words = (s) => s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  function compareWords(a, b) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = collator.compare(a[i], b[i]);
+      if (c) return c;
+    }
+    return a.length - b.length;
+  }
+
+  function renderKWIC(st, kwic) {
+    $('kwic-sort').value = st.ksort;
+    const lines = kwic.lines.map((l, i) => ({ l, i, left: words(l.left).reverse(), right: words(l.right) }));
+    if (st.ksort === 'left') lines.sort((a, b) => compareWords(a.left, b.left) || collator.compare(a.l.keyword, b.l.keyword) || a.i - b.i);
+    if (st.ksort === 'right') lines.sort((a, b) => collator.compare(a.l.keyword, b.l.keyword) || compareWords(a.right, b.right) || a.i - b.i);
+    let msg = plural(kwic.lines.length, 'line', 'lines') + ' from ' + plural(kwic.articles, 'article', 'articles');
+    if (kwic.truncated) msg += ' (the first ' + nf.format(kwic.lines.length) + '; export for all up to the server limit)';
+    if (!kwic.lines.length) msg = st.q ? 'The query’s words do not occur in the text of these matches.' : 'Type a query to see its words in context.';
+    $('kwic-status').textContent = msg;
+    const body = $('kwic').tBodies[0];
+    body.replaceChildren();
+    for (const { l } of lines) {
+      const when = l.published ? ' · ' + formatDate(l.published) : '';
+      body.append(el('tr', null,
+        el('td', { class: 'l' }, el('span', { dir: 'ltr', text: l.left })),
+        el('td', { class: 'k' }, appLink(l.keyword, articleState(st, l.id), { title: l.title })),
+        el('td', { class: 'r', text: l.right }),
+        el('td', { class: 'src', title: l.title + (l.source ? ' · ' + l.source : '') + when, text: l.source || l.title })));
+    }
+    const box = $('kwic-exports');
+    box.replaceChildren('Export lines:');
+    for (const format of ['csv', 'jsonl']) {
+      const p = searchParams(st);
+      p.set('width', String(KWIC_WIDTH));
+      p.set('limit', '5000');
+      p.set('format', format);
+      box.append(' ', el('a', { href: '/api/v1/kwic?' + p, download: 'newsdex-kwic.' + format, class: 'kwic-export', text: format === 'csv' ? 'CSV' : 'JSON Lines' }));
+    }
+  }
+
+  // ---- Article view -----------------------------------------------------------
+
+  async function renderArticle(st, my) {
+    const a = await api('/api/v1/articles/' + encodeURIComponent(st.id));
+    if (my !== seq) return;
+    const qw = queryWords(st.q);
+    const art = $('article');
+    art.replaceChildren();
+    const h = el('h2', { id: 'article-title' });
+    appendHighlighted(h, a.title || '(untitled)', qw);
+    const meta = el('p', { class: 'meta' });
+    const bits = [];
+    if (a.source) bits.push(el('span', { class: 'outlet', text: a.source }));
+    if (a.published) bits.push(el('time', { datetime: a.published, text: formatDate(a.published) }));
+    if (a.author) bits.push(document.createTextNode('by ' + a.author));
+    if (a.category) bits.push(document.createTextNode(a.category));
+    const link = safeURL(a.url);
+    if (link) bits.push(el('a', { href: link, rel: 'noopener noreferrer nofollow', target: '_blank', text: 'original' }));
+    bits.forEach((b, i) => { if (i) meta.append(' · '); meta.append(b); });
+    const body = el('div', { class: 'article-body' });
+    for (const para of String(a.body || '').split(/\n\s*\n/)) {
+      if (!para.trim()) continue;
+      const p = el('p');
+      appendHighlighted(p, para.trim(), qw);
+      body.append(p);
+    }
+    art.append(h, meta, entityChips(st, a, 'Named in this article'), body);
+    $('status').textContent = '';
+    document.title = (a.title || 'Article') + ' · newsdex';
+  }
+
+  // safeURL admits only web links, so a stored javascript: URL is inert.
+  function safeURL(u) {
+    if (!u) return '';
+    try {
+      const url = new URL(u);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  // ---- Wiring ---------------------------------------------------------------
+
+  function init() {
+    $('search-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const st = readState();
+      go(withSearch(st, (n) => { n.q = $('q').value.trim(); }));
+    });
+    $('sort').addEventListener('change', () => go(withSearch(readState(), (n) => { n.sort = $('sort').value; })));
+    for (const b of document.querySelectorAll('.tabs button')) {
+      b.addEventListener('click', () => {
+        const st = readState();
+        if (st.view === b.dataset.view) return;
+        st.view = b.dataset.view;
+        go(st);
+      });
+    }
+    $('kwic-sort').addEventListener('change', () => {
+      const st = readState();
+      st.ksort = $('kwic-sort').value;
+      go(st, { replace: true });
+    });
+    const help = $('syntax');
+    const toggle = $('syntax-toggle');
+    const setHelp = (open) => {
+      help.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+      if (open) $('syntax-title').focus();
+    };
+    $('syntax-title').setAttribute('tabindex', '-1');
+    toggle.addEventListener('click', () => setHelp(help.hidden));
+    $('syntax-close').addEventListener('click', () => { setHelp(false); toggle.focus(); });
+    help.addEventListener('keydown', (e) => { if (e.key === 'Escape') { setHelp(false); toggle.focus(); } });
+    $('back').addEventListener('click', () => {
+      if (history.state && history.state.app && history.length > 1) history.back();
+      else {
+        const st = readState();
+        st.view = 'results';
+        go(st, { focusMain: true });
+      }
+    });
+    $('home').addEventListener('click', (e) => {
+      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      history.pushState({ app: true }, '', location.pathname);
+      render({});
+      $('q').focus();
+    });
+    window.addEventListener('popstate', () => render({}));
+    render({});
+    if (!location.search) $('q').focus();
+  }
+
+  init();
+})();
