@@ -64,6 +64,9 @@ type Request struct {
 	Highlight bool
 	// FullText returns each hit's whole body, for exports.
 	FullText bool
+	// Compact leaves out each hit's entity lists, for clients that show
+	// only title, outlet, date and snippet, such as the embed widget.
+	Compact bool
 	// Restrict is a filter the caller cannot widen, such as a public key's
 	// fixed outlet. It is ANDed with Filters.
 	Restrict Filters

@@ -107,9 +107,9 @@ type Hit struct {
 	Published     string   `json:"published,omitempty"`
 	URL           string   `json:"url,omitempty"`
 	Snippet       string   `json:"snippet"`
-	Persons       []string `json:"persons"`
-	Organizations []string `json:"organizations"`
-	Places        []string `json:"places"`
+	Persons       []string `json:"persons,omitzero"` // nil (left out) only with Request.Compact
+	Organizations []string `json:"organizations,omitzero"`
+	Places        []string `json:"places,omitzero"`
 	Body          string   `json:"body,omitempty"` // only with Request.FullText
 }
 
@@ -337,15 +337,17 @@ func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
 
 func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit {
 	out := Hit{
-		ID:            h.ID,
-		Score:         h.Score,
-		Title:         fieldString(h.Fields, indexer.FieldTitle),
-		Source:        fieldString(h.Fields, indexer.FieldSource),
-		Published:     fieldString(h.Fields, indexer.FieldPublished),
-		URL:           fieldString(h.Fields, indexer.FieldURL),
-		Persons:       fieldStrings(h.Fields, indexer.FieldPersons),
-		Organizations: fieldStrings(h.Fields, indexer.FieldOrganizations),
-		Places:        fieldStrings(h.Fields, indexer.FieldPlaces),
+		ID:        h.ID,
+		Score:     h.Score,
+		Title:     fieldString(h.Fields, indexer.FieldTitle),
+		Source:    fieldString(h.Fields, indexer.FieldSource),
+		Published: fieldString(h.Fields, indexer.FieldPublished),
+		URL:       fieldString(h.Fields, indexer.FieldURL),
+	}
+	if !req.Compact {
+		out.Persons = fieldStrings(h.Fields, indexer.FieldPersons)
+		out.Organizations = fieldStrings(h.Fields, indexer.FieldOrganizations)
+		out.Places = fieldStrings(h.Fields, indexer.FieldPlaces)
 	}
 	body := fieldString(h.Fields, indexer.FieldBody)
 	if req.Highlight {

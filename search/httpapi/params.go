@@ -113,6 +113,13 @@ func searchRequest(v url.Values) (search.Request, error) {
 		}
 		req.Highlight = b
 	}
+	if h := v.Get("compact"); h != "" {
+		b, err := strconv.ParseBool(h)
+		if err != nil {
+			return req, badRequest(fmt.Sprintf("compact must be true or false, got %q", truncate(h, 20)))
+		}
+		req.Compact = b
+	}
 	return req, nil
 }
 
