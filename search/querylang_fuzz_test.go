@@ -9,8 +9,10 @@ import (
 // FuzzParseQuery checks that no input panics; that a rejected query gets a
 // *QueryError pointing inside the input; and that an accepted one prints a
 // canonical form that parses back to itself and translates to a Bleve
-// query that marshals. Inputs it once broke on live in testdata/fuzz and in
-// TestParseQueryFuzzRegressions.
+// query that marshals. Seeded with the parser table tests; an input the
+// fuzzer records under testdata/fuzz/FuzzParseQuery runs with every plain
+// go test, and belongs in those tables too. Run it with
+// go test ./search -run '^$' -fuzz FuzzParseQuery -fuzztime 60s
 func FuzzParseQuery(f *testing.F) {
 	for _, c := range validParseCases() {
 		f.Add(c.in, c.or)
@@ -19,9 +21,6 @@ func FuzzParseQuery(f *testing.F) {
 		if len(c.in) <= 512 {
 			f.Add(c.in, false)
 		}
-	}
-	for _, s := range fuzzRegressions() {
-		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, s string, or bool) {
 		checkParseInvariants(t, s, or)
@@ -64,18 +63,4 @@ func checkParseInvariants(t *testing.T, s string, or bool) {
 		t.Fatalf("marshal ToBleve(%q): %v", c, err)
 	}
 	Terms(n)
-}
-
-// fuzzRegressions are inputs the fuzzer found problems with.
-func fuzzRegressions() []string {
-	return []string{}
-}
-
-func TestParseQueryFuzzRegressions(t *testing.T) {
-	for _, s := range fuzzRegressions() {
-		t.Run(s, func(t *testing.T) {
-			checkParseInvariants(t, s, false)
-			checkParseInvariants(t, s, true)
-		})
-	}
 }
