@@ -764,7 +764,19 @@ type parser struct {
 	open     []int // positions of the open parentheses, innermost last
 }
 
-// ParseQuery parses a user query. An empty or all-space query is MatchAll.
+// ParseQuery parses a user query:
+//
+//	climate deal            all words (or any, with DefaultOperator "or")
+//	"kim jong un"  "a b"~3  phrase; words within 3 position moves
+//	a AND b, a OR b, NOT a, -a, +a, ( )   precedence NOT > AND > OR
+//	title: body: source: person: org: place:   scope a word, phrase or (group)
+//	elect*  climte~  climte~1  prefix (2+ chars), fuzzy (auto, 1 or 2 edits)
+//	published:[2019-01 TO 2019-12-31}  published:{2019 TO *]  published:2019
+//	\ escapes the next character: COVID-19\:vaccine, \AND
+//
+// A colon ending a word ("COVID-19: vaccine") is text; an unknown field
+// before a term ("COVID-19:vaccine") is an error, never a silent field
+// query. An empty or all-space query is MatchAll.
 // Malformed queries and queries over the limits return a *QueryError
 // (errors.Is(err, ErrInvalidQuery)); an unknown DefaultOperator returns a
 // plain error, since that is the caller's mistake, not the user's.
