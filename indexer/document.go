@@ -53,21 +53,20 @@ type Article struct {
 	Meta          map[string]string `json:"meta,omitempty"`
 }
 
-// EnsureID fills in a stable ID when the input gave none: a hash of source,
-// title and date when there is a title, else of the text. Re-ingesting the
-// same input therefore replaces documents instead of duplicating them.
+// EnsureID fills in a stable ID when the input gave none, so that
+// re-ingesting the same input replaces documents instead of duplicating
+// them: a hash of source, title and date when the article has a title and
+// a date, else of source, title and text (two undated articles that share
+// a headline, common in wire copy, stay two articles).
 func (a *Article) EnsureID() {
 	if a.ID != "" {
 		return
 	}
 	h := sha256.New()
-	if a.Title != "" {
-		h.Write([]byte("t\x00" + a.Source + "\x00" + a.Title + "\x00"))
-		if !a.Published.IsZero() {
-			h.Write([]byte(a.Published.UTC().Format(time.RFC3339)))
-		}
+	if a.Title != "" && !a.Published.IsZero() {
+		h.Write([]byte("t\x00" + a.Source + "\x00" + a.Title + "\x00" + a.Published.UTC().Format(time.RFC3339)))
 	} else {
-		h.Write([]byte("b\x00" + a.Source + "\x00" + a.Body))
+		h.Write([]byte("b\x00" + a.Source + "\x00" + a.Title + "\x00" + a.Body))
 	}
 	a.ID = hex.EncodeToString(h.Sum(nil)[:8])
 }
