@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -21,7 +22,11 @@ type EntityFinder interface {
 type IngestOptions struct {
 	BatchDocs  int // flush a Bleve batch at this many documents (default 1000)
 	BatchBytes int // ... or at this many bytes of text, whichever first (default 8 MB)
-	Workers    int // goroutines that enrich articles (default GOMAXPROCS)
+	// Workers is the number of lanes that enrich articles and write them,
+	// each with its own batch (default GOMAXPROCS, at least 2). Bleve
+	// accepts concurrent batches, so one lane maps and extracts while
+	// another's batch is analysed and persisted.
+	Workers int
 }
 
 func (o *IngestOptions) setDefaults() {
@@ -32,7 +37,7 @@ func (o *IngestOptions) setDefaults() {
 		o.BatchBytes = 8 << 20
 	}
 	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+		o.Workers = max(2, runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -52,8 +57,11 @@ func (s Summary) DocsPerSecond() float64 {
 }
 
 // Ingester writes articles into one index. It is the index's only writer:
-// reading, parsing and entity extraction run on all cores, and the results
-// are written in batches of about BatchDocs documents.
+// reading and parsing run in the caller's goroutine, and each article is
+// routed by its ID to one of Workers lanes that extract entities and write
+// batches of about BatchDocs documents. Routing by ID keeps the input order
+// among records with the same ID, so the last one in the input wins as it
+// would with a single writer.
 type Ingester struct {
 	idx      bleve.Index
 	opts     IngestOptions
@@ -64,8 +72,8 @@ type Ingester struct {
 	// OnSkip is called, from one goroutine at a time, for every record
 	// that is skipped. Nil ignores them.
 	OnSkip func(Record)
-	// OnProgress is called after each batch is written with the running
-	// count of indexed articles. Nil ignores it.
+	// OnProgress is called, from one goroutine at a time, after each batch
+	// is written with the running count of indexed articles. Nil ignores it.
 	OnProgress func(indexed int)
 }
 
@@ -87,53 +95,85 @@ func PathSource(paths []string, onFileError func(path string, err error)) Source
 	}
 }
 
+// ingestRun is the state the lanes of one Ingest share.
+type ingestRun struct {
+	in       *Ingester
+	mu       sync.Mutex // guards sum, writeErr and the callbacks
+	sum      Summary
+	writeErr error
+}
+
+func (r *ingestRun) skip(rec Record) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sum.Skipped++
+	if r.in.OnSkip != nil {
+		r.in.OnSkip(rec)
+	}
+}
+
+func (r *ingestRun) written(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sum.Indexed += n
+	if r.in.OnProgress != nil {
+		r.in.OnProgress(r.sum.Indexed)
+	}
+}
+
+func (r *ingestRun) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writeErr == nil {
+		r.writeErr = err
+	}
+}
+
 // Ingest runs src through the pipeline into the index. It returns when
 // every record has been written or skipped, or at the first write error or
-// cancellation; batches already written stay written.
+// cancellation; batches already written stay written (each is durable
+// when Bleve's Batch returns).
 func (in *Ingester) Ingest(parent context.Context, src Source) (Summary, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	run := &ingestRun{in: in}
 
-	records := make(chan Record, 4*in.opts.Workers)
-	ready := make(chan Record, 4*in.opts.Workers)
-	var srcErr error
-	go func() {
-		defer close(records)
-		srcErr = src(ctx, func(r Record) error {
-			select {
-			case records <- r:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
+	lanes := make([]chan Record, in.opts.Workers)
 	var wg sync.WaitGroup
-	for range in.opts.Workers {
+	for i := range lanes {
+		lanes[i] = make(chan Record, 16)
 		wg.Go(func() {
-			for r := range records {
-				if r.Err == nil {
-					r.Err = in.prepare(&r.Article)
-				}
-				select {
-				case ready <- r:
-				case <-ctx.Done():
-					return
-				}
+			if err := in.lane(ctx, lanes[i], run); err != nil {
+				run.fail(err)
+				cancel()
 			}
 		})
 	}
-	go func() { wg.Wait(); close(ready) }()
-
-	sum, err := in.write(ctx, ready)
-	cancel()
-	for range ready { // drain so the workers and the source stop
+	srcErr := src(ctx, func(r Record) error {
+		if r.Err == nil {
+			r.Err = in.identify(&r.Article)
+		}
+		if r.Err != nil {
+			run.skip(r)
+			return nil
+		}
+		select {
+		case lanes[laneOf(r.Article.ID, len(lanes))] <- r:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	for _, l := range lanes {
+		close(l)
 	}
+	wg.Wait()
+	sum := run.sum
 	sum.Elapsed = time.Since(start)
 	switch {
-	case err != nil:
-		return sum, err
+	case run.writeErr != nil && !errors.Is(run.writeErr, context.Canceled):
+		return sum, run.writeErr
 	case parent.Err() != nil:
 		return sum, parent.Err()
 	case srcErr != nil:
@@ -142,14 +182,32 @@ func (in *Ingester) Ingest(parent context.Context, src Source) (Summary, error) 
 	return sum, nil
 }
 
-// prepare canonicalises and enriches one article; it runs on a worker.
-func (in *Ingester) prepare(a *Article) error {
+// laneOf routes an ID to a lane (FNV-1a), the same lane every time.
+func laneOf(id string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % uint32(n))
+}
+
+// identify checks an article and settles its ID, which depends on the
+// canonical outlet name; it runs before routing, in the reading goroutine,
+// and is cheap.
+func (in *Ingester) identify(a *Article) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
 	if a.Source != "" {
 		a.Source, _ = in.aliases.Canonical(KindSource, a.Source)
 	}
+	a.EnsureID()
+	return nil
+}
+
+// enrich extracts or canonicalises entities; it runs on a lane.
+func (in *Ingester) enrich(a *Article) {
 	if in.entities != nil && len(a.Persons)+len(a.Organizations)+len(a.Places) == 0 {
 		a.Persons, a.Organizations, a.Places = in.entities.Extract(a.Title, a.Body)
 	} else {
@@ -157,8 +215,6 @@ func (in *Ingester) prepare(a *Article) error {
 		a.Organizations = in.canonicalAll(KindOrganization, a.Organizations)
 		a.Places = in.canonicalAll(KindPlace, a.Places)
 	}
-	a.EnsureID()
-	return nil
 }
 
 func (in *Ingester) canonicalAll(kind string, names []string) []string {
@@ -174,8 +230,10 @@ func (in *Ingester) canonicalAll(kind string, names []string) []string {
 	return out
 }
 
-func (in *Ingester) write(ctx context.Context, ready <-chan Record) (Summary, error) {
-	var sum Summary
+// lane enriches the records routed to it and writes them in its own
+// batches. It keeps draining recs after an error so the reader never
+// blocks on it.
+func (in *Ingester) lane(ctx context.Context, recs <-chan Record, run *ingestRun) error {
 	batch := in.idx.NewBatch()
 	pending, bytes := 0, 0
 	flush := func() error {
@@ -185,43 +243,36 @@ func (in *Ingester) write(ctx context.Context, ready <-chan Record) (Summary, er
 		if err := in.idx.Batch(batch); err != nil {
 			return fmt.Errorf("write batch: %w", err)
 		}
-		sum.Indexed += pending
+		run.written(pending)
 		batch.Reset()
 		pending, bytes = 0, 0
-		if in.OnProgress != nil {
-			in.OnProgress(sum.Indexed)
-		}
 		return nil
 	}
-	for r := range ready {
-		if r.Err != nil {
-			sum.Skipped++
-			if in.OnSkip != nil {
-				in.OnSkip(r)
-			}
+	var err error
+	for r := range recs {
+		if err != nil {
 			continue
 		}
-		if err := batch.Index(r.Article.ID, indexDocument(&r.Article)); err != nil {
-			sum.Skipped++
-			if in.OnSkip != nil {
-				r.Err = fmt.Errorf("map article: %w", err)
-				in.OnSkip(r)
-			}
+		if err = ctx.Err(); err != nil {
+			continue
+		}
+		in.enrich(&r.Article)
+		if e := batch.Index(r.Article.ID, indexDocument(&r.Article)); e != nil {
+			r.Err = fmt.Errorf("map article: %w", e)
+			run.skip(r)
 			continue
 		}
 		pending++
 		bytes += len(r.Article.Title) + len(r.Article.Body)
 		if pending >= in.opts.BatchDocs || bytes >= in.opts.BatchBytes {
-			if err := ctx.Err(); err != nil {
-				return sum, err
-			}
-			if err := flush(); err != nil {
-				return sum, err
-			}
+			err = flush()
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return sum, err
+	if err != nil {
+		return err
 	}
-	return sum, flush()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return flush()
 }

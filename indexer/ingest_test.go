@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func testAliases(t *testing.T) *Aliases {
+func testAliases(t testing.TB) *Aliases {
 	t.Helper()
 	src, err := os.ReadFile("../data/aliases.yaml")
 	if err != nil {

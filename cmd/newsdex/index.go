@@ -90,8 +90,8 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	sum, err := ing.Ingest(ctx, indexer.PathSource(fs.Args(), onFileError))
-	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s)\n",
-		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond())
+	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s, peak RSS %.0f MB)\n",
+		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond(), peakRSSMB())
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}

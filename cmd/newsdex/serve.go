@@ -41,20 +41,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger := newLogger(cfg.Log, stderr)
 	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 
-	api := httpapi.New(logger, httpapi.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes})
+	api := newAPI(cfg, logger)
 	// Listen before opening the index, so a busy port fails at once and
 	// /healthz answers while a first index is being built.
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           api,
-		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(cfg, api, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -94,6 +88,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newAPI is the HTTP handler as serve configures it; bench drives the same.
+func newAPI(cfg Config, logger *slog.Logger) *httpapi.Server {
+	return httpapi.New(logger, httpapi.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes})
+}
+
+// newHTTPServer wraps the handler in the server settings serve uses.
+func newHTTPServer(cfg Config, h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // openServingIndex opens the configured index for reading and writing. A

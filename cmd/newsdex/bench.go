@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"newsdex/indexer"
+	"newsdex/search"
+)
+
+// uiFacets is what the web UI asks for with every search.
+const uiFacets = "source,person,org,place"
+
+// benchResult is what bench prints: one JSON object.
+type benchResult struct {
+	QPS         float64 `json:"qps"`
+	P50MS       float64 `json:"p50_ms"`
+	P90MS       float64 `json:"p90_ms"`
+	P99MS       float64 `json:"p99_ms"`
+	MaxMS       float64 `json:"max_ms"`
+	MeanMS      float64 `json:"mean_ms"`
+	Errors      int     `json:"errors"`
+	Requests    int     `json:"requests"`
+	Concurrency int     `json:"concurrency"`
+	DurationS   float64 `json:"duration_s"`
+	Queries     int     `json:"queries"`
+	Articles    uint64  `json:"articles"`
+	// FirstPass is one sequential pass over every query before the timed
+	// run: each query's first sight, so no cache has seen it.
+	FirstPass struct {
+		P50MS float64 `json:"p50_ms"`
+		P99MS float64 `json:"p99_ms"`
+		MaxMS float64 `json:"max_ms"`
+	} `json:"first_pass"`
+	PeakRSSMB float64 `json:"peak_rss_mb"` // whole process: server and clients
+	RSSMB     float64 `json:"rss_mb"`      // at the end of the run
+	FirstErr  string  `json:"first_error,omitempty"`
+}
+
+// runBench serves the index in-process exactly as serve does and drives
+// /api/v1/search with the queries as the web UI sends them, from
+// --concurrency clients for --duration.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, configPath := newFlagSet("bench", stderr)
+	dir := fs.String("index", "", "index directory (default: index.dir from config)")
+	queriesPath := fs.String("queries", "", "file of queries, one a line")
+	concurrency := fs.Int("concurrency", 4, "concurrent clients")
+	duration := fs.Duration("duration", 30*time.Second, "how long to drive the service")
+	size := fs.Int("size", 10, "hits per page")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--config FILE]")
+		fmt.Fprintln(stderr, "Serves the index on a loopback port and prints one JSON object of throughput and latency.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *queriesPath == "" {
+		fs.Usage()
+		return usageError{"bench needs --queries FILE"}
+	}
+	if *concurrency < 1 || *duration <= 0 || *size < 1 {
+		return usageError{"--concurrency, --duration and --size must be positive"}
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if flagSet(fs, "index") {
+		cfg.Index.Dir = *dir
+	}
+	queries, err := readQueries(*queriesPath)
+	if err != nil {
+		return err
+	}
+	// The service logs every request as it would in production; the lines
+	// are formatted and dropped so they cost what they cost there.
+	logger := newLogger(cfg.Log, io.Discard)
+	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
+
+	idx, err := indexer.OpenReadOnly(cfg.Index.Dir)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	aliases, err := loadAliases(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := search.NewService(idx, searchLimits(cfg), logger, aliases)
+	if err != nil {
+		return err
+	}
+	api := newAPI(cfg, logger)
+	api.SetSearcher(svc)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := newHTTPServer(cfg, api, logger)
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+
+	base := "http://" + ln.Addr().String() + "/api/v1/search?"
+	urls := make([]string, len(queries))
+	for i, q := range queries {
+		urls[i] = base + url.Values{
+			"q": {q}, "facets": {uiFacets}, "histogram": {"month"},
+			"highlight": {"true"}, "size": {fmt.Sprint(*size)},
+		}.Encode()
+	}
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns:        *concurrency,
+		MaxIdleConnsPerHost: *concurrency,
+		DisableCompression:  true,
+	}}
+
+	var out benchResult
+	out.Articles, _ = idx.DocCount()
+	out.Queries = len(queries)
+	out.Concurrency = *concurrency
+
+	// First pass: every query once, in order, with the response checked.
+	first := make([]time.Duration, 0, len(urls))
+	for _, u := range urls {
+		d, err := benchRequest(ctx, client, u, true)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			out.Errors++
+			if out.FirstErr == "" {
+				out.FirstErr = err.Error()
+			}
+			continue
+		}
+		first = append(first, d)
+	}
+	slices.Sort(first)
+	out.FirstPass.P50MS = ms(percentile(first, 0.50))
+	out.FirstPass.P99MS = ms(percentile(first, 0.99))
+	out.FirstPass.MaxMS = ms(percentile(first, 1))
+
+	// Timed run: each client walks the queries from its own offset.
+	runCtx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range *concurrency {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 1<<14)
+			errs, firstErr := 0, ""
+			for i := c * len(urls) / *concurrency; runCtx.Err() == nil; i++ {
+				d, err := benchRequest(runCtx, client, urls[i%len(urls)], false)
+				if err != nil {
+					if runCtx.Err() != nil {
+						break // the run ended mid-request: not an error
+					}
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					continue
+				}
+				lat = append(lat, d)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			all = append(all, lat...)
+			out.Errors += errs
+			if out.FirstErr == "" {
+				out.FirstErr = firstErr
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	slices.Sort(all)
+	out.Requests = len(all) + out.Errors
+	out.DurationS = round(elapsed.Seconds(), 2)
+	out.QPS = round(float64(len(all))/elapsed.Seconds(), 1)
+	out.P50MS = ms(percentile(all, 0.50))
+	out.P90MS = ms(percentile(all, 0.90))
+	out.P99MS = ms(percentile(all, 0.99))
+	out.MaxMS = ms(percentile(all, 1))
+	var sum time.Duration
+	for _, d := range all {
+		sum += d
+	}
+	if len(all) > 0 {
+		out.MeanMS = ms(sum / time.Duration(len(all)))
+	}
+	out.PeakRSSMB = round(peakRSSMB(), 1)
+	out.RSSMB = round(currentRSSMB(), 1)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("encode result: %w", err)
+	}
+	fmt.Fprintln(stdout, string(b))
+	return nil
+}
+
+// benchRequest makes one search and returns its latency. check decodes
+// the body and checks it has what the UI draws.
+func benchRequest(ctx context.Context, client *http.Client, u string, check bool) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("read response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("status %d: %s", resp.StatusCode, truncateBytes(body, 200))
+	}
+	if check {
+		var r struct {
+			Hits      []json.RawMessage          `json:"hits"`
+			Facets    map[string]json.RawMessage `json:"facets"`
+			Histogram []json.RawMessage          `json:"histogram"`
+		}
+		if err := json.Unmarshal(body, &r); err != nil {
+			return 0, fmt.Errorf("decode response: %w", err)
+		}
+		if len(r.Facets) != len(strings.Split(uiFacets, ",")) || r.Histogram == nil {
+			return 0, errors.New("response lacks the facets or histogram asked for")
+		}
+	}
+	return d, nil
+}
+
+// readQueries reads one query a line, skipping blank lines, as the FTS5
+// peer does.
+func readQueries(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read queries: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if q := strings.TrimSpace(sc.Text()); q != "" {
+			out = append(out, q)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read queries %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read queries %s: no queries", path)
+	}
+	return out, nil
+}
+
+// percentile is the nearest-rank percentile of sorted latencies, the
+// definition fts5_peer.py uses: sorted[min(n-1, int(p*n))].
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+func ms(d time.Duration) float64 { return round(float64(d)/1e6, 3) }
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+func truncateBytes(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+// peakRSSMB is not measured off Linux.
+func peakRSSMB() float64 { return 0 }
+
+// currentRSSMB is not measured off Linux.
+func currentRSSMB() float64 { return 0 }

@@ -1,0 +1,110 @@
+package search
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"newsdex/indexer"
+)
+
+// benchQueries are the peer benchmark's queries (../shared/bench), or a
+// few of the same kind when that directory is absent.
+func benchQueries(b *testing.B) []string {
+	f, err := os.Open("../../shared/bench/queries.txt")
+	if err != nil {
+		return []string{"ambassador", "rice harvest", `"acting ambassador"`, "north korea", "election"}
+	}
+	defer f.Close()
+	var qs []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if q := strings.TrimSpace(sc.Text()); q != "" {
+			qs = append(qs, q)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return qs
+}
+
+// reutersService serves Reuters-21578 from an on-disk index: the one named
+// by NEWSDEX_BENCH_INDEX if set (to reuse a built index), else one built
+// here through the production ingest path.
+func reutersService(b *testing.B) *Service {
+	logger := slog.New(slog.DiscardHandler)
+	dir := os.Getenv("NEWSDEX_BENCH_INDEX")
+	if dir == "" {
+		corpus := "../../shared/data/reuters21578.jsonl"
+		if _, err := os.Stat(corpus); err != nil {
+			b.Skipf("Reuters corpus not available at %s: %v", corpus, err)
+		}
+		dir = filepath.Join(b.TempDir(), "idx")
+		idx, _, err := indexer.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, testAliases(b), nil)
+		if _, err := ing.Ingest(context.Background(), indexer.PathSource([]string{corpus}, func(p string, err error) { b.Fatal(p, err) })); err != nil {
+			b.Fatal(err)
+		}
+		if err := idx.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	idx, err := indexer.OpenReadOnly(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { idx.Close() })
+	svc, err := NewService(idx, Limits{}, logger, testAliases(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc
+}
+
+// uiRequest is a search as the web UI sends it: first page, four facets,
+// monthly counts, highlighted snippets.
+func uiRequest(q string) Request {
+	return Request{Query: q, Size: 10, FacetSize: 10, Facets: []string{FacetSource, FacetPerson, FacetOrg, FacetPlace},
+		Histogram: "month", Highlight: true}
+}
+
+// BenchmarkSearchUI runs the peer benchmark's queries as the web UI sends
+// them; one op is one query, cycling through the list. The Reuters case
+// is skipped with -short.
+func BenchmarkSearchUI(b *testing.B) {
+	queries := benchQueries(b)
+	cases := []struct {
+		name string
+		svc  func(*testing.B) *Service
+	}{
+		{"seed", func(b *testing.B) *Service { return newTestService(b) }},
+		{"reuters", func(b *testing.B) *Service {
+			if testing.Short() {
+				b.Skip("builds a Reuters-21578 index; skipped with -short")
+			}
+			return reutersService(b)
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			svc := c.svc(b)
+			ctx := context.Background()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := svc.Search(ctx, uiRequest(queries[i%len(queries)])); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
