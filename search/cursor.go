@@ -35,7 +35,8 @@ func fingerprint(req Request) string {
 		F, R     Filters
 		S        string
 		FullText bool
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText})
+		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -32,6 +32,12 @@ const (
 	SortDateDesc  = "-date" // newest first
 )
 
+// Query modes (Request.Mode).
+const (
+	ModeQuery   = ""        // the query language (default)
+	ModeNatural = "natural" // plain words, any of which may match; see NaturalQuery
+)
+
 // Histogram intervals.
 var histogramIntervals = []string{"day", "week", "month", "year"}
 
@@ -52,7 +58,11 @@ func (f Filters) empty() bool {
 
 // Request is one search as the API and the CLI ask it.
 type Request struct {
-	Query     string
+	Query string
+	// Mode "natural" reads Query as plain text, not query syntax: its words
+	// are ORed and ranked, for long natural-language questions (added for
+	// relevance evaluation, issue 8).
+	Mode      string
 	Filters   Filters
 	Sort      string // relevance (default), date, -date
 	Size      int    // page size; 0 means the default
@@ -98,6 +108,9 @@ func (r *Request) Validate(lim Limits) error {
 	}
 	if r.From+r.Size > lim.MaxOffset {
 		return bad("from+size must be at most %d (got %d); page further with cursor", lim.MaxOffset, r.From+r.Size)
+	}
+	if r.Mode != ModeQuery && r.Mode != ModeNatural {
+		return bad("unknown mode %q (want natural, or none for the query language)", r.Mode)
 	}
 	switch r.Sort {
 	case "":

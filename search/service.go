@@ -223,8 +223,12 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 // buildQuery parses the user's query and adds the filters. It also
 // returns the query's positive terms, for snippets.
 func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
-	node, err := ParseQuery(req.Query, QueryOptions{
-		DefaultOperator: s.lim.DefaultOperator,
+	text, op := req.Query, s.lim.DefaultOperator
+	if req.Mode == ModeNatural { // plain words, ORed and ranked (issue 8)
+		text, op = NaturalQuery(req.Query), "or"
+	}
+	node, err := ParseQuery(text, QueryOptions{
+		DefaultOperator: op,
 		MaxLength:       s.lim.MaxQueryLength,
 		MaxClauses:      s.lim.MaxClauses,
 		MaxDepth:        s.lim.MaxDepth,

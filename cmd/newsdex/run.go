@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "eval":
-		return runSubcommand(ctx, cmd, rest, map[string]commandFunc{"ner": runEvalNER}, stdout, stderr)
+		return runSubcommand(ctx, cmd, rest, map[string]commandFunc{"ner": runEvalNER, "relevance": runEvalRelevance}, stdout, stderr)
 	case "train":
 		return runSubcommand(ctx, cmd, rest, map[string]commandFunc{"ner": runTrainNER}, stdout, stderr)
 	}
