@@ -6,7 +6,8 @@ import (
 
 // addRoutes is the whole API on one screen.
 func (s *Server) addRoutes(r *gin.Engine) {
-	r.Use(s.recoverPanics(), s.requestID(), s.logRequests(), s.metrics.middleware(), s.limitBody())
+	r.Use(s.recoverPanics(), s.requestID(), s.logRequests(), s.metrics.middleware(), s.limitBody(),
+		s.securityHeaders(), s.cors(), s.checkAccess()) // access.go, security.go
 	r.NoRoute(s.handleNoRoute)
 	r.NoMethod(s.handleNoMethod)
 
@@ -20,6 +21,8 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.POST("/search", s.handleSearch)
 	api.GET("/articles/:id", s.handleArticle)
 	api.GET("/facets/:field", s.handleFacetValues)
+	api.POST("/articles", s.requireAdmin(), s.handleIngest)       // write.go
+	api.DELETE("/articles/:id", s.requireAdmin(), s.handleDelete) // write.go
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
 
@@ -27,4 +30,8 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	page := newUI(s.logger)
 	r.GET("/", page.handleIndex)
 	r.GET("/ui/*file", page.handleAsset)
+
+	// The drop-in widget for other sites (embed.go).
+	r.GET(embedScriptPath, s.handleEmbedScript)
+	r.GET(embedPagePath, s.handleEmbedPage)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,9 +28,27 @@ type Searcher interface {
 
 var _ Searcher = (*search.Service)(nil)
 
-// Options configure the handler.
+// Writer is what the write endpoints need: one writer per index, taking
+// concurrent requests in turn. *indexer.Writer satisfies it.
+type Writer interface {
+	Ingest(ctx context.Context, src indexer.Source, onSkip func(indexer.Record)) (indexer.Summary, error)
+	Delete(ctx context.Context, id string) (bool, error)
+}
+
+var _ Writer = (*indexer.Writer)(nil)
+
+// Options configure the handler. The zero value is a local research
+// tool: no cross-origin access, no keys, no rate limit, writes disabled.
 type Options struct {
 	MaxBodyBytes int64 // request bodies above this get 413
+
+	// Access control (access.go).
+	CORSOrigins    []string    // browser origins allowed to call the API; "*" allows any
+	AdminKeys      []string    // bearer keys for POST and DELETE /api/v1/articles; none: writes are 403
+	PublicKeys     []PublicKey // read keys; when any is set, the API's read endpoints need a key
+	RateLimit      Rate        // per client (key, else IP); RPS 0 is off
+	PublicFullText bool        // whether public keys get article bodies
+	TrustedProxies []string    // addresses or CIDRs whose X-Forwarded-For is believed; none by default
 }
 
 // Server is the HTTP handler. It answers /healthz at once and everything
@@ -38,6 +57,9 @@ type Server struct {
 	logger   *slog.Logger
 	opts     Options
 	searcher atomic.Pointer[Searcher]
+	writer   atomic.Pointer[Writer]
+	access   *access
+	embed    *embedAssets
 	metrics  *metrics
 	engine   *gin.Engine
 }
@@ -53,12 +75,38 @@ func New(logger *slog.Logger, opts Options) *Server {
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
+	// Client addresses (for rate limits) come from the connection unless
+	// the operator names the proxies in front.
+	if err := s.engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		logger.Error("trusted proxies ignored", slog.String("error", err.Error()))
+		_ = s.engine.SetTrustedProxies(nil)
+	}
+	s.access = newAccess(opts, time.Now)
+	s.embed = newEmbedAssets()
 	s.addRoutes(s.engine)
 	return s
 }
 
-// SetSearcher makes the service ready; until then /readyz is 503.
-func (s *Server) SetSearcher(sr Searcher) { s.searcher.Store(&sr) }
+// SetSearcher makes the service ready; until then /readyz is 503. With
+// public keys configured, every search goes through the keys' filters.
+func (s *Server) SetSearcher(sr Searcher) {
+	if s.access.restricts() {
+		sr = guarded{inner: sr, fullText: s.opts.PublicFullText}
+	}
+	s.searcher.Store(&sr)
+}
+
+// SetWriter enables the write endpoints (with admin keys configured).
+func (s *Server) SetWriter(w Writer) { s.writer.Store(&w) }
+
+// currentWriter returns the writer, or nil when none is set.
+func (s *Server) currentWriter() Writer {
+	p := s.writer.Load()
+	if p == nil {
+		return nil
+	}
+	return *p
+}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
