@@ -85,7 +85,8 @@ func (s *Server) handleExport(c *gin.Context) {
 		text = "snippet"
 	case "snippet":
 	case "full":
-		req.FullText = true
+		// The body replaces the snippet, so skip finding the best passage.
+		req.FullText, req.Highlight = true, false
 	default:
 		s.writeError(c, badRequest("text must be snippet or full, got "+strconv.Quote(truncate(text, 20))))
 		return

@@ -138,10 +138,9 @@ func (u *ui) handleAsset(c *gin.Context) {
 func (u *ui) serve(c *gin.Context, a *uiAsset) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", a.contentType)
-	h.Set("X-Content-Type-Options", "nosniff")
+	// securityHeaders (security.go) set the rest; the page's policy is
+	// stricter than the default.
 	h.Set("Content-Security-Policy", uiCSP)
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
 	h.Add("Vary", "Accept-Encoding")
 	body, etag := a.body, a.etag
 	if acceptsGzip(c.GetHeader("Accept-Encoding")) {

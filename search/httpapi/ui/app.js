@@ -1,6 +1,6 @@
 // newsdex researcher page. Plain JavaScript, no dependencies, no build.
 //
-// Safety rule: article text never reaches innerHTML. Every title, body,
+// Safety rule: article text never reaches an HTML parser. Every title, body,
 // outlet and name is set with textContent or a text node; the API's
 // snippets (HTML-escaped text with <mark> only) are split on the <mark>
 // tags and their pieces unescaped into text nodes (appendSnippet).
@@ -584,11 +584,17 @@
     return a.length - b.length;
   }
 
+  let lastKWIC = null; // the lines on screen, to re-order them in place
+
   function renderKWIC(st, kwic) {
+    lastKWIC = { key: searchParams(st).toString(), data: kwic };
     $('kwic-sort').value = st.ksort;
+    $('kwic').dataset.sort = st.ksort || 'found';
     const lines = kwic.lines.map((l, i) => ({ l, i, left: words(l.left).reverse(), right: words(l.right) }));
+    // Sorting by the word before (then the one before that, and so on) or
+    // after groups the same usage, the classic concordance orders.
     if (st.ksort === 'left') lines.sort((a, b) => compareWords(a.left, b.left) || collator.compare(a.l.keyword, b.l.keyword) || a.i - b.i);
-    if (st.ksort === 'right') lines.sort((a, b) => collator.compare(a.l.keyword, b.l.keyword) || compareWords(a.right, b.right) || a.i - b.i);
+    if (st.ksort === 'right') lines.sort((a, b) => compareWords(a.right, b.right) || collator.compare(a.l.keyword, b.l.keyword) || a.i - b.i);
     let msg = plural(kwic.lines.length, 'line', 'lines') + ' from ' + plural(kwic.articles, 'article', 'articles');
     if (kwic.truncated) msg += ' (the first ' + nf.format(kwic.lines.length) + '; export for all up to the server limit)';
     if (!kwic.lines.length) msg = st.q ? 'The query’s words do not occur in the text of these matches.' : 'Type a query to see its words in context.';
@@ -673,10 +679,16 @@
         go(st);
       });
     }
+    // Re-ordering the lines needs no new request.
     $('kwic-sort').addEventListener('change', () => {
       const st = readState();
       st.ksort = $('kwic-sort').value;
-      go(st, { replace: true });
+      if (lastKWIC && lastKWIC.key === searchParams(st).toString()) {
+        history.replaceState({ app: true }, '', stateURL(st));
+        renderKWIC(st, lastKWIC.data);
+      } else {
+        go(st, { replace: true });
+      }
     });
     const help = $('syntax');
     const toggle = $('syntax-toggle');
