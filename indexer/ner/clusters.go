@@ -53,13 +53,13 @@ func (o *ClusterOptions) setDefaults() {
 	}
 }
 
-// BuildClusters clusters the words of sentences (tokenised, normalised
-// text) with the predictive exchange algorithm (Uszkoreit and Brants,
+// BuildClusters clusters the words of sentences (tokenised text) with the predictive exchange algorithm (Uszkoreit and Brants,
 // 2008): each word moves to the class that most increases the likelihood
 // of a class bigram model P(class(w) | previous word). It returns an
 // error if ctx is cancelled or there are too few words.
 func BuildClusters(ctx context.Context, sentences [][]string, opts ClusterOptions) (*Clusters, error) {
 	opts.setDefaults()
+	sentences = normalizeSentences(sentences)
 	counts := map[string]int{}
 	for _, s := range sentences {
 		for _, w := range s {
@@ -284,4 +284,27 @@ func (g *exchange) run(ctx context.Context, k, iterations int, log *slog.Logger)
 		}
 	}
 	return class, nil
+}
+
+// normalizeSentences returns sentences with every word normalised,
+// copying only sentences that change.
+func normalizeSentences(sentences [][]string) [][]string {
+	out, copied := sentences, false
+	for i, s := range sentences {
+		for j, w := range s {
+			if n := normalize(w); n != w {
+				if !copied {
+					out, copied = slices.Clone(sentences), true
+				}
+				c := slices.Clone(out[i])
+				c[j] = n
+				for k := j + 1; k < len(c); k++ {
+					c[k] = normalize(c[k])
+				}
+				out[i] = c
+				break
+			}
+		}
+	}
+	return out
 }

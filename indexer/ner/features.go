@@ -239,6 +239,7 @@ type sentence struct {
 	ids     []int32  // vocabulary ids (tagging only)
 	lowerH  []uint64 // hash of each word's folded form; pads at both ends
 	shapeH  []uint64 // hash of each word's shape; pads at both ends
+	flags   []uint8  // wordFlags of each word
 	allCaps bool     // a headline: every cased token is upper case
 	gaz     []uint32 // per token: bitmask of gazetteer (type, BILOU) hits
 	docCase []uint8  // per token: document case evidence, 0 if n/a

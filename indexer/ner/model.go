@@ -11,7 +11,16 @@ type Model struct {
 	clusters map[string][]uint16               // normalised word -> cluster id per granularity
 	gaz      *gazetteer
 	vocab    []string
+	// outside marks vocabulary words that are never part of a name in
+	// the training data though frequent there ("said", "the", ","): the
+	// tagger fixes them to O without scoring them, which is most of its
+	// speed, and training does the same so the two agree.
+	outside []bool
 }
+
+// outsideMinCount is how often a word must occur in the training data,
+// never inside a name, to be fixed to O.
+const outsideMinCount = 10
 
 const (
 	startTag = numTags // row of trans used before the first token
@@ -83,7 +92,10 @@ type viterbiScratch struct {
 // scores emit (n rows of numTags). The forward pass keeps only scores,
 // with branch-free maxima; the backward pass recomputes which
 // predecessor gave each chosen tag's score.
-func (l *lattice) viterbi(emit []float32, out []int, vs *viterbiScratch) {
+//
+// Tokens with forced[i] set can only be O; their emission rows are not
+// read.
+func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiScratch) {
 	n := len(out)
 	if n == 0 {
 		return
@@ -91,18 +103,37 @@ func (l *lattice) viterbi(emit []float32, out []int, vs *viterbiScratch) {
 	vs.score = resize(vs.score, n*numTags)
 	closed, open := closedTags(), openTags()
 	first := (*vec)(vs.score[:numTags])
-	e0 := (*vec)(emit[:numTags])
-	for t := range first {
-		first[t] = l.start[t] + e0[t]
+	if forced[0] {
+		for t := range first {
+			first[t] = negInf
+		}
+		first[tagO] = l.start[tagO]
+	} else {
+		e0 := (*vec)(emit[:numTags])
+		for t := range first {
+			first[t] = l.start[t] + e0[t]
+		}
 	}
 	for i := 1; i < n; i++ {
 		prev := (*vec)(vs.score[(i-1)*numTags:])
 		row := (*vec)(vs.score[i*numTags:])
-		e := (*vec)(emit[i*numTags:])
 		var pc [9]float32
 		for j, p := range closed {
 			pc[j] = prev[p]
 		}
+		if forced[i] {
+			w := &l.open[0] // open[0] is O
+			best := pc[0] + w[0]
+			for j := 1; j < 9; j++ {
+				best = max(best, pc[j]+w[j])
+			}
+			for t := range row {
+				row[t] = negInf
+			}
+			row[tagO] = best
+			continue
+		}
+		e := (*vec)(emit[i*numTags:])
 		for k, cur := range open {
 			w := &l.open[k]
 			best := pc[0] + w[0]

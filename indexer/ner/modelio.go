@@ -19,8 +19,8 @@ import (
 //	features: count; per feature sorted by hash: hash delta, mask of
 //	  non-zero tags, one weight per set bit
 //	vocabulary: count, granularities; per word, front-coded:
-//	  shared prefix length, suffix length, suffix bytes, then per
-//	  granularity cluster id + 1 (0: no cluster)
+//	  shared prefix length, suffix length, suffix bytes, flags (1: always
+//	  outside names), then per granularity cluster id + 1 (0: no cluster)
 //	gazetteer: longest entry, count; per entry sorted by key: key delta,
 //	  value byte
 const (
@@ -88,11 +88,16 @@ func (m *Model) Save(w io.Writer) error {
 	e.uint(uint64(len(m.vocab)))
 	e.uint(uint64(gran))
 	last := ""
-	for _, w := range m.vocab {
+	for i, w := range m.vocab {
 		p := commonPrefix(last, w)
 		e.uint(uint64(p))
 		e.uint(uint64(len(w) - p))
 		e.bytes([]byte(w[p:]))
+		flags := uint64(0)
+		if m.outside[i] {
+			flags |= 1
+		}
+		e.uint(flags)
 		ids, ok := m.clusters[w]
 		for g := range gran {
 			if ok {
@@ -271,6 +276,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	nv := d.count("vocabulary", maxModelItems)
 	gran := d.count("granularity", 8)
 	m.vocab = make([]string, 0, nv)
+	m.outside = make([]bool, 0, nv)
 	if gran > 0 {
 		m.clusters = make(map[string][]uint16, nv)
 	}
@@ -287,6 +293,11 @@ func ReadModel(r io.Reader) (*Model, error) {
 			break
 		}
 		m.vocab = append(m.vocab, w)
+		flags := d.uint()
+		if flags > 1 {
+			d.fail("word %q has flags %#x", w, flags)
+		}
+		m.outside = append(m.outside, flags&1 != 0)
 		var ids []uint16
 		for range gran {
 			id := d.count("cluster", math.MaxUint16+1)

@@ -34,7 +34,7 @@ func (g *gazetteer) add(words []string, t Type) {
 
 // match marks, for each token of words, the (type, BILOU position) of
 // every gazetteer entry covering it, as bit 4*type+pos of out[i].
-func (g *gazetteer) match(words []string, lowerH []uint64, out []uint32) {
+func (g *gazetteer) match(words []string, lowerH []uint64, flags []uint8, out []uint32) {
 	for i := range out {
 		out[i] = 0
 	}
@@ -42,7 +42,7 @@ func (g *gazetteer) match(words []string, lowerH []uint64, out []uint32) {
 		return
 	}
 	for i := range words {
-		if startsLower(words[i]) {
+		if flags[i]&fStartsLower != 0 {
 			continue
 		}
 		h := uint64(gazSeed)
@@ -93,6 +93,32 @@ const (
 	seenCapMid
 )
 
+// Word flags, computed once per word (per vocabulary word by the Tagger).
+const (
+	fStartsLower = 1 << iota
+	fStartsUpper
+	fCased // has a cased letter
+	fLower // has a lower-case letter
+)
+
+func wordFlags(w string) uint8 {
+	var f uint8
+	if startsLower(w) {
+		f |= fStartsLower
+	}
+	if startsUpper(w) {
+		f |= fStartsUpper
+	}
+	cased, lower := hasCase(w)
+	if cased {
+		f |= fCased
+	}
+	if lower {
+		f |= fLower
+	}
+	return f
+}
+
 // hasCase reports whether w contains a cased letter, and whether it
 // contains a lower-case one.
 func hasCase(w string) (cased, lower bool) {
@@ -121,10 +147,12 @@ func (s *sentence) fillHashes() {
 	n := len(s.words)
 	s.lowerH = resize(s.lowerH, n+2)
 	s.shapeH = resize(s.shapeH, n+2)
+	s.flags = resize(s.flags, n)
 	s.lowerH[0], s.lowerH[n+1] = lowerKey(padStart), lowerKey(padEnd)
 	s.shapeH[0], s.shapeH[n+1] = shapeKey(padStart), shapeKey(padEnd)
 	for i, w := range s.words {
 		s.lowerH[i+1], s.shapeH[i+1] = lowerKey(w), shapeKey(w)
+		s.flags[i] = wordFlags(w)
 	}
 }
 
@@ -143,29 +171,27 @@ func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
 		s.gaz = resize(s.gaz, n)
 		s.docCase = resize(s.docCase, n)
 		s.docType = resize(s.docType, n)
-		anyCased, anyLower := false, false
-		for _, w := range s.words {
-			c, l := hasCase(w)
-			anyCased = anyCased || c
-			anyLower = anyLower || l
+		var all uint8
+		for _, f := range s.flags {
+			all |= f
 		}
-		s.allCaps = anyCased && !anyLower
-		gaz.match(s.words, s.lowerH[1:], s.gaz)
-		for i, w := range s.words {
+		s.allCaps = all&fCased != 0 && all&fLower == 0
+		gaz.match(s.words, s.lowerH[1:], s.flags, s.gaz)
+		for i, f := range s.flags {
 			switch {
-			case startsLower(w):
+			case f&fStartsLower != 0:
 				*st.seen.ptr(s.lowerH[i+1]) |= seenLower
-			case i > 0 && !s.allCaps && startsUpper(w):
+			case i > 0 && !s.allCaps && f&fStartsUpper != 0:
 				*st.seen.ptr(s.lowerH[i+1]) |= seenCapMid
 			}
 		}
 	}
 	for si := range sents {
 		s := &sents[si]
-		for i, w := range s.words {
+		for i, f := range s.flags {
 			s.docCase[i] = 0
 			s.docType[i] = 0
-			if !startsUpper(w) {
+			if f&fStartsUpper == 0 {
 				continue
 			}
 			seen, _ := st.seen.get(s.lowerH[i+1])

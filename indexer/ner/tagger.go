@@ -3,6 +3,7 @@ package ner
 import (
 	"hash/maphash"
 	"sync"
+	"unicode"
 )
 
 // Tagger tags text with a Model. It is immutable after NewTagger and safe
@@ -19,6 +20,7 @@ type Tagger struct {
 	// then two more words for the sentence pads.
 	wvec           []float32
 	lowerH, shapeH []uint64 // per vocabulary word
+	flags          []uint8  // per vocabulary word
 	pool           sync.Pool
 }
 
@@ -28,8 +30,10 @@ type scratch struct {
 	doc    docState
 	oov    []float32 // OOV word vectors, like Tagger.wvec
 	oovH   []uint64  // lower and shape hash per OOV word
+	oovF   []uint8   // flags per OOV word
 	oovIdx table64[int32]
 	emit   []float32
+	forced []bool
 	tags   []int
 	feats  []uint32
 	vs     viterbiScratch
@@ -47,11 +51,13 @@ func NewTagger(m *Model) *Tagger {
 	t.wvec = make([]float32, len(words)*numOffs*numTags)
 	t.lowerH = make([]uint64, len(m.vocab))
 	t.shapeH = make([]uint64, len(m.vocab))
+	t.flags = make([]uint8, len(m.vocab))
 	var feats []uint32
 	for id, w := range words {
 		if id < len(m.vocab) {
 			*t.vocab.ptr(maphash.String(t.seed, w)) = int32(id)
 			t.lowerH[id], t.shapeH[id] = lowerKey(w), shapeKey(w)
+			t.flags[id] = wordFlags(w)
 		}
 		for off := minOff; off <= maxOff; off++ {
 			feats = m.wordFeatures(feats[:0], w, off)
@@ -79,6 +85,7 @@ func (t *Tagger) wordVec(sc *scratch, id int32, off int) *vec {
 func (t *Tagger) lookup(sc *scratch, s *sentence) {
 	n := len(s.words)
 	s.ids = resize(s.ids, n)
+	s.flags = resize(s.flags, n)
 	s.lowerH = resize(s.lowerH, n+2)
 	s.shapeH = resize(s.shapeH, n+2)
 	s.lowerH[0], s.lowerH[n+1] = lowerKey(padStart), lowerKey(padEnd)
@@ -88,6 +95,7 @@ func (t *Tagger) lookup(sc *scratch, s *sentence) {
 		if id, ok := t.vocab.get(h); ok {
 			s.ids[i] = id
 			s.lowerH[i+1], s.shapeH[i+1] = t.lowerH[id], t.shapeH[id]
+			s.flags[i] = t.flags[id]
 			continue
 		}
 		slot := sc.oovIdx.ptr(h)
@@ -97,6 +105,7 @@ func (t *Tagger) lookup(sc *scratch, s *sentence) {
 		k := int(-*slot - 1)
 		s.ids[i] = *slot
 		s.lowerH[i+1], s.shapeH[i+1] = sc.oovH[2*k], sc.oovH[2*k+1]
+		s.flags[i] = sc.oovF[k]
 	}
 }
 
@@ -104,6 +113,7 @@ func (t *Tagger) addOOV(sc *scratch, w string) int32 {
 	k := len(sc.oov) / (numOffs * numTags)
 	sc.oov = append(sc.oov, make([]float32, numOffs*numTags)...)
 	sc.oovH = append(sc.oovH, lowerKey(w), shapeKey(w))
+	sc.oovF = append(sc.oovF, wordFlags(w))
 	for off := minOff; off <= maxOff; off++ {
 		sc.feats = t.m.wordFeatures(sc.feats[:0], w, off)
 		v := sc.oov[(k*numOffs+off-minOff)*numTags:][:numTags]
@@ -119,9 +129,17 @@ func (t *Tagger) addOOV(sc *scratch, w string) int32 {
 func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
 	n := len(s.words)
 	sc.emit = resize(sc.emit, n*numTags)
+	sc.forced = resize(sc.forced, n)
 	sc.tags = resize(sc.tags, n)
 	pad0, pad1 := int32(len(t.m.vocab)), int32(len(t.m.vocab)+1)
 	for i := range n {
+		// Known words never seen in a name, and unknown numbers and
+		// punctuation, are O.
+		if id := s.ids[i]; (id >= 0 && t.m.outside[id]) || (id < 0 && !hasLetter(s.words[i])) {
+			sc.forced[i] = true
+			continue
+		}
+		sc.forced[i] = false
 		e := (*vec)(sc.emit[i*numTags:])
 		*e = vec{}
 		for off := minOff; off <= maxOff; off++ {
@@ -142,13 +160,14 @@ func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
 			t.m.feats.addTo(e[:], f)
 		}
 	}
-	t.lat.viterbi(sc.emit, sc.tags, &sc.vs)
+	t.lat.viterbi(sc.emit, sc.forced, sc.tags, &sc.vs)
 }
 
 func (t *Tagger) getScratch() *scratch {
 	sc := t.pool.Get().(*scratch)
 	sc.oov = sc.oov[:0]
 	sc.oovH = sc.oovH[:0]
+	sc.oovF = sc.oovF[:0]
 	sc.oovIdx.reset(256)
 	return sc
 }
@@ -249,4 +268,15 @@ func (t *Tagger) AppendEntities(dst []Entity, text string) []Entity {
 		}
 	})
 	return dst
+}
+
+// hasLetter reports whether w has a letter, the mark of a word
+// that could be (part of) a name.
+func hasLetter(w string) bool {
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
 }

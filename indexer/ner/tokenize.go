@@ -167,20 +167,20 @@ func (tz *tokenizer) chunk(start, end int) {
 			break
 		}
 		if r == '.' {
-			if isAbbrev(s[start:end]) {
-				break
-			}
 			// "..." as one token.
 			k := end - 1
 			for k > start && s[k-1] == '.' {
 				k--
 			}
-			if end-k > 1 {
+			if end-k > 1 && k > start {
 				trail[nt] = [2]int{k, end}
 				nt++
 				end = k
 				ends = true
 				continue
+			}
+			if isAbbrev(s[start:end]) {
+				break
 			}
 		}
 		if (r == '\'' || r == '’') && end-n > start {

@@ -49,9 +49,10 @@ func (o *TrainOptions) setDefaults() {
 // trainSent is one training sentence with its features resolved to
 // weight rows.
 type trainSent struct {
-	rows  []int32 // feature rows of all tokens, concatenated
-	start []int32 // token i's rows are rows[start[i]:start[i+1]]
-	gold  []int
+	rows   []int32 // feature rows of all tokens, concatenated
+	start  []int32 // token i's rows are rows[start[i]:start[i+1]]
+	gold   []int
+	forced []bool // words always outside names: O, no features
 }
 
 // perceptron holds weights with the sums needed for averaging: the
@@ -135,7 +136,7 @@ func quantize(x float32) float32 {
 // averaged builds a Model from the averaged, quantised weights, leaving
 // out features whose weights all round to zero.
 func (p *perceptron) averaged(base *Model) *Model {
-	m := &Model{clusters: base.clusters, gaz: base.gaz, vocab: base.vocab}
+	m := &Model{clusters: base.clusters, gaz: base.gaz, vocab: base.vocab, outside: base.outside}
 	c := p.c
 	keep := make([]int32, 0, len(p.keys))
 	avg := make([]float32, numTags)
@@ -183,13 +184,18 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 		folds[k] = newGazetteer()
 	}
 	vocab := map[string]bool{}
+	seen, inName := map[string]int{}, map[string]int{}
 	for d, doc := range docs {
 		for _, s := range doc.Sentences {
 			words := normalizeAll(s.Words)
 			for _, w := range words {
 				vocab[w] = true
+				seen[w]++
 			}
 			for _, sp := range SpansFromTags(s.Tags) {
+				for _, w := range words[sp.Start:sp.End] {
+					inName[w]++
+				}
 				base.gaz.add(words[sp.Start:sp.End], sp.Type)
 				for k := range folds {
 					if opts.GazFolds > 1 && k != d%opts.GazFolds {
@@ -209,6 +215,14 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 		base.vocab = append(base.vocab, w)
 	}
 	slices.Sort(base.vocab)
+	base.outside = make([]bool, len(base.vocab))
+	outside := map[string]bool{}
+	for i, w := range base.vocab {
+		if seen[w] >= outsideMinCount && inName[w] == 0 {
+			base.outside[i] = true
+			outside[w] = true
+		}
+	}
 
 	p := &perceptron{index: map[uint32]int32{}, c: 1}
 	var sents []trainSent
@@ -228,10 +242,15 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			if len(s.Words) == 0 {
 				continue
 			}
-			ts := trainSent{gold: make([]int, len(s.Words)), start: make([]int32, 0, len(s.Words)+1)}
+			ts := trainSent{gold: make([]int, len(s.Words)), start: make([]int32, 0, len(s.Words)+1),
+				forced: make([]bool, len(s.Words))}
 			bilouFromSpans(ts.gold, SpansFromTags(s.Tags))
 			for j := range s.Words {
 				ts.start = append(ts.start, int32(len(ts.rows)))
+				if outside[prep[i].words[j]] {
+					ts.forced[j] = true
+					continue
+				}
 				feats = base.tokenFeatures(feats[:0], &prep[i], j)
 				for _, f := range feats {
 					ts.rows = append(ts.rows, p.row(f))
@@ -265,7 +284,7 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			pred = resize(pred, n)
 			p.emit(emit, s)
 			lat.set(&p.tw)
-			lat.viterbi(emit, pred, &vs)
+			lat.viterbi(emit, s.forced, pred, &vs)
 			for i := range pred {
 				if pred[i] != s.gold[i] {
 					p.update(s, pred)

@@ -1,0 +1,667 @@
+package indexer
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"newsdex/indexer/ner"
+)
+
+// EntityExtractor finds the people, organisations and places an article
+// names and gives each one canonical name, so that a facet shows one
+// bucket per real entity however the article spells or shortens it.
+// It is safe for concurrent use.
+type EntityExtractor struct {
+	tagger  *ner.Tagger
+	aliases *Aliases
+}
+
+// NewEntityExtractor returns an extractor tagging with tagger and
+// canonicalising with aliases (which may be nil).
+func NewEntityExtractor(tagger *ner.Tagger, aliases *Aliases) *EntityExtractor {
+	return &EntityExtractor{tagger: tagger, aliases: aliases}
+}
+
+// Extract returns the canonical names of the people, organisations and
+// places an article names (title + body), each once, in order of first
+// mention.
+//
+// Within the article: spellings that differ only in case, hyphens or dots
+// are one name; titles ("President", "Mr") and possessives are stripped;
+// each name gets one type, the alias table's if it knows the name, else
+// the majority of its mentions' (the first mention's on a tie); and a
+// surname-only mention ("Jo", "Mr Thae") joins the full name with that
+// surname given earlier in the article (or, failing that, the only such
+// full name in it), unless several full names share the surname. Korean
+// and Chinese names put the family name first, others last.
+func (e *EntityExtractor) Extract(title, body string) (persons, orgs, places []string) {
+	text := body
+	if strings.TrimSpace(title) != "" {
+		text = title + "\n\n" + body
+	}
+	ents := e.tagger.Extract(text)
+	ms := make([]mention, 0, len(ents))
+	for _, ent := range ents {
+		ms = append(ms, mention{typ: ent.Type, text: ent.Text})
+	}
+	return resolveMentions(ms, e.aliases)
+}
+
+// mention is one tagged name in an article, in text order.
+type mention struct {
+	typ  ner.Type
+	text string
+}
+
+// name is a mention after cleaning.
+type name struct {
+	words  []string // display words, titles and possessive stripped
+	key    string   // NameKey of the words
+	typ    ner.Type
+	titled bool // a title was stripped: "Mr Thae" names a person
+	pos    int  // mention index
+}
+
+// entity is one real-world entity of an article: the names that refer
+// to it, the first of them earliest in the text.
+type entity struct {
+	words     []string // as first written
+	key       string
+	typ       ner.Type
+	canonical string // alias-table name, if known
+	names     []*name
+	first     int
+}
+
+// resolveMentions turns an article's mentions, in text order, into
+// canonical person, organisation and place names in order of first
+// mention. It is Extract without the tagger, so the rules can be tested
+// on their own.
+func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []string) {
+	var names []*name
+	for i, m := range ms {
+		for _, part := range splitAtTitle(m) {
+			if n := cleanName(part, i); n != nil {
+				names = append(names, n)
+			}
+		}
+	}
+
+	// Group spellings of one name and settle each group's type: the
+	// alias table's kind if it knows the name, else a vote.
+	groups := map[string]*entity{}
+	var order []*entity
+	for _, n := range names {
+		g := groups[n.key]
+		if g == nil {
+			g = &entity{first: n.pos, words: n.words, key: n.key}
+			groups[n.key] = g
+			order = append(order, g)
+		}
+		g.names = append(g.names, n)
+	}
+	for _, g := range order {
+		g.typ = voteType(g.names)
+		if kind, canonical, ok := aliasKind(aliases, g.words, g.typ); ok {
+			g.typ, g.canonical = kind, canonical
+		} else if g.names[0].titled && len(g.names[0].words) > 0 {
+			// "President Trump" is a person whatever the tagger said
+			// about the span.
+			g.typ = ner.PER
+		}
+	}
+
+	// Full person names, for resolving surname-only mentions.
+	var full []*entity
+	for _, g := range order {
+		if g.typ == ner.PER && len(g.words) >= 2 {
+			full = append(full, g)
+		}
+	}
+	// Move each short mention that matches exactly one full name to it.
+	moved := map[*name]bool{}
+	for _, g := range order {
+		if len(g.words) >= 2 && !isGivenName(g.key, full) {
+			continue
+		}
+		if g.canonical != "" && g.typ != ner.PER {
+			continue // a known place or organisation, not a surname
+		}
+		kept := g.names[:0:0]
+		for _, n := range g.names {
+			if target := resolveShort(n, full); target != nil && target != g {
+				target.names = append(target.names, n)
+				moved[n] = true
+				continue
+			}
+			kept = append(kept, n)
+		}
+		if len(kept) < len(g.names) {
+			g.names = kept
+			if len(kept) > 0 && g.canonical == "" {
+				g.typ = voteType(kept)
+			}
+		}
+	}
+	mergeAcronyms(order)
+	for _, g := range order {
+		if len(g.names) > 0 {
+			g.first = g.names[0].pos
+			for _, n := range g.names {
+				g.first = min(g.first, n.pos)
+			}
+		}
+	}
+
+	// Output in order of first mention, one bucket per canonical name.
+	slices.SortStableFunc(order, func(a, b *entity) int { return a.first - b.first })
+	seen := map[string]bool{}
+	for _, g := range order {
+		if len(g.names) == 0 {
+			continue
+		}
+		display := g.canonical
+		if display == "" {
+			display = displayName(g.names)
+		}
+		if display == "" || isStopName(NameKey(display)) {
+			continue
+		}
+		if g.typ == ner.LOC && isDemonym(display, order, aliases) {
+			continue
+		}
+		var kind string
+		switch g.typ {
+		case ner.PER:
+			kind = KindPerson
+		case ner.ORG:
+			kind = KindOrganization
+		case ner.LOC:
+			kind = KindPlace
+		default:
+			continue
+		}
+		if c, ok := aliases.Canonical(kind, display); ok {
+			display = c
+		}
+		if seen[kind+"\x00"+display] {
+			continue
+		}
+		seen[kind+"\x00"+display] = true
+		switch kind {
+		case KindPerson:
+			persons = append(persons, display)
+		case KindOrganization:
+			orgs = append(orgs, display)
+		case KindPlace:
+			places = append(places, display)
+		}
+	}
+	return persons, orgs, places
+}
+
+// mergeAcronyms moves an all-capitals one-word name ("AP", "CSW") into
+// the organisation or place whose initials it spells ("Associated
+// Press"), when exactly one in the article does.
+func mergeAcronyms(order []*entity) {
+	for _, g := range order {
+		if len(g.words) != 1 || len(g.names) == 0 || g.canonical != "" {
+			continue
+		}
+		w := g.words[0]
+		if n := utf8.RuneCountInString(w); n < 2 || n > 6 || !isAllCapsWord(w) {
+			continue
+		}
+		var target *entity
+		for _, f := range order {
+			if f == g || len(f.words) < 2 || (f.typ != ner.ORG && f.typ != ner.LOC) || initials(f.words) != w {
+				continue
+			}
+			if target != nil {
+				target = nil
+				break
+			}
+			target = f
+		}
+		if target != nil {
+			target.names = append(target.names, g.names...)
+			g.names = nil
+		}
+	}
+}
+
+func isAllCapsWord(w string) bool {
+	for _, r := range w {
+		if !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// initials are the first letters of a name's words, leaving out "of",
+// "the", "and", "for" and "&".
+func initials(words []string) string {
+	var b strings.Builder
+	for _, w := range words {
+		switch strings.ToLower(w) {
+		case "of", "the", "and", "for", "&", "de", "du", "des":
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(w)
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// isDemonym reports a place name that is a people's name derived from
+// another place of the article or the alias table ("North Koreans" next
+// to "North Korea"): the tagger's mistake for MISC.
+func isDemonym(display string, order []*entity, aliases *Aliases) bool {
+	key := NameKey(display)
+	for _, r := range []struct{ suffix, place string }{
+		{"ns", ""}, {"n", ""}, {"s", ""}, {"ians", "y"}, {"ian", "y"}, {"ns", "y"}, {"n", "y"},
+		{"ese", ""}, {"ese", "a"}, {"s", "y"},
+	} {
+		base, ok := strings.CutSuffix(key, r.suffix)
+		if !ok || base == "" {
+			continue
+		}
+		base += r.place
+		if _, known := aliases.Canonical(KindPlace, base); known {
+			return true
+		}
+		for _, g := range order {
+			if g.typ == ner.LOC && len(g.names) > 0 && (g.key == base || NameKey(g.canonical) == base) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// voteType is the majority type of the names' mentions, MISC only if
+// nothing else was said, the earliest mention's type on a tie.
+func voteType(names []*name) ner.Type {
+	var votes [4]int
+	for _, n := range names {
+		votes[n.typ]++
+	}
+	best := names[0].typ
+	for _, t := range []ner.Type{ner.PER, ner.ORG, ner.LOC} {
+		if votes[t] > votes[best] || (best == ner.MISC && votes[t] > 0) {
+			best = t
+		}
+	}
+	if best != ner.MISC && votes[best] == votes[names[0].typ] && names[0].typ != ner.MISC {
+		best = names[0].typ
+	}
+	return best
+}
+
+// aliasKind looks the name up in the alias table's person, organisation
+// and place sections; where it is in several, the tagger's type decides.
+func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, string, bool) {
+	if aliases == nil {
+		return 0, "", false
+	}
+	n := strings.Join(words, " ")
+	var found []ner.Type
+	var names []string
+	for _, k := range []struct {
+		kind string
+		typ  ner.Type
+	}{{KindPerson, ner.PER}, {KindOrganization, ner.ORG}, {KindPlace, ner.LOC}} {
+		if c, ok := aliases.Canonical(k.kind, n); ok {
+			if k.typ == tagged {
+				return k.typ, c, true
+			}
+			found = append(found, k.typ)
+			names = append(names, c)
+		}
+	}
+	if len(found) == 0 {
+		return 0, "", false
+	}
+	return found[0], names[0], true
+}
+
+// splitAtTitle splits a span the tagger ran across an organisation and
+// a titled person ("NPR Senior European Correspondent Sylvia Poggioli",
+// "Bank of England Governor Mervyn King") into the two. The person part
+// must be a full name unless the span was tagged as a person; the
+// organisation part is kept only from a span not tagged as a person.
+func splitAtTitle(m mention) []mention {
+	words := strings.Fields(m.text)
+	for i := 1; i < len(words)-1; i++ {
+		k := titleWord(words[i])
+		if !isTitle(k) && !isTitleModifier(k) {
+			continue
+		}
+		end := i + titleLength(words[i:])
+		if end == i || end >= len(words) {
+			continue
+		}
+		person := words[end:]
+		if len(person) < 2 && m.typ != ner.PER {
+			return []mention{m}
+		}
+		out := []mention{{typ: ner.PER, text: strings.Join(words[i:], " ")}}
+		if m.typ != ner.PER {
+			out = append([]mention{{typ: m.typ, text: strings.Join(words[:i], " ")}}, out...)
+		}
+		return out
+	}
+	return []mention{m}
+}
+
+// cleanName strips titles and possessives from a mention and folds its
+// spelling; nil if nothing name-like is left.
+func cleanName(m mention, pos int) *name {
+	words := strings.Fields(m.text)
+	if len(words) > 0 {
+		last := words[len(words)-1]
+		for _, suf := range []string{"'s", "’s", "'S", "’S", "'", "’"} {
+			if strings.HasSuffix(last, suf) && len(last) > len(suf) {
+				words[len(words)-1] = strings.TrimSuffix(last, suf)
+				break
+			}
+		}
+	}
+	n := &name{typ: m.typ, pos: pos}
+	// Titles come off person names; on other spans only an honorific
+	// that names a person ("Ambassador Jo Song Gil" tagged ORG), so that
+	// "General Motors" keeps its first word.
+	if cut := titleLength(words); cut > 0 && cut < len(words) &&
+		(m.typ == ner.PER || isHonorific(titleWord(words[cut-1]))) {
+		words = words[cut:]
+		n.titled = true
+	}
+	// "then-Ambassador" style prefixes have been handled with titles;
+	// leading "the" is not part of a name.
+	if len(words) > 1 && (words[0] == "the" || words[0] == "The") {
+		words = words[1:]
+	}
+	n.words = words
+	n.key = NameKey(strings.Join(words, " "))
+	if n.key == "" || !hasLetter(n.key) {
+		return nil
+	}
+	return n
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// titleLength returns how many leading words of a name are a title or
+// honorific ("Mr", "President", "Prime Minister", "then-Ambassador",
+// "Foreign Minister"): a run of title words and their modifiers ending
+// in a title word.
+func titleLength(words []string) int {
+	cut := 0
+	for i, w := range words {
+		switch k := titleWord(w); {
+		case isTitle(k):
+			cut = i + 1
+		case isTitleModifier(k):
+		default:
+			return cut
+		}
+	}
+	return cut
+}
+
+// titleWord folds a word for the title lists, dropping "then-" and
+// "ex-" prefixes.
+func titleWord(w string) string {
+	k := NameKey(w)
+	for _, p := range []string{"then ", "ex ", "former "} {
+		k = strings.TrimPrefix(k, p)
+	}
+	return k
+}
+
+// isHonorific lists the titles that only ever precede a person's name.
+func isHonorific(k string) bool {
+	switch k {
+	case "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "president", "ambassador",
+		"senator", "sen", "governor", "gov", "mayor", "premier", "chancellor", "minister", "pope":
+		return true
+	}
+	return false
+}
+
+func isTitle(k string) bool {
+	switch k {
+	case "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady",
+		"president", "premier", "minister", "chancellor", "ambassador", "envoy", "senator", "sen",
+		"rep", "representative", "congressman", "congresswoman", "governor", "gov", "mayor",
+		"judge", "justice", "gen", "general", "lt", "col", "colonel", "capt", "captain", "maj",
+		"sgt", "sergeant", "adm", "admiral", "commander", "marshal", "chairman", "chairwoman",
+		"chairperson", "secretary", "king", "queen", "prince", "princess", "pope", "cardinal",
+		"bishop", "archbishop", "rev", "reverend", "father", "sheikh", "emir", "comrade",
+		"spokesman", "spokeswoman", "spokesperson", "lawmaker", "correspondent", "reporter",
+		"leader", "dictator", "chief", "director", "officer", "diplomat", "defector":
+		return true
+	}
+	return false
+}
+
+func isTitleModifier(k string) bool {
+	switch k {
+	case "vice", "prime", "deputy", "acting", "former", "then", "senior", "foreign", "defence",
+		"defense", "finance", "interior", "trade", "state", "first", "supreme", "grand",
+		"executive", "lieutenant", "major", "attorney", "european", "north", "south", "korean":
+		return true
+	}
+	return false
+}
+
+// isStopName reports names that are not useful as facets on their own:
+// compass points standing for "the North" and stray abbreviations.
+func isStopName(key string) bool {
+	switch key {
+	case "north", "south", "east", "west", "no", "st", "mr", "mrs", "ms", "dr":
+		return true
+	}
+	return false
+}
+
+// familyFirst reports whether a full name puts the family name first: a
+// Korean or Chinese family name followed by a two-syllable given name,
+// written as two words or hyphenated ("Kim Jong Un", "Kim Jong-un",
+// "Xi Jinping" is not matched: one-word given names are too ambiguous).
+func familyFirst(words []string) bool {
+	if len(words) < 2 || len(words) > 3 || !isEastAsianFamilyName(NameKey(words[0])) {
+		return false
+	}
+	if len(words) == 3 {
+		return true
+	}
+	return strings.ContainsAny(words[1], "-‐")
+}
+
+// surnameKey is the key a surname-only mention of a full name would have.
+func surnameKey(words []string) string {
+	if familyFirst(words) {
+		return NameKey(words[0])
+	}
+	return NameKey(words[len(words)-1])
+}
+
+// givenKey is the key of a Korean full name's given name ("Song Gil" for
+// "Jo Song Gil"), which also refers to the person; "" for other names.
+func givenKey(words []string) string {
+	if !familyFirst(words) {
+		return ""
+	}
+	return NameKey(strings.Join(words[1:], " "))
+}
+
+func isGivenName(key string, full []*entity) bool {
+	for _, f := range full {
+		if givenKey(f.words) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveShort finds the full name a short mention refers to: the one
+// full name with its surname (or Korean given name) mentioned before it,
+// else the only such full name in the article; nil when there is none or
+// it is ambiguous.
+func resolveShort(n *name, full []*entity) *entity {
+	var before, all []*entity
+	for _, f := range full {
+		fw := f.words
+		if f.key == n.key {
+			continue
+		}
+		if surnameKey(fw) != n.key && givenKey(fw) != n.key {
+			continue
+		}
+		all = append(all, f)
+		if f.first < n.pos {
+			before = append(before, f)
+		}
+	}
+	switch {
+	case len(before) == 1:
+		return before[0]
+	case len(before) == 0 && len(all) == 1:
+		return all[0]
+	}
+	return nil
+}
+
+// displayName picks how an entity without an alias-table name is shown:
+// the most complete spelling (most name parts), then the most common
+// spelling up to hyphenation, shown as first written ("Kim Min-ki" and
+// "Kim Min Ki" count together and show as whichever came first);
+// all-capitals spellings only if there is no other, and then in title
+// case.
+func displayName(names []*name) string {
+	most := 0
+	for _, n := range names {
+		most = max(most, len(strings.Fields(n.key)))
+	}
+	counts := map[string]int{}
+	for _, n := range names {
+		if len(strings.Fields(n.key)) == most {
+			counts[unhyphenated(n.words)]++
+		}
+	}
+	best, bestScore := "", -1
+	for _, n := range names {
+		if len(strings.Fields(n.key)) != most {
+			continue
+		}
+		s := strings.Join(n.words, " ")
+		score := counts[unhyphenated(n.words)]
+		if !isAllCaps(s) {
+			score += 1 << 20
+		}
+		if score > bestScore {
+			best, bestScore = s, score
+		}
+	}
+	if isAllCaps(best) {
+		best = titleCase(best)
+	}
+	return best
+}
+
+// unhyphenated is a spelling with hyphens read as spaces and the letter
+// after a hyphen capitalised: "Kim Min-ki" and "Kim Min Ki" are the same
+// spelling for counting.
+func unhyphenated(words []string) string {
+	var b strings.Builder
+	up := false
+	for i, w := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		for _, r := range w {
+			switch {
+			case r == '-':
+				b.WriteByte(' ')
+				up = true
+			case up:
+				b.WriteRune(unicode.ToUpper(r))
+				up = false
+			default:
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+func isAllCaps(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters > 3
+}
+
+// titleCase turns "KIM JONG-UN" into "Kim Jong-un", leaving short words
+// and dotted abbreviations ("UN", "U.S.") alone.
+func titleCase(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		if utf8.RuneCountInString(w) <= 2 || strings.Contains(w, ".") {
+			continue
+		}
+		var b strings.Builder
+		start := true
+		for _, r := range w {
+			if start {
+				b.WriteRune(unicode.ToUpper(r))
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
+			start = !unicode.IsLetter(r) && r != '\'' && r != '’' && r != '-'
+		}
+		words[i] = b.String()
+	}
+	return strings.Join(words, " ")
+}
+
+// isEastAsianFamilyName lists common Korean (South and North
+// romanisations) and Chinese family names.
+func isEastAsianFamilyName(k string) bool {
+	switch k {
+	case "kim", "lee", "yi", "ri", "rhee", "park", "pak", "bak", "choi", "choe", "jung", "jeong",
+		"chung", "kang", "cho", "jo", "yoon", "yun", "jang", "chang", "lim", "im", "rim", "han",
+		"oh", "o", "seo", "suh", "shin", "sin", "kwon", "hwang", "ahn", "an", "song", "ryu", "yoo",
+		"hong", "jeon", "chun", "jun", "ko", "koh", "moon", "mun", "son", "sohn", "yang", "bae",
+		"baek", "paek", "heo", "hur", "nam", "sim", "shim", "roh", "noh", "ro", "ha", "kwak",
+		"sung", "seong", "cha", "joo", "ju", "woo", "u", "koo", "ku", "min", "na", "ra", "jin",
+		"ji", "chi", "eom", "um", "chae", "won", "bang", "pang", "kong", "hyun", "hyon", "ham",
+		"byun", "pyon", "yeo", "yo", "choo", "do", "to", "so", "seok", "sok", "ma", "gil", "kil",
+		"yeon", "yon", "wi", "pyo", "myung", "myong", "ban", "pan", "wang", "geum", "kum", "ok",
+		"yook", "yuk", "maeng", "je", "mo", "tak", "thae", "tae", "ryang", "ryom", "ryo",
+		"xi", "li", "zhang", "liu", "chen", "huang", "zhao", "wu", "zhou", "xu", "sun", "zhu",
+		"hu", "guo", "he", "gao", "lin", "luo", "zheng", "liang", "xie", "tang", "deng", "feng",
+		"cao", "peng", "zeng", "xiao", "tian", "dong", "yuan", "cai", "jiang", "yu", "du",
+		"ye", "cheng", "wei", "su", "lu", "ding", "ren", "shen", "yao", "jia", "fan", "fang",
+		"mao", "qian", "wen", "bo":
+		return true
+	}
+	return false
+}
