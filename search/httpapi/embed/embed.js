@@ -139,7 +139,9 @@
     function params(q, after) {
       var p = new URLSearchParams(fixed);
       p.set('q', q);
-      Object.keys(chosen).forEach(function (f) { if (chosen[f]) p.append(f, chosen[f]); });
+      // A chosen value replaces the fixed ones of its field: it is one
+      // of them, as the facet counts come from the fixed search.
+      Object.keys(chosen).forEach(function (f) { if (chosen[f]) p.set(f, chosen[f]); });
       p.set('size', String(size));
       p.set('highlight', 'true');
       p.set('compact', 'true');
