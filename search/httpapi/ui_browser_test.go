@@ -134,7 +134,9 @@ func consoleProblems(ctx context.Context) func() []string {
 			if err != nil {
 				return
 			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
+			// Failed requests are left out: a bad query's 400 is expected,
+			// and a missing asset fails the tests anyway.
+			if m.IsException() || m.Type == chromedp.ConsoleError && m.Source != "network" {
 				mu.Lock()
 				out = append(out, m.String())
 				mu.Unlock()
@@ -260,6 +262,9 @@ func TestUIInBrowser(t *testing.T) {
 		if got := jsEval[[]string](t, ctx, `[...document.querySelectorAll('#article mark')].map(m => m.textContent)`); len(got) < 2 || !strings.EqualFold(got[0], "ambassador") {
 			t.Errorf("marked words in the article = %q, want ambassador in title and body", got)
 		}
+		if jsEval[bool](t, ctx, `document.getElementById('toolbar').offsetParent !== null || document.getElementById('results-view').offsetParent !== null`) {
+			t.Error("the toolbar or the result list shows beside the article")
+		}
 		if got := jsEval[int](t, ctx, `document.querySelectorAll('#article a[href^="javascript"]').length`); got != 0 {
 			t.Error("the article links to its javascript: URL")
 		}
@@ -360,6 +365,14 @@ func TestUIInBrowser(t *testing.T) {
 		waitJS(t, ctx, "syntax help open", `!document.getElementById('syntax').hidden`)
 	})
 
+	t.Run("a malformed query says what is wrong", func(t *testing.T) {
+		browse(t, ctx, chromedp.Navigate(ts.URL+"/?q=%22unclosed"))
+		waitJS(t, ctx, "the error", `!document.getElementById('error').hidden`)
+		if got := jsEval[string](t, ctx, `document.getElementById('error').textContent`); !strings.Contains(got, "unclosed quote at 0") {
+			t.Errorf("error shown = %q", got)
+		}
+	})
+
 	t.Run("no script errors or policy violations", func(t *testing.T) {
 		if p := problems(); len(p) > 0 {
 			t.Errorf("console problems:\n%s", strings.Join(p, "\n"))
@@ -380,20 +393,42 @@ func assertNoInjectedMarkup(t *testing.T, ctx context.Context) {
 }
 
 // TestUIScreenshot writes the README's screenshot of the page when
-// NEWSDEX_SCREENSHOT names the file:
+// NEWSDEX_SCREENSHOT names the file. By default it serves the built-in
+// corpus from an in-test index built without entity extraction; set
+// NEWSDEX_SCREENSHOT_URL to shoot a running `newsdex serve` instead, whose
+// index has the entities its ingest found:
 //
-//	NEWSDEX_SCREENSHOT=$PWD/data/screenshot.png go test ./search/httpapi -run TestUIScreenshot
+//	newsdex serve --index /tmp/shot-idx --addr 127.0.0.1:18181 &
+//	NEWSDEX_SCREENSHOT=$PWD/data/screenshot.png NEWSDEX_SCREENSHOT_URL=http://127.0.0.1:18181 \
+//	    go test ./search/httpapi -run TestUIScreenshot
+//
+// NEWSDEX_SCREENSHOT_SIZE=WIDTHxHEIGHT sets the viewport (default 1280x900)
+// and NEWSDEX_SCREENSHOT_PAGE the page (default /?q=ambassador).
 func TestUIScreenshot(t *testing.T) {
 	out := os.Getenv("NEWSDEX_SCREENSHOT")
 	if out == "" {
 		t.Skip("set NEWSDEX_SCREENSHOT=path.png to write a screenshot of the page")
 	}
-	svc := uiService(t, nil)
-	ts := httptest.NewServer(newTestServer(t, svc))
-	t.Cleanup(ts.Close)
+	base := os.Getenv("NEWSDEX_SCREENSHOT_URL")
+	if base == "" {
+		ts := httptest.NewServer(newTestServer(t, uiService(t, nil)))
+		t.Cleanup(ts.Close)
+		base = ts.URL
+	}
+	var w, h int64 = 1280, 900
+	if size := os.Getenv("NEWSDEX_SCREENSHOT_SIZE"); size != "" {
+		if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil {
+			t.Fatalf("NEWSDEX_SCREENSHOT_SIZE=%q: want WIDTHxHEIGHT", size)
+		}
+	}
+	page := os.Getenv("NEWSDEX_SCREENSHOT_PAGE")
+	if page == "" {
+		page = "/?q=ambassador"
+	}
 	ctx := newBrowser(t)
-	browse(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/?q=ambassador"))
-	waitJS(t, ctx, "results", `document.querySelectorAll('#results li.hit').length > 0`)
+	browse(t, ctx, chromedp.EmulateViewport(w, h), chromedp.Navigate(strings.TrimSuffix(base, "/")+page))
+	waitJS(t, ctx, "the page to fill", `!document.getElementById('main').hasAttribute('aria-busy') &&
+		document.querySelectorAll('#results li.hit, #kwic tbody tr, #article h2, #error:not([hidden])').length > 0`)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)

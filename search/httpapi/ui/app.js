@@ -269,6 +269,7 @@
     $('chart-box').hidden = st.view === 'article';
     $('exports').hidden = st.view === 'article';
     $('sidebar').hidden = st.view === 'article';
+    document.querySelector('.layout').classList.toggle('single', st.view === 'article');
     renderActive(st);
     $('main').setAttribute('aria-busy', 'true');
     try {
@@ -513,19 +514,35 @@
     return n;
   }
 
-  function entityChips(st, item, label) {
+  // entityChips lists the names an article mentions as filter buttons.
+  // In a result list only the first few show, with a button for the rest.
+  function entityChips(st, item, label, show) {
     const ul = el('ul', { class: 'chips', 'aria-label': label });
+    const chips = [];
     for (const f of FACETS.slice(1)) {
       for (const v of item[f.hitField] || []) {
         const on = st.filters[f.name].includes(v);
-        ul.append(el('li', null, el('button', {
+        chips.push(el('li', null, el('button', {
           type: 'button', class: 'chip ' + f.name + (on ? ' active-filter' : ''), 'aria-pressed': String(on),
           title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + v,
           onclick: () => go(toggleFilter(st, f.name, v), { focusMain: true }),
         }, el('span', { class: 'kind', text: f.one }), v)));
       }
     }
-    return ul.children.length ? ul : null;
+    if (!chips.length) return null;
+    const limit = show || chips.length;
+    ul.append(...chips.slice(0, limit));
+    if (chips.length > limit) {
+      const more = el('li', null, el('button', {
+        type: 'button', class: 'chip more', 'aria-label': 'Show ' + (chips.length - limit) + ' more names',
+        onclick: () => {
+          more.replaceWith(...chips.slice(limit));
+          chips[limit].querySelector('button').focus();
+        },
+      }, '+' + (chips.length - limit) + ' more'));
+      ul.append(more);
+    }
+    return ul;
   }
 
   function renderHits(st, res, from) {
@@ -545,7 +562,7 @@
       if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
       ol.append(el('li', { class: 'hit', 'data-id': h.id },
         el('h2', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title', 'data-focus': 'hit:' + h.id })),
-        meta, snippet, entityChips(st, h, 'Named in this article')));
+        meta, snippet, entityChips(st, h, 'Named in this article', 8)));
     }
   }
 
@@ -715,6 +732,12 @@
       history.pushState({ app: true }, '', location.pathname);
       render({});
       $('q').focus();
+    });
+    // On a phone the filters sit below the results.
+    $('to-filters').addEventListener('click', () => {
+      const first = document.querySelector('#facets input');
+      $('sidebar').scrollIntoView();
+      if (first) first.focus();
     });
     window.addEventListener('popstate', () => render({}));
     render({});
