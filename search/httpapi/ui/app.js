@@ -530,7 +530,7 @@
       }
     }
     if (!chips.length) return null;
-    const limit = show || chips.length;
+    const limit = show && chips.length > show + 1 ? show : chips.length; // never hide just one
     ul.append(...chips.slice(0, limit));
     if (chips.length > limit) {
       const more = el('li', null, el('button', {
