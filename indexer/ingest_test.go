@@ -136,3 +136,17 @@ func TestIngestReuters(t *testing.T) {
 		t.Errorf("doc count %d, want 21577", n)
 	}
 }
+
+// Indexing the data/ folder reads the corpus and nothing else that ships
+// beside it (Go files, the alias YAML, the model, images).
+func TestIngestDataFolderReadsOnlyArticles(t *testing.T) {
+	idx, err := NewMemIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	sum, skipped := ingestPaths(t, idx, "../data")
+	if sum.Indexed != 10 || len(skipped) != 0 {
+		t.Errorf("indexed %d, skipped %q; want the 10 built-in articles", sum.Indexed, skipped)
+	}
+}

@@ -116,9 +116,10 @@ func Parse(r io.Reader, file string, f Format, emit func(Record) error) error {
 // skipping hidden files and folders below the given paths), detects each
 // file's format and parses it. A path that can't be walked, opened or read,
 // or a file that looks binary, is reported through onFileError and the walk
-// goes on; records a file emitted before a read error stay emitted. Only an
-// emit error or ctx's cancellation stops the walk, and is returned.
-// Symbolic links are followed to files, and to a folder only when given as
+// goes on. Inside folders only .jsonl, .ndjson, .csv, .txt, .text and
+// extension-less files are read; a path given directly is always read.
+// Records a file emitted before a read error stay emitted. Only an emit
+// error or ctx's cancellation stops the walk, and is returned. Symbolic links are followed to files, and to a folder only when given as
 // one of paths; a nil onFileError ignores file errors.
 func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, onFileError func(path string, err error)) error {
 	if onFileError == nil {
@@ -152,6 +153,11 @@ func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, on
 			if d.IsDir() {
 				return nil
 			}
+			if path != root && !inputExtension(path) {
+				// Inside a folder, only files that look like articles are
+				// read: a corpus folder often holds code, config or images.
+				return nil
+			}
 			if !d.Type().IsRegular() {
 				// WalkDir does not follow symlinks; follow one to a file,
 				// but not to a folder, which could loop.
@@ -176,6 +182,16 @@ func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, on
 		}
 	}
 	return nil
+}
+
+// inputExtension reports whether a file found in a folder walk is read:
+// the extensions of the supported formats, and none at all.
+func inputExtension(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson", ".csv", ".txt", ".text", "":
+		return true
+	}
+	return false
 }
 
 // parseFile parses one file for ParsePaths. It returns only errors that

@@ -427,7 +427,6 @@ func TestParsePaths(t *testing.T) {
 		got[i] = rel(got[i])
 	}
 	want := []string{
-		"a/x.dat:1 Arch title",
 		"a/y.txt:1 Text title",
 		"a/z.csv:2 c1",
 		"b.jsonl:1 j1",
@@ -435,7 +434,6 @@ func TestParsePaths(t *testing.T) {
 		"link.txt:1 Text title",
 		"b.jsonl:1 j1",
 		"b.jsonl:2 j2",
-		"linked-root/x.dat:1 Arch title",
 		"linked-root/y.txt:1 Text title",
 		"linked-root/z.csv:2 c1",
 	}
