@@ -119,8 +119,9 @@ func Parse(r io.Reader, file string, f Format, emit func(Record) error) error {
 // goes on. Inside folders only .jsonl, .ndjson, .csv, .txt, .text and
 // extension-less files are read; a path given directly is always read.
 // Records a file emitted before a read error stay emitted. Only an emit
-// error or ctx's cancellation stops the walk, and is returned. Symbolic links are followed to files, and to a folder only when given as
-// one of paths; a nil onFileError ignores file errors.
+// error or ctx's cancellation stops the walk, and is returned. Symbolic
+// links are followed to files, and to a folder only when given as one of
+// paths; a nil onFileError ignores file errors.
 func ParsePaths(ctx context.Context, paths []string, emit func(Record) error, onFileError func(path string, err error)) error {
 	if onFileError == nil {
 		onFileError = func(string, error) {}
