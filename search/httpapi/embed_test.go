@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -177,6 +178,27 @@ func TestMinifyCSS(t *testing.T) {
 	for _, tt := range tests {
 		if got := minifyCSS(tt.in); got != tt.want {
 			t.Errorf("minifyCSS(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestOpenAPICoversRoutes checks every API and widget route is in the
+// OpenAPI document with its method.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := newAccessServer(t, Options{})
+	for _, r := range s.engine.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/") && !strings.HasPrefix(r.Path, "/embed") {
+			continue
+		}
+		path := regexp.MustCompile(`:(\w+)`).ReplaceAllString(r.Path, "{$1}")
+		if _, ok := doc.Paths[path][strings.ToLower(r.Method)]; !ok {
+			t.Errorf("%s %s is not in openapi.json", r.Method, path)
 		}
 	}
 }
