@@ -23,7 +23,7 @@ func (c *Clusters) Len() int { return len(c.words) }
 // ClusterOptions configure BuildClusters.
 type ClusterOptions struct {
 	// Sizes are the numbers of clusters, one clustering per size
-	// (default 64, 512).
+	// (default 64, 512); at most half the vocabulary is used.
 	Sizes []int
 	// MinCount is how often a word must occur to be clustered (default 3).
 	MinCount int
@@ -84,10 +84,16 @@ func BuildClusters(ctx context.Context, sentences [][]string, opts ClusterOption
 	if len(vocab) > opts.MaxWords {
 		vocab = vocab[:opts.MaxWords]
 	}
-	for _, k := range opts.Sizes {
-		if k < 2 || k > math.MaxUint16 || len(vocab) < k {
-			return nil, fmt.Errorf("build clusters: %d clusters for %d words", k, len(vocab))
+	if len(vocab) < 4 {
+		return nil, fmt.Errorf("build clusters: only %d words occur %d times or more", len(vocab), opts.MinCount)
+	}
+	sizes := make([]int, len(opts.Sizes))
+	for i, k := range opts.Sizes {
+		if k < 2 || k > math.MaxUint16 {
+			return nil, fmt.Errorf("build clusters: %d clusters", k)
 		}
+		// A small corpus gets fewer clusters rather than an error.
+		sizes[i] = min(k, len(vocab)/2)
 	}
 	id := make(map[string]int32, len(vocab))
 	for i, w := range vocab {
@@ -114,7 +120,7 @@ func BuildClusters(ctx context.Context, sentences [][]string, opts ClusterOption
 	for _, w := range vocab {
 		c.words[w] = make([]uint16, len(opts.Sizes))
 	}
-	for gi, k := range opts.Sizes {
+	for gi, k := range sizes {
 		began := time.Now()
 		class, err := g.run(ctx, k, opts.Iterations, opts.Logger)
 		if err != nil {

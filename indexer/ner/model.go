@@ -12,9 +12,9 @@ type Model struct {
 	gaz      *gazetteer
 	vocab    []string
 	// outside marks vocabulary words that are never part of a name in
-	// the training data though frequent there ("said", "the", ","): the
-	// tagger fixes them to O without scoring them, which is most of its
-	// speed, and training does the same so the two agree.
+	// the training data, though frequent there ("said", "the", ",") or
+	// lower case: the tagger fixes them to O without scoring them, which
+	// is most of its speed, and training does the same so the two agree.
 	outside []bool
 }
 

@@ -249,7 +249,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 		}
 	}
 	nf := d.count("feature", maxModelItems)
-	m.feats = newFeatTable(nf)
+	// Counts size nothing up front beyond a bound: a corrupt count must
+	// not allocate gigabytes before the data runs out.
+	m.feats = newFeatTable(min(nf, 1<<16))
 	key := uint64(0)
 	for range nf {
 		delta := d.uint()
@@ -275,10 +277,10 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	nv := d.count("vocabulary", maxModelItems)
 	gran := d.count("granularity", 8)
-	m.vocab = make([]string, 0, nv)
-	m.outside = make([]bool, 0, nv)
+	m.vocab = make([]string, 0, min(nv, 1<<16))
+	m.outside = make([]bool, 0, min(nv, 1<<16))
 	if gran > 0 {
-		m.clusters = make(map[string][]uint16, nv)
+		m.clusters = make(map[string][]uint16, min(nv, 1<<16))
 	}
 	last := ""
 	for range nv {

@@ -37,9 +37,12 @@ func (t *featTable) lookup(k uint32) int32 {
 	}
 }
 
-// insert adds key k with a zero row if absent and returns its row. The
-// table must have been sized for all keys inserted.
+// insert adds key k with a zero row if absent and returns its row,
+// growing the table when it is half full.
 func (t *featTable) insert(k uint32) int32 {
+	if 2*(t.len()+1) > len(t.keys) {
+		t.grow()
+	}
 	for i := slot(k) & t.mask; ; i = (i + 1) & t.mask {
 		switch t.keys[i] {
 		case k:
@@ -55,6 +58,22 @@ func (t *featTable) insert(k uint32) int32 {
 }
 
 func (t *featTable) len() int { return len(t.w) / numTags }
+
+func (t *featTable) grow() {
+	keys, rows := t.keys, t.rows
+	size := 2 * len(keys)
+	t.keys, t.rows, t.mask = make([]uint32, size), make([]int32, size), uint32(size-1)
+	for i, k := range keys {
+		if k == 0 {
+			continue
+		}
+		j := slot(k) & t.mask
+		for t.keys[j] != 0 {
+			j = (j + 1) & t.mask
+		}
+		t.keys[j], t.rows[j] = k, rows[i]
+	}
+}
 
 // row returns the weights of row r.
 func (t *featTable) row(r int32) []float32 {

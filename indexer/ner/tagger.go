@@ -133,9 +133,9 @@ func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
 	sc.tags = resize(sc.tags, n)
 	pad0, pad1 := int32(len(t.m.vocab)), int32(len(t.m.vocab)+1)
 	for i := range n {
-		// Known words never seen in a name, and unknown numbers and
-		// punctuation, are O.
-		if id := s.ids[i]; (id >= 0 && t.m.outside[id]) || (id < 0 && !hasLetter(s.words[i])) {
+		// Known words never seen in a name, and unknown lower-case
+		// words, numbers and punctuation, are O.
+		if id := s.ids[i]; (id >= 0 && t.m.outside[id]) || (id < 0 && (s.flags[i]&fStartsLower != 0 || !hasLetter(s.words[i]))) {
 			sc.forced[i] = true
 			continue
 		}

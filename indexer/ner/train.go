@@ -218,7 +218,7 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 	base.outside = make([]bool, len(base.vocab))
 	outside := map[string]bool{}
 	for i, w := range base.vocab {
-		if seen[w] >= outsideMinCount && inName[w] == 0 {
+		if inName[w] == 0 && (seen[w] >= outsideMinCount || startsLower(w)) {
 			base.outside[i] = true
 			outside[w] = true
 		}
