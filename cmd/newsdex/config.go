@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/viper"
+
+	"newsdex/search/httpapi"
 )
 
 // Config is every setting newsdex reads. It is the only place that knows
@@ -171,6 +174,11 @@ func (c Config) Validate() error {
 	check(c.Server.RateLimit.RPS == 0 || c.Server.RateLimit.Burst > 0, "server.rate_limit.burst must be positive when rps is set")
 	for i, k := range c.Server.PublicKeys {
 		check(k.Key != "", "server.public_keys[%d].key is empty", i)
+		check(k.RPS >= 0 && k.Burst >= 0, "server.public_keys[%d]: rps and burst must be >= 0", i)
+		check(!slices.Contains(c.Server.AdminKeys, k.Key), "server.public_keys[%d].key is also an admin key", i)
+		if _, err := httpapi.FilterFromConfig(k.Filter, nil); err != nil {
+			check(false, "server.public_keys[%d].%v", i, err)
+		}
 	}
 	for i, k := range c.Server.AdminKeys {
 		check(len(k) >= 16, "server.admin_keys[%d] is shorter than 16 characters", i)

@@ -73,6 +73,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	api.SetSearcher(svc)
+	ing, err := newIngester(cfg, idx, logger)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	api.SetWriter(indexer.NewWriter(idx, ing)) // POST/DELETE /api/v1/articles, with admin keys
 	n, _ := idx.DocCount()
 	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())
 
@@ -92,7 +98,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // newAPI is the HTTP handler as serve configures it; bench drives the same.
 func newAPI(cfg Config, logger *slog.Logger) *httpapi.Server {
-	return httpapi.New(logger, httpapi.Options{MaxBodyBytes: cfg.Server.MaxBodyBytes})
+	return httpapi.New(logger, apiOptions(cfg, logger))
+}
+
+// apiOptions copies the server settings from the config. Public keys'
+// filters take the alias table's canonical names, as the index does.
+func apiOptions(cfg Config, logger *slog.Logger) httpapi.Options {
+	s := cfg.Server
+	opts := httpapi.Options{
+		MaxBodyBytes:   s.MaxBodyBytes,
+		CORSOrigins:    s.CORS.AllowedOrigins,
+		AdminKeys:      s.AdminKeys,
+		RateLimit:      httpapi.Rate{RPS: s.RateLimit.RPS, Burst: s.RateLimit.Burst},
+		PublicFullText: s.PublicFullText,
+	}
+	aliases, err := loadAliases(cfg)
+	if err != nil {
+		aliases = nil // serve stops on this error when it loads them for searching
+	}
+	for _, k := range s.PublicKeys {
+		f, err := httpapi.FilterFromConfig(k.Filter, aliases)
+		if err != nil {
+			// Config.Validate refuses such a filter. Should one get here,
+			// the key sees nothing rather than everything.
+			logger.Error("public key filter", slog.String("error", err.Error()))
+			f = search.Filters{Sources: []string{"\x00no such outlet"}}
+		}
+		opts.PublicKeys = append(opts.PublicKeys, httpapi.PublicKey{Key: k.Key, Filter: f,
+			Rate: httpapi.Rate{RPS: k.RPS, Burst: k.Burst}})
+	}
+	return opts
 }
 
 // newHTTPServer wraps the handler in the server settings serve uses.
