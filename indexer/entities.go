@@ -121,7 +121,6 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		}
 	}
 	// Move each short mention that matches exactly one full name to it.
-	moved := map[*name]bool{}
 	for _, g := range order {
 		if len(g.words) >= 2 && !isGivenName(g.key, full) {
 			continue
@@ -133,7 +132,6 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		for _, n := range g.names {
 			if target := resolveShort(n, full); target != nil && target != g {
 				target.names = append(target.names, n)
-				moved[n] = true
 				continue
 			}
 			kept = append(kept, n)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"newsdex/data"
@@ -88,12 +89,19 @@ func BenchmarkExtract(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			var buf []ner.Entity
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu0, runs := threadCPU(), 0
 			for b.Loop() {
 				ents = 0
 				for _, t := range texts {
 					buf = tagger.AppendEntities(buf[:0], t)
 					ents += len(buf)
 				}
+				runs++
+			}
+			if cpu := threadCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(n*runs)/1e6/cpu.Seconds(), "MB/cpu-s")
 			}
 			b.ReportMetric(float64(ents), "entities/op")
 		})

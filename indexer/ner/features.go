@@ -25,7 +25,6 @@ const (
 	tShape3
 	tGaz
 	tDocCase
-	tDocType
 	tHyphenLast
 )
 
@@ -243,7 +242,6 @@ type sentence struct {
 	allCaps bool     // a headline: every cased token is upper case
 	gaz     []uint32 // per token: bitmask of gazetteer (type, BILOU) hits
 	docCase []uint8  // per token: document case evidence, 0 if n/a
-	docType []uint8  // per token: stacked type evidence, 0 if n/a
 }
 
 func (s *sentence) word(i int) string {
@@ -279,9 +277,6 @@ func contextFeatures(dst []uint32, s *sentence, i int) []uint32 {
 	}
 	if c := s.docCase[i]; c != 0 {
 		dst = append(dst, fold(mix(ctxKey(tDocCase, 0), uint64(c))), fold(mix(mix(ctxKey(tDocCase, 1), uint64(c)), s0)))
-	}
-	if c := s.docType[i]; c != 0 {
-		dst = append(dst, fold(mix(ctxKey(tDocType, 0), uint64(c))))
 	}
 	return dst
 }

@@ -170,7 +170,6 @@ func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
 		n := len(s.words)
 		s.gaz = resize(s.gaz, n)
 		s.docCase = resize(s.docCase, n)
-		s.docType = resize(s.docType, n)
 		var all uint8
 		for _, f := range s.flags {
 			all |= f
@@ -190,7 +189,6 @@ func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
 		s := &sents[si]
 		for i, f := range s.flags {
 			s.docCase[i] = 0
-			s.docType[i] = 0
 			if f&fStartsUpper == 0 {
 				continue
 			}
