@@ -31,7 +31,7 @@ type scratch struct {
 	oov    []float32 // OOV word vectors, like Tagger.wvec
 	oovH   []uint64  // lower and shape hash per OOV word
 	oovF   []uint8   // flags per OOV word
-	oovIdx table64[int32]
+	oovIdx table64[int32] // maphash of an unknown word -> -(index+1)
 	emit   []float32
 	forced []bool
 	tags   []int
@@ -163,12 +163,19 @@ func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
 	t.lat.viterbi(sc.emit, sc.forced, sc.tags, &sc.vs)
 }
 
+// maxOOVCache bounds the unknown words a scratch remembers across calls:
+// names recur across articles, and an unknown word's vectors depend on
+// the word alone, so they are kept until the cache fills up.
+const maxOOVCache = 8192
+
 func (t *Tagger) getScratch() *scratch {
 	sc := t.pool.Get().(*scratch)
-	sc.oov = sc.oov[:0]
-	sc.oovH = sc.oovH[:0]
-	sc.oovF = sc.oovF[:0]
-	sc.oovIdx.reset(256)
+	if sc.oovIdx.keys == nil || len(sc.oovF) >= maxOOVCache {
+		sc.oov = sc.oov[:0]
+		sc.oovH = sc.oovH[:0]
+		sc.oovF = sc.oovF[:0]
+		sc.oovIdx.reset(maxOOVCache)
+	}
 	return sc
 }
 
