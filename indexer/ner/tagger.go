@@ -28,9 +28,9 @@ type Tagger struct {
 type scratch struct {
 	sents  []sentence
 	doc    docState
-	oov    []float32 // OOV word vectors, like Tagger.wvec
-	oovH   []uint64  // lower and shape hash per OOV word
-	oovF   []uint8   // flags per OOV word
+	oov    []float32      // OOV word vectors, like Tagger.wvec
+	oovH   []uint64       // lower and shape hash per OOV word
+	oovF   []uint8        // flags per OOV word
 	oovIdx table64[int32] // maphash of an unknown word -> -(index+1)
 	emit   []float32
 	forced []bool
