@@ -179,6 +179,7 @@ func runTrainNER(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(stdout, "clusters: %d words from %s and the training text\n", cl.Len(), *unlabelled)
 		opts.Clusters = cl
 	}
 	model, err := ner.Train(ctx, train, opts)
