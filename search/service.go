@@ -31,6 +31,7 @@ type Limits struct {
 	MaxFacetSize     int
 	TitleBoost       float64
 	RecencyBoost     float64
+	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
 }
 
 // DefaultLimits are the limits config.yaml ships with.
@@ -83,6 +84,8 @@ type Service struct {
 	logger   *slog.Logger
 	analyzer analysis.Analyzer // the index's text analyzer, for snippets
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
+	columns  *columnCache      // facet counting (facetcount.go)
+	results  *resultCache      // nil when caching is off
 }
 
 // NewService returns a Service over idx. aliases may be nil.
@@ -92,7 +95,8 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	if an == nil {
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
-	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases}, nil
+	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
+		columns: newColumnCache(), results: newResultCache(lim.ResultCache)}, nil
 }
 
 // Limits returns the limits in force.
@@ -146,6 +150,12 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
 	}
+	// A repeated search on an unchanged index is answered from the cache.
+	key, cacheable := resultKey(indexVersion(s.idx), req)
+	if cached, ok := s.results.get(key); cacheable && ok {
+		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
+		return cached, nil
+	}
 	q, terms, err := s.buildQuery(req)
 	if err != nil {
 		return nil, err
@@ -170,7 +180,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if err := breq.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
-	res, err := s.run(ctx, breq)
+	res, counted, err := s.runCounted(ctx, breq) // facets counted in the same pass (facetcount.go)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +196,16 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	if req.Histogram != "" {
-		out.Histogram = histogram(res.Facets[histogramFacet], req.Histogram)
+		out.Histogram = counted.histogram(res.Facets[histogramFacet], req.Histogram)
 	}
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
 		out.NextCursor = encodeCursor(fp, cursorValues(breq.Sort, last))
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	if cacheable {
+		s.results.put(key, out)
+	}
 	return out, nil
 }
 
@@ -502,7 +515,7 @@ func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	breq := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 0, 0, false)
 	breq.Score = bleve.ScoreNone
 	breq.AddFacet("source", bleve.NewFacetRequest(indexer.FieldSource, 1<<20))
-	res, err := s.run(ctx, breq)
+	res, _, err := s.runCounted(ctx, breq)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -36,7 +36,7 @@ func benchQueries(b *testing.B) []string {
 // reutersService serves Reuters-21578 from an on-disk index: the one named
 // by NEWSDEX_BENCH_INDEX if set (to reuse a built index), else one built
 // here through the production ingest path.
-func reutersService(b *testing.B) *Service {
+func reutersService(b *testing.B, lim Limits) *Service {
 	logger := slog.New(slog.DiscardHandler)
 	dir := os.Getenv("NEWSDEX_BENCH_INDEX")
 	if dir == "" {
@@ -62,7 +62,7 @@ func reutersService(b *testing.B) *Service {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { idx.Close() })
-	svc, err := NewService(idx, Limits{}, logger, testAliases(b))
+	svc, err := NewService(idx, lim, logger, testAliases(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,34 +77,45 @@ func uiRequest(q string) Request {
 }
 
 // BenchmarkSearchUI runs the peer benchmark's queries as the web UI sends
-// them; one op is one query, cycling through the list. The Reuters case
-// is skipped with -short.
+// them; one op is one query, cycling through the list. "nocache" turns the
+// result cache off, so every op does the whole search; "cache" is the
+// service as configured by default, where repeats are cache hits. The
+// Reuters cases are skipped with -short.
 func BenchmarkSearchUI(b *testing.B) {
 	queries := benchQueries(b)
 	cases := []struct {
 		name string
-		svc  func(*testing.B) *Service
+		svc  func(*testing.B, Limits) *Service
 	}{
-		{"seed", func(b *testing.B) *Service { return newTestService(b) }},
-		{"reuters", func(b *testing.B) *Service {
+		{"seed", func(b *testing.B, lim Limits) *Service {
+			svc := newTestService(b)
+			svc.results = newResultCache(lim.ResultCache)
+			return svc
+		}},
+		{"reuters", func(b *testing.B, lim Limits) *Service {
 			if testing.Short() {
 				b.Skip("builds a Reuters-21578 index; skipped with -short")
 			}
-			return reutersService(b)
+			return reutersService(b, lim)
 		}},
 	}
 	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			svc := c.svc(b)
-			ctx := context.Background()
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := svc.Search(ctx, uiRequest(queries[i%len(queries)])); err != nil {
-					b.Fatal(err)
+		for _, cache := range []struct {
+			name string
+			size int
+		}{{"nocache", -1}, {"cache", 0}} {
+			b.Run(c.name+"/"+cache.name, func(b *testing.B) {
+				svc := c.svc(b, Limits{ResultCache: cache.size})
+				ctx := context.Background()
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if _, err := svc.Search(ctx, uiRequest(queries[i%len(queries)])); err != nil {
+						b.Fatal(err)
+					}
+					i++
 				}
-				i++
-			}
-		})
+			})
+		}
 	}
 }

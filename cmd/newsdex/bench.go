@@ -38,6 +38,7 @@ type benchResult struct {
 	Errors      int     `json:"errors"`
 	Requests    int     `json:"requests"`
 	Concurrency int     `json:"concurrency"`
+	Cache       bool    `json:"cache"`
 	DurationS   float64 `json:"duration_s"`
 	Queries     int     `json:"queries"`
 	Articles    uint64  `json:"articles"`
@@ -63,8 +64,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	concurrency := fs.Int("concurrency", 4, "concurrent clients")
 	duration := fs.Duration("duration", 30*time.Second, "how long to drive the service")
 	size := fs.Int("size", 10, "hits per page")
+	noCache := fs.Bool("no-cache", false, "turn the result cache off, so every request runs the whole search")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--config FILE]")
+		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--config FILE]")
 		fmt.Fprintln(stderr, "Serves the index on a loopback port and prints one JSON object of throughput and latency.")
 		fs.PrintDefaults()
 	}
@@ -103,7 +105,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	svc, err := search.NewService(idx, searchLimits(cfg), logger, aliases)
+	lim := searchLimits(cfg)
+	if *noCache {
+		lim.ResultCache = -1
+	}
+	svc, err := search.NewService(idx, lim, logger, aliases)
 	if err != nil {
 		return err
 	}
@@ -125,8 +131,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	urls := make([]string, len(queries))
 	for i, q := range queries {
 		urls[i] = base + url.Values{
-			"q": {q}, "facets": {uiFacets}, "histogram": {"month"},
-			"highlight": {"true"}, "size": {fmt.Sprint(*size)},
+			"q": {q}, "facets": {uiFacets}, "facet_size": {"10"}, "histogram": {"month"},
+			"highlight": {"true"}, "size": {fmt.Sprint(*size)}, "from": {"0"},
 		}.Encode()
 	}
 	client := &http.Client{Transport: &http.Transport{
@@ -139,6 +145,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out.Articles, _ = idx.DocCount()
 	out.Queries = len(queries)
 	out.Concurrency = *concurrency
+	out.Cache = !*noCache
 
 	// First pass: every query once, in order, with the response checked.
 	first := make([]time.Duration, 0, len(urls))
