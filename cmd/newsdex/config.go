@@ -44,6 +44,7 @@ type ServerConfig struct {
 	PublicKeys        []PublicKey     `mapstructure:"public_keys"`
 	RateLimit         RateLimitConfig `mapstructure:"rate_limit"`
 	PublicFullText    bool            `mapstructure:"public_full_text"`
+	TrustedProxies    []string        `mapstructure:"trusted_proxies"`
 }
 
 // CORSConfig lists the browser origins allowed to call the API.
@@ -106,6 +107,7 @@ var defaults = map[string]any{
 	"server.rate_limit.rps":       0.0,
 	"server.rate_limit.burst":     20,
 	"server.public_full_text":     true,
+	"server.trusted_proxies":      []string{},
 	"search.default_operator":     "and",
 	"search.timeout":              "5s",
 	"search.max_query_length":     4096,

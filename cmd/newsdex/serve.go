@@ -111,6 +111,7 @@ func apiOptions(cfg Config, logger *slog.Logger) httpapi.Options {
 		AdminKeys:      s.AdminKeys,
 		RateLimit:      httpapi.Rate{RPS: s.RateLimit.RPS, Burst: s.RateLimit.Burst},
 		PublicFullText: s.PublicFullText,
+		TrustedProxies: s.TrustedProxies,
 	}
 	aliases, err := loadAliases(cfg)
 	if err != nil {

@@ -441,3 +441,37 @@ func TestUIScreenshot(t *testing.T) {
 	}
 	t.Logf("wrote %s (%d bytes)", out, len(png))
 }
+
+// TestUIWithPublicKey: when the operator requires keys, the page opened as
+// /?key=KEY sends it with every API call, keeps it off shared permalinks,
+// and sees only what the key's filter allows.
+func TestUIWithPublicKey(t *testing.T) {
+	svc := uiService(t, nil)
+	s := New(slog.New(slog.DiscardHandler), Options{MaxBodyBytes: 1 << 16, PublicKeys: []PublicKey{
+		{Key: "pk_telegraph_page", Filter: search.Filters{Sources: []string{"The Telegraph"}}},
+	}})
+	s.SetSearcher(svc)
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	ctx := newBrowser(t)
+	hits := `document.querySelectorAll('#results li.hit').length`
+
+	browse(t, ctx, chromedp.Navigate(ts.URL+"/?key=pk_telegraph_page&q="))
+	waitJS(t, ctx, "results", hits+` > 0`)
+	if got := jsEval[int](t, ctx, hits); got != 1 {
+		t.Errorf("%d hits with the Telegraph key, want its 1 article", got)
+	}
+	if got := jsEval[string](t, ctx, `document.querySelector('.export-link').getAttribute('href')`); !strings.Contains(got, "key=pk_telegraph_page") {
+		t.Errorf("export link %q does not carry the key", got)
+	}
+	// The key stays with the tab: a fresh page without it in the address
+	// still searches with it, and permalinks never show it.
+	browse(t, ctx, chromedp.Navigate(ts.URL+"/"), chromedp.Focus(chromedp.ID("q")), chromedp.KeyEvent("defector\r"))
+	waitJS(t, ctx, "new search", `location.search === '?q=defector' && `+hits+` > 0`)
+	if got := jsEval[string](t, ctx, `location.search`); strings.Contains(got, "pk_") {
+		t.Errorf("permalink %q leaks the key", got)
+	}
+	if got := jsEval[string](t, ctx, `document.getElementById('status').textContent`); strings.Contains(got, "401") || strings.Contains(strings.ToLower(got), "key") {
+		t.Errorf("search after navigation failed: %q", got)
+	}
+}

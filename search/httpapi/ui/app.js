@@ -114,8 +114,27 @@
 
   let seq = 0; // the latest render; older responses are dropped
 
+  // When the operator requires keys, open the page as /?key=KEY: the key
+  // is kept for this tab (not in shared permalinks) and sent with every
+  // API call and download link.
+  const pageKey = (() => {
+    const k = new URLSearchParams(location.search).get('key') || '';
+    try {
+      if (k) sessionStorage.setItem('newsdex-key', k);
+      return k || sessionStorage.getItem('newsdex-key') || '';
+    } catch (e) {
+      return k;
+    }
+  })();
+  function withKey(params) {
+    const p = new URLSearchParams(params || '');
+    if (pageKey) p.set('key', pageKey);
+    return p;
+  }
+
   async function api(path, params) {
-    const url = path + (params && params.toString() ? '?' + params : '');
+    params = withKey(params);
+    const url = path + (params.toString() ? '?' + params : '');
     const res = await fetch(url, { headers: { Accept: 'application/json' } });
     let body = null;
     try { body = await res.json(); } catch (e) { body = null; }
@@ -490,7 +509,7 @@
       const p = searchParams(st);
       p.set('format', format);
       p.set('text', text);
-      box.append(' ', el('a', { href: '/api/v1/export?' + p, download: 'newsdex-export.' + format, class: 'export-link', 'data-format': format, 'data-text': text, text: label }));
+      box.append(' ', el('a', { href: '/api/v1/export?' + withKey(p), download: 'newsdex-export.' + format, class: 'export-link', 'data-format': format, 'data-text': text, text: label }));
     }
   }
 
@@ -633,7 +652,7 @@
       p.set('width', String(KWIC_WIDTH));
       p.set('limit', '5000');
       p.set('format', format);
-      box.append(' ', el('a', { href: '/api/v1/kwic?' + p, download: 'newsdex-kwic.' + format, class: 'kwic-export', text: format === 'csv' ? 'CSV' : 'JSON Lines' }));
+      box.append(' ', el('a', { href: '/api/v1/kwic?' + withKey(p), download: 'newsdex-kwic.' + format, class: 'kwic-export', text: format === 'csv' ? 'CSV' : 'JSON Lines' }));
     }
   }
 
