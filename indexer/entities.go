@@ -73,6 +73,9 @@ type entity struct {
 	canonical string // alias-table name, if known
 	names     []*name
 	first     int
+	// For full person names: the keys a surname-only or (Korean)
+	// given-name-only mention of them has.
+	surname, given string
 }
 
 // resolveMentions turns an article's mentions, in text order, into
@@ -117,6 +120,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 	var full []*entity
 	for _, g := range order {
 		if g.typ == ner.PER && len(g.words) >= 2 {
+			g.surname, g.given = surnameKey(g.words), givenKey(g.words)
 			full = append(full, g)
 		}
 	}
@@ -153,6 +157,16 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		}
 	}
 
+	placeKeys := map[string]bool{}
+	for _, g := range order {
+		if g.typ == ner.LOC && len(g.names) > 0 {
+			placeKeys[g.key] = true
+			if g.canonical != "" {
+				placeKeys[NameKey(g.canonical)] = true
+			}
+		}
+	}
+
 	// Output in order of first mention, one bucket per canonical name.
 	slices.SortStableFunc(order, func(a, b *entity) int { return a.first - b.first })
 	seen := map[string]bool{}
@@ -167,7 +181,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		if display == "" || isStopName(NameKey(display)) {
 			continue
 		}
-		if g.typ == ner.LOC && isDemonym(display, order, aliases) {
+		if g.typ == ner.LOC && isDemonym(display, placeKeys, aliases) {
 			continue
 		}
 		var kind string
@@ -255,9 +269,9 @@ func initials(words []string) string {
 }
 
 // isDemonym reports a place name that is a people's name derived from
-// another place of the article or the alias table ("North Koreans" next
+// another place of the article (placeKeys) or the alias table ("North Koreans" next
 // to "North Korea"): the tagger's mistake for MISC.
-func isDemonym(display string, order []*entity, aliases *Aliases) bool {
+func isDemonym(display string, placeKeys map[string]bool, aliases *Aliases) bool {
 	key := NameKey(display)
 	for _, r := range []struct{ suffix, place string }{
 		{"ns", ""}, {"n", ""}, {"s", ""}, {"ians", "y"}, {"ian", "y"}, {"ns", "y"}, {"n", "y"},
@@ -268,13 +282,11 @@ func isDemonym(display string, order []*entity, aliases *Aliases) bool {
 			continue
 		}
 		base += r.place
-		if _, known := aliases.Canonical(KindPlace, base); known {
+		if placeKeys[base] {
 			return true
 		}
-		for _, g := range order {
-			if g.typ == ner.LOC && len(g.names) > 0 && (g.key == base || NameKey(g.canonical) == base) {
-				return true
-			}
+		if _, known := aliases.Canonical(KindPlace, base); known {
+			return true
 		}
 	}
 	return false
@@ -506,7 +518,7 @@ func givenKey(words []string) string {
 
 func isGivenName(key string, full []*entity) bool {
 	for _, f := range full {
-		if givenKey(f.words) == key {
+		if f.given == key {
 			return true
 		}
 	}
@@ -520,11 +532,7 @@ func isGivenName(key string, full []*entity) bool {
 func resolveShort(n *name, full []*entity) *entity {
 	var before, all []*entity
 	for _, f := range full {
-		fw := f.words
-		if f.key == n.key {
-			continue
-		}
-		if surnameKey(fw) != n.key && givenKey(fw) != n.key {
+		if f.key == n.key || (f.surname != n.key && f.given != n.key) {
 			continue
 		}
 		all = append(all, f)

@@ -89,9 +89,9 @@ type viterbiScratch struct {
 }
 
 // viterbi writes into out the best legal BILOU tag sequence for emission
-// scores emit (n rows of numTags). The forward pass keeps only scores,
-// with branch-free maxima; the backward pass recomputes which
-// predecessor gave each chosen tag's score.
+// scores emit (n rows of numTags). The forward pass keeps only scores;
+// the backward pass recomputes which predecessor gave each chosen tag's
+// score.
 //
 // Tokens with forced[i] set can only be O; their emission rows are not
 // read.
@@ -125,7 +125,9 @@ func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiS
 			w := &l.open[0] // open[0] is O
 			best := pc[0] + w[0]
 			for j := 1; j < 9; j++ {
-				best = max(best, pc[j]+w[j])
+				if s := pc[j] + w[j]; s > best {
+					best = s
+				}
 			}
 			for t := range row {
 				row[t] = negInf
@@ -138,15 +140,19 @@ func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiS
 			w := &l.open[k]
 			best := pc[0] + w[0]
 			for j := 1; j < 9; j++ {
-				best = max(best, pc[j]+w[j])
+				// A compare beats the max builtin, which must handle
+				// NaN and signed zeros.
+				if s := pc[j] + w[j]; s > best {
+					best = s
+				}
 			}
 			row[cur] = best + e[cur]
 		}
 		for ty := range int(numTypes) {
 			b, in, last := 1+4*ty, 2+4*ty, 3+4*ty
 			w := &l.inner[ty]
-			row[in] = max(prev[b]+w[0][0], prev[in]+w[1][0]) + e[in]
-			row[last] = max(prev[b]+w[0][1], prev[in]+w[1][1]) + e[last]
+			row[in] = max2(prev[b]+w[0][0], prev[in]+w[1][0]) + e[in]
+			row[last] = max2(prev[b]+w[0][1], prev[in]+w[1][1]) + e[last]
 		}
 	}
 	last := (*vec)(vs.score[(n-1)*numTags:])
@@ -160,6 +166,13 @@ func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiS
 	for i := n - 1; i > 0; i-- {
 		out[i-1] = l.argPrev((*vec)(vs.score[(i-1)*numTags:]), out[i])
 	}
+}
+
+func max2(a, b float32) float32 {
+	if a >= b {
+		return a
+	}
+	return b
 }
 
 // argPrev returns the predecessor of tag cur that maximises its score.
