@@ -551,10 +551,10 @@ func resolveShort(n *name, full []*entity) *entity {
 
 // displayName picks how an entity without an alias-table name is shown:
 // the most complete spelling (most name parts), then the most common
-// spelling up to hyphenation, shown as first written ("Kim Min-ki" and
-// "Kim Min Ki" count together and show as whichever came first);
-// all-capitals spellings only if there is no other, and then in title
-// case.
+// spelling, with hyphens read as spaces ("Kim Min-ki" and "Kim Min Ki"
+// both show as "Kim Min Ki", so articles that spell a name either way
+// share one facet bucket); all-capitals spellings only if there is no
+// other, and then in title case.
 func displayName(names []*name) string {
 	most := 0
 	for _, n := range names {
@@ -571,8 +571,8 @@ func displayName(names []*name) string {
 		if len(strings.Fields(n.key)) != most {
 			continue
 		}
-		s := strings.Join(n.words, " ")
-		score := counts[unhyphenated(n.words)]
+		s := unhyphenated(n.words)
+		score := counts[s]
 		if !isAllCaps(s) {
 			score += 1 << 20
 		}
