@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -30,6 +31,8 @@ type Limits struct {
 	MaxOffset        int // from+size
 	MaxFacetSize     int
 	TitleBoost       float64
+	// RecencyBoost multiplies scores under sort=relevance by
+	// 1 + RecencyBoost*2^(-age/30 days) (recency.go); 0 is off.
 	RecencyBoost     float64
 	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
 }
@@ -86,6 +89,7 @@ type Service struct {
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
 	columns  *columnCache      // facet counting (facetcount.go)
 	results  *resultCache      // nil when caching is off
+	stats    *FieldStats       // true mean field lengths for BM25 (bm25.go)
 }
 
 // NewService returns a Service over idx. aliases may be nil.
@@ -96,7 +100,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache)}, nil
+		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: NewFieldStats()}, nil
 }
 
 // Limits returns the limits in force.
@@ -249,9 +253,13 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping())})
+	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping()),
+		Stats: s.stats, Feedback: req.Mode == ModeNatural}) // BM25F, proximity, feedback: issue 8
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
+		q = withRecency(q, s.lim.RecencyBoost, time.Now()) // recency.go
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	if len(filters) == 0 {
@@ -477,6 +485,9 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	if len(prefix) > 200 {
 		return nil, fmt.Errorf("%w: prefix is longer than 200 bytes", ErrInvalidRequest)
 	}
+	if !utf8.ValidString(prefix) {
+		return nil, fmt.Errorf("%w: prefix is not valid UTF-8", ErrInvalidRequest)
+	}
 	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
@@ -493,6 +504,9 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 		fr.SetRegexFilter("(?i)^" + regexpQuote(prefix))
 	}
 	breq.AddFacet(facet, fr)
+	if err := breq.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
 	res, err := s.run(ctx, breq)
 	if err != nil {
 		return nil, err
