@@ -56,6 +56,33 @@ func (f Filters) empty() bool {
 	return len(f.Sources)+len(f.Persons)+len(f.Orgs)+len(f.Places) == 0 && f.FromDate.IsZero() && f.ToDate.IsZero()
 }
 
+// Bounds of a filter date: the index stores times as Unix nanoseconds,
+// which reach from 1677 to 2262.
+func filterDateBounds() (lo, hi time.Time) {
+	return time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// clampDates brings dates beyond what the index can hold inside it, with
+// the same meaning: a from_date before 1678 is no lower bound, a to_date
+// such as 9999-12-31 no upper bound.
+func (f *Filters) clampDates() {
+	lo, hi := filterDateBounds()
+	switch {
+	case f.FromDate.IsZero():
+	case f.FromDate.Before(lo):
+		f.FromDate = time.Time{}
+	case f.FromDate.After(hi):
+		f.FromDate = hi
+	}
+	switch {
+	case f.ToDate.IsZero():
+	case f.ToDate.After(hi):
+		f.ToDate = time.Time{}
+	case f.ToDate.Before(lo):
+		f.ToDate = lo
+	}
+}
+
 // Request is one search as the API and the CLI ask it.
 type Request struct {
 	Query string
@@ -148,6 +175,8 @@ func (r *Request) Validate(lim Limits) error {
 			}
 		}
 	}
+	r.Filters.clampDates()
+	r.Restrict.clampDates()
 	return nil
 }
 
