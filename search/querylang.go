@@ -1066,15 +1066,19 @@ func hasModifiers(cs []Node) bool {
 	return false
 }
 
-// Terms returns the positive words of the query (words, prefixes without
+// Terms returns the positive words of the query (words, prefixes with
 // their *, and the words of phrases), in query order without duplicates,
-// trimmed of surrounding punctuation, for highlighting. Words under a NOT
-// are left out.
+// trimmed of surrounding punctuation, for highlighting: the snippet
+// matcher marks every word starting with a prefix. Words under a NOT are
+// left out.
 func Terms(n Node) []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(w string) {
+	add := func(w string, prefix bool) {
 		w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if w != "" && prefix {
+			w += "*"
+		}
 		if w != "" && !seen[w] {
 			seen[w] = true
 			out = append(out, w)
@@ -1084,12 +1088,13 @@ func Terms(n Node) []string {
 	walk = func(n Node) {
 		switch n := n.(type) {
 		case *Term:
-			for _, w := range strings.Fields(n.Text) {
-				add(w)
+			words := strings.Fields(n.Text)
+			for i, w := range words {
+				add(w, n.Prefix && i == len(words)-1)
 			}
 		case *Phrase:
 			for _, w := range strings.Fields(n.Text) {
-				add(w)
+				add(w, false)
 			}
 		case *And:
 			for _, c := range n.Clauses {
