@@ -737,7 +737,13 @@ func (fc *facetCount) histogram(fr *bsearch.FacetResult, interval string) []Buck
 // It also returns the hook, for histogram; nil when there was none.
 func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*bleve.SearchResult, *facetCount, error) {
 	facets, order := breq.Facets, breq.Sort
-	fc := s.columns.take(breq)
+	// The hook serves one search of one index: an alias over several
+	// indexes (no Advanced index) searches them concurrently, so it is
+	// left to Bleve.
+	var fc *facetCount
+	if _, err := s.idx.Advanced(); err == nil {
+		fc = s.columns.take(breq)
+	}
 	if fc == nil {
 		res, err := s.run(ctx, breq)
 		return res, nil, err

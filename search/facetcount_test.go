@@ -465,3 +465,43 @@ func hitIDs(res *bleve.SearchResult) []string {
 	}
 	return out
 }
+
+// TestAliasOfTwoIndexesSearchesWithoutTheHook checks that a service over an
+// alias of two indexes, which Bleve searches concurrently, leaves the
+// facets and sort to Bleve and still answers.
+func TestAliasOfTwoIndexesSearchesWithoutTheHook(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	arts := facetArticles(60)
+	var shards []bleve.Index
+	for i := range 2 {
+		idx, err := indexer.NewMemIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idx.Close()
+		ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, testAliases(t), nil)
+		if _, err := ing.Ingest(context.Background(), articleSource(arts[i*30:(i+1)*30])); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, idx)
+	}
+	alias := bleve.NewIndexAlias(shards...)
+	if err := alias.SetIndexMapping(indexer.NewMapping()); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewService(alias, Limits{}, logger, testAliases(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Search(context.Background(), uiRequest("oil"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, v := range res.Facets[FacetSource] {
+		sum += v.Count
+	}
+	if res.Total != 60 || sum != 60 || len(res.Hits) != 10 {
+		t.Errorf("total %d, source counts summing to %d, %d hits; want 60, 60, 10", res.Total, sum, len(res.Hits))
+	}
+}
