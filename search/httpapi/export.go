@@ -54,24 +54,13 @@ type exportRow struct {
 // logged and the download ends with a marker line instead (a final
 // {"error": ...} object, or a CSV line starting "# error:").
 func (s *Server) handleExport(c *gin.Context) {
-	sr := s.current()
-	if sr == nil {
-		s.writeError(c, errNotReady)
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
 		return
 	}
 	ex, ok := sr.(exporter)
 	if !ok {
 		s.writeError(c, errUnsupported)
-		return
-	}
-	v, err := params(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	req, err := searchRequest(v)
-	if err != nil {
-		s.writeError(c, err)
 		return
 	}
 	format := v.Get("format")
@@ -99,7 +88,7 @@ func (s *Server) handleExport(c *gin.Context) {
 	w := newRowWriter(c.Writer, format, cols)
 	started := false
 	rows := 0
-	_, err = ex.Export(c.Request.Context(), req, func(total uint64, h search.Hit) error {
+	_, err := ex.Export(c.Request.Context(), req, func(total uint64, h search.Hit) error {
 		if !started {
 			started = true
 			startDownload(c, "newsdex-export", format)

@@ -4,9 +4,12 @@ import (
 	_ "embed"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"newsdex/search"
 )
 
 //go:embed openapi.json
@@ -35,20 +38,30 @@ func (s *Server) handleOpenAPI(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", openAPIDoc)
 }
 
-func (s *Server) handleSearch(c *gin.Context) {
-	sr := s.current()
-	if sr == nil {
+// searchInput reads what every search-shaped endpoint (search, facets,
+// kwic, export) starts with: the open searcher, the request's parameters
+// and the search they describe. On failure it has written the error
+// response and ok is false.
+func (s *Server) searchInput(c *gin.Context) (sr Searcher, v url.Values, req search.Request, ok bool) {
+	if sr = s.current(); sr == nil {
 		s.writeError(c, errNotReady)
-		return
+		return nil, nil, req, false
 	}
 	v, err := params(c)
 	if err != nil {
 		s.writeError(c, err)
-		return
+		return nil, nil, req, false
 	}
-	req, err := searchRequest(v)
-	if err != nil {
+	if req, err = searchRequest(v); err != nil {
 		s.writeError(c, err)
+		return nil, nil, req, false
+	}
+	return sr, v, req, true
+}
+
+func (s *Server) handleSearch(c *gin.Context) {
+	sr, _, req, ok := s.searchInput(c)
+	if !ok {
 		return
 	}
 	res, err := sr.Search(c.Request.Context(), req)
@@ -75,19 +88,8 @@ func (s *Server) handleArticle(c *gin.Context) {
 
 // handleFacetValues finds facet values by prefix within the matches of q.
 func (s *Server) handleFacetValues(c *gin.Context) {
-	sr := s.current()
-	if sr == nil {
-		s.writeError(c, errNotReady)
-		return
-	}
-	v, err := params(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	req, err := searchRequest(v)
-	if err != nil {
-		s.writeError(c, err)
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
 		return
 	}
 	size, err := intParam(v, "size")

@@ -31,24 +31,13 @@ var kwicColumns = []string{"id", "title", "source", "published", "left", "keywor
 // (context characters each side) and limit (lines), as JSON, or as a CSV
 // or JSON Lines download with format=csv|jsonl.
 func (s *Server) handleKWIC(c *gin.Context) {
-	sr := s.current()
-	if sr == nil {
-		s.writeError(c, errNotReady)
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
 		return
 	}
 	ks, ok := sr.(kwicSearcher)
 	if !ok {
 		s.writeError(c, errUnsupported)
-		return
-	}
-	v, err := params(c)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	req, err := searchRequest(v)
-	if err != nil {
-		s.writeError(c, err)
 		return
 	}
 	width, err := intParam(v, "width")
