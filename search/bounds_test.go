@@ -106,3 +106,25 @@ func TestPrefixMatchesAreMarked(t *testing.T) {
 		t.Errorf("KWIC: %d lines from %d articles, truncated %v; want 10 lines from the first articles", len(kw.Lines), kw.Articles, kw.Truncated)
 	}
 }
+
+// TestKWICTimeBudget: KWIC over matches that rarely contain the query's
+// words read up to 20,000 articles ("sais~1" matches "said" on Reuters,
+// but no text holds "sais"); it now stops at the time budget with what it
+// found.
+func TestKWICTimeBudget(t *testing.T) {
+	svc := newTestService(t)
+	full, err := svc.KWIC(context.Background(), Request{Query: "ambassador"}, 20, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Truncated || full.Articles < 2 {
+		t.Fatalf("without a budget: %d articles, truncated %v; want several, whole", full.Articles, full.Truncated)
+	}
+	got, err := svc.kwic(context.Background(), Request{Query: "ambassador"}, 20, 500, time.Nanosecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Articles != 1 || !got.Truncated || len(got.Lines) == 0 {
+		t.Errorf("with a spent budget: %d articles, %d lines, truncated %v; want the first article's lines, truncated", got.Articles, len(got.Lines), got.Truncated)
+	}
+}

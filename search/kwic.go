@@ -42,7 +42,7 @@ type KWICLine struct {
 type KWICResult struct {
 	Total     uint64     `json:"total"`     // matching articles
 	Articles  int        `json:"articles"`  // articles read to make the lines
-	Truncated bool       `json:"truncated"` // more lines exist beyond the limit
+	Truncated bool       `json:"truncated"` // more lines may exist: the line limit, article cap or time budget was reached
 	TookMS    float64    `json:"took_ms"`
 	Lines     []KWICLine `json:"lines"`
 }
@@ -57,7 +57,17 @@ type KWICResult struct {
 //
 // width and limit of 0 take the defaults. Errors wrap ErrInvalidRequest
 // for a bad request, as Search's do.
+//
+// Reading articles stops after the search timeout (Limits.Timeout), with
+// the lines found so far and Truncated set: a query whose matches rarely
+// contain its words (fuzzy words, field scopes) would otherwise read up to
+// maxKWICArticles articles, many seconds on a large archive.
 func (s *Service) KWIC(ctx context.Context, req Request, width, limit int) (*KWICResult, error) {
+	return s.kwic(ctx, req, width, limit, s.lim.Timeout)
+}
+
+// kwic is KWIC with the time budget for reading articles as a parameter.
+func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budget time.Duration) (*KWICResult, error) {
 	start := time.Now()
 	if width == 0 {
 		width = DefaultKWICWidth
@@ -87,7 +97,7 @@ func (s *Service) KWIC(ctx context.Context, req Request, width, limit int) (*KWI
 		if m.empty() {
 			return errStopExport // no terms: every article would give nothing
 		}
-		if out.Articles >= maxKWICArticles {
+		if out.Articles >= maxKWICArticles || (out.Articles > 0 && time.Since(start) > budget) {
 			out.Truncated = true
 			return errStopExport
 		}
