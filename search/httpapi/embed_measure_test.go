@@ -122,7 +122,7 @@ func TestMeasureEmbed(t *testing.T) {
 		fmt.Fprint(rw, strings.Replace(page, "{{QUERY}}", attr, 1))
 	})
 
-	ctx := newEmbedBrowser(t)
+	ctx := newBrowser(t)
 	var report strings.Builder
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Fprintf(&report, "Reuters-21578: %d articles; %s; widget size 8, no facets; %d CPUs, load average %s.\n\n",
