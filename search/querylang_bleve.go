@@ -31,6 +31,15 @@ type TranslateOptions struct {
 	// the query. MappingAnalyze builds one from the index mapping. When nil,
 	// the same clauses are skipped at search time instead (see ToBleve).
 	Analyze func(field, text string) []string
+	// Stats, when set, scores plain words and phrases with BM25F over the
+	// fields' true mean lengths (wordsQuery, bm25.go) instead of Bleve's
+	// BM25, whose mean length is wrong (FieldStats); neighbouring words
+	// also score for proximity. Prefix and fuzzy words keep Bleve's
+	// scoring. Nil keeps the plain Bleve translation.
+	Stats *FieldStats
+	// Feedback adds pseudo-relevance feedback (feedback.go) to a query that
+	// is only plain words, for natural-language questions. Needs Stats.
+	Feedback bool
 }
 
 // MappingAnalyze returns a TranslateOptions.Analyze that uses the analyzer
@@ -85,6 +94,9 @@ func ToBleve(n Node, opts TranslateOptions) (query.Query, error) {
 	if !ok {
 		return query.NewMatchNoneQuery(), nil
 	}
+	if wq, isWords := q.(*wordsQuery); isWords && opts.Feedback {
+		return &feedbackQuery{Words: wq}, nil
+	}
 	return q, nil
 }
 
@@ -126,6 +138,13 @@ func (t *translator) node(n Node) (query.Query, bool, error) {
 // a must_not. A NOT-only group is match_all minus those.
 func (t *translator) and(cs []Node) (query.Query, bool, error) {
 	var must, mustNot []query.Query
+	cs, words, err := t.mergeWords(cs, false)
+	if err != nil {
+		return nil, false, err
+	}
+	if words != nil {
+		must = append(must, words)
+	}
 	for _, c := range cs {
 		neg := false
 		switch cc := c.(type) {
@@ -161,6 +180,13 @@ func (t *translator) and(cs []Node) (query.Query, bool, error) {
 // from the whole group (Elasticsearch's reading of "a OR -b").
 func (t *translator) or(cs []Node) (query.Query, bool, error) {
 	var must, should, mustNot []query.Query
+	cs, words, err := t.mergeWords(cs, true)
+	if err != nil {
+		return nil, false, err
+	}
+	if words != nil {
+		should = append(should, words)
+	}
 	for _, c := range cs {
 		dst := &should
 		switch cc := c.(type) {
@@ -186,6 +212,74 @@ func (t *translator) or(cs []Node) (query.Query, bool, error) {
 		return boolQuery(nil, should, mustNot, 1), true, nil
 	}
 	return boolQuery(must, should, mustNot, 0), true, nil
+}
+
+// plainWord reports whether c is an unscoped word that is neither prefix
+// nor fuzzy: such words of one AND or OR group score together in one
+// wordsQuery, which sums them without Bleve's coordination factor and
+// scores their proximity.
+func plainWord(c Node) (*Term, bool) {
+	t, ok := c.(*Term)
+	if !ok || t.Field != "" || t.Prefix || t.Fuzziness != 0 {
+		return nil, false
+	}
+	return t, true
+}
+
+// mergeWords takes the plain words out of a group's clauses (positive
+// ones only; in an OR group, not +required ones) and returns the other
+// clauses and one wordsQuery for the words: all of them required for AND,
+// any for OR. Without Stats, or with fewer than two such words, the
+// clauses come back unchanged.
+func (t *translator) mergeWords(cs []Node, any bool) ([]Node, query.Query, error) {
+	if t.opts.Stats == nil {
+		return cs, nil, nil
+	}
+	var words []string
+	rest := make([]Node, 0, len(cs))
+	for _, c := range cs {
+		inner := c
+		if m, ok := c.(*Must); ok && !any {
+			inner = m.Clause
+		}
+		if w, ok := plainWord(inner); ok {
+			words = append(words, w.Text)
+			continue
+		}
+		rest = append(rest, c)
+	}
+	if len(words) < 2 {
+		return cs, nil, nil
+	}
+	text := strings.Join(words, " ")
+	fs, err := t.fields("")
+	if err != nil {
+		return nil, nil, err
+	}
+	q, ok := t.words(text, fs)
+	if !ok {
+		return rest, nil, nil
+	}
+	if any {
+		q.MinMatch = 1
+	}
+	return rest, q, nil
+}
+
+// words is the wordsQuery for text over fs; false when the text analyses
+// to nothing in every field.
+func (t *translator) words(text string, fs []fieldSpec) (*wordsQuery, bool) {
+	q := &wordsQuery{Text: text, stats: t.opts.Stats}
+	kept := false
+	for _, f := range fs {
+		w := f.boost
+		if w == 0 {
+			w = 1
+		}
+		q.Fields = append(q.Fields, weightField{Name: f.name, Weight: w})
+		kept = kept || !t.analysesAway(f.name, text)
+	}
+	return q, kept
 }
 
 // boolQuery builds the query-string flavour of BooleanQuery: its must and
@@ -255,6 +349,13 @@ func (t *translator) term(n *Term) (query.Query, bool, error) {
 	if n.Text == "" {
 		return nil, false, errors.New("empty term")
 	}
+	if t.opts.Stats != nil && !n.Prefix && n.Fuzziness == 0 {
+		q, ok := t.words(n.Text, fs)
+		if !ok {
+			return nil, false, nil
+		}
+		return q, true, nil
+	}
 	qs := make([]query.Query, 0, len(fs))
 	for _, f := range fs {
 		var q boostable
@@ -312,7 +413,22 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 		}
 		qs = append(qs, q)
 	}
-	return anyField(qs)
+	if t.opts.Stats == nil {
+		return anyField(qs)
+	}
+	// Bleve scores a phrase with its BM25; rank phrase matches by BM25F of
+	// their words instead, and keep the phrase only as the filter.
+	filter, ok, err := anyField(qs)
+	if err != nil || !ok {
+		return filter, ok, err
+	}
+	words, ok := t.words(n.Text, fs)
+	if !ok {
+		return nil, false, nil
+	}
+	bq := query.NewBooleanQuery([]query.Query{words}, nil, nil)
+	bq.AddFilter(filter)
+	return bq, true, nil
 }
 
 // dateRange turns published:[a TO b] into a DateRangeQuery. A bound written

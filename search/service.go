@@ -31,8 +31,6 @@ type Limits struct {
 	MaxOffset        int // from+size
 	MaxFacetSize     int
 	TitleBoost       float64
-	// RecencyBoost multiplies scores under sort=relevance by
-	// 1 + RecencyBoost*2^(-age/30 days) (recency.go); 0 is off.
 	RecencyBoost     float64
 	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
 }
