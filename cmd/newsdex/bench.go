@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,13 +46,21 @@ type benchResult struct {
 	// FirstPass is one sequential pass over every query before the timed
 	// run: each query's first sight, so no cache has seen it.
 	FirstPass struct {
-		P50MS float64 `json:"p50_ms"`
-		P99MS float64 `json:"p99_ms"`
-		MaxMS float64 `json:"max_ms"`
+		P50MS   float64     `json:"p50_ms"`
+		P99MS   float64     `json:"p99_ms"`
+		MaxMS   float64     `json:"max_ms"`
+		Slowest []queryTime `json:"slowest"`
 	} `json:"first_pass"`
 	PeakRSSMB float64 `json:"peak_rss_mb"` // whole process: server and clients
 	RSSMB     float64 `json:"rss_mb"`      // at the end of the run
 	FirstErr  string  `json:"first_error,omitempty"`
+}
+
+// queryTime is one query's latency in the first pass.
+type queryTime struct {
+	Query string  `json:"q"`
+	MS    float64 `json:"ms"`
+	Total uint64  `json:"total"`
 }
 
 // runBench serves the index in-process exactly as serve does and drives
@@ -65,8 +74,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 30*time.Second, "how long to drive the service")
 	size := fs.Int("size", 10, "hits per page")
 	noCache := fs.Bool("no-cache", false, "turn the result cache off, so every request runs the whole search")
+	empty := fs.Bool("empty-query", false, "add the empty query (the landing page: every article) to the queries")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--config FILE]")
+		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--empty-query] [--config FILE]")
 		fmt.Fprintln(stderr, "Serves the index on a loopback port and prints one JSON object of throughput and latency.")
 		fs.PrintDefaults()
 	}
@@ -90,6 +100,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	queries, err := readQueries(*queriesPath)
 	if err != nil {
 		return err
+	}
+	if *empty {
+		queries = append(queries, "")
 	}
 	// The service logs every request as it would in production; the lines
 	// are formatted and dropped so they cost what they cost there.
@@ -149,8 +162,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	// First pass: every query once, in order, with the response checked.
 	first := make([]time.Duration, 0, len(urls))
-	for _, u := range urls {
-		d, err := benchRequest(ctx, client, u, true)
+	var times []queryTime
+	for i, u := range urls {
+		var total uint64
+		d, err := benchRequest(ctx, client, u, &total)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -162,7 +177,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			continue
 		}
 		first = append(first, d)
+		times = append(times, queryTime{Query: queries[i], MS: ms(d), Total: total})
 	}
+	slices.SortFunc(times, func(a, b queryTime) int { return cmp.Compare(b.MS, a.MS) })
+	out.FirstPass.Slowest = times[:min(3, len(times))]
 	slices.Sort(first)
 	out.FirstPass.P50MS = ms(percentile(first, 0.50))
 	out.FirstPass.P99MS = ms(percentile(first, 0.99))
@@ -180,7 +198,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			lat := make([]time.Duration, 0, 1<<14)
 			errs, firstErr := 0, ""
 			for i := c * len(urls) / *concurrency; runCtx.Err() == nil; i++ {
-				d, err := benchRequest(runCtx, client, urls[i%len(urls)], false)
+				d, err := benchRequest(runCtx, client, urls[i%len(urls)], nil)
 				if err != nil {
 					if runCtx.Err() != nil {
 						break // the run ended mid-request: not an error
@@ -233,9 +251,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// benchRequest makes one search and returns its latency. check decodes
-// the body and checks it has what the UI draws.
-func benchRequest(ctx context.Context, client *http.Client, u string, check bool) (time.Duration, error) {
+// benchRequest makes one search and returns its latency. With a non-nil
+// total it also decodes the body, checks it has what the UI draws and
+// sets *total to the number of matches.
+func benchRequest(ctx context.Context, client *http.Client, u string, total *uint64) (time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, err
@@ -254,8 +273,9 @@ func benchRequest(ctx context.Context, client *http.Client, u string, check bool
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("status %d: %s", resp.StatusCode, truncateBytes(body, 200))
 	}
-	if check {
+	if total != nil {
 		var r struct {
+			Total     uint64                     `json:"total"`
 			Hits      []json.RawMessage          `json:"hits"`
 			Facets    map[string]json.RawMessage `json:"facets"`
 			Histogram []json.RawMessage          `json:"histogram"`
@@ -266,6 +286,7 @@ func benchRequest(ctx context.Context, client *http.Client, u string, check bool
 		if len(r.Facets) != len(strings.Split(uiFacets, ",")) || r.Histogram == nil {
 			return 0, errors.New("response lacks the facets or histogram asked for")
 		}
+		*total = r.Total
 	}
 	return d, nil
 }
