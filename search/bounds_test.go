@@ -128,3 +128,55 @@ func TestKWICTimeBudget(t *testing.T) {
 		t.Errorf("with a spent budget: %d articles, %d lines, truncated %v; want the first article's lines, truncated", got.Articles, len(got.Lines), got.Truncated)
 	}
 }
+
+// TestQueryCost: phrases pay for every word's postings each time (twice,
+// for the position checks); plain words once, however often repeated.
+func TestQueryCost(t *testing.T) {
+	var extra []indexer.Article
+	for i := range 50 {
+		extra = append(extra, indexer.Article{ID: "cost" + time.Duration(i).String(),
+			Title: "Harbour notice", Body: "The harbour board met."})
+	}
+	svc := newTestService(t, extra...)
+	cost := func(q string) uint64 {
+		t.Helper()
+		n, err := ParseQuery(q, QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, budget, _, err := svc.queryCost(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if budget != minQueryPostings {
+			t.Errorf("budget %d on a small archive, want %d", budget, minQueryPostings)
+		}
+		return c
+	}
+	harbour := cost("harbour") // title and body
+	if harbour < 100 {
+		t.Fatalf("cost of harbour = %d, want >= 100 (50 titles and 50 bodies)", harbour)
+	}
+	tests := []struct {
+		q    string
+		want uint64
+	}{
+		{"harbour harbour OR Harbour, harbour.", harbour},
+		{"harbour* harbour~1", 0},
+		{"title:harbour body:harbour", harbour},
+		{`"harbour harbour"`, 2 * 2 * harbour},
+		{`"harbour harbour" OR "harbour harbour"`, 2 * 4 * harbour},
+		{`"the harbour"`, harbour}, // one word after the stop word: a plain word
+		{"-harbour the", harbour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			if got := cost(tt.q); got != tt.want {
+				t.Errorf("cost %d, want %d", got, tt.want)
+			}
+		})
+	}
+	if got := postingsBudget(10_000_000); got != 20_000_000 {
+		t.Errorf("budget for 10M articles = %d, want 20M", got)
+	}
+}

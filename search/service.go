@@ -251,6 +251,9 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
+	if err := s.checkCost(node); err != nil { // querycost.go
+		return nil, nil, err
+	}
 	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping()),
 		Stats: s.stats, Feedback: req.Mode == ModeNatural}) // BM25F, proximity, feedback: issue 8
 	if err != nil {

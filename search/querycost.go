@@ -1,0 +1,171 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"newsdex/indexer"
+)
+
+// A query's cost is the number of index entries (postings) its words and
+// phrases read. Plain words are read once however often they are repeated
+// (the BM25 searcher merges them), so their cost is bounded by the
+// vocabulary; a phrase reads every word's postings again and checks
+// positions, so a query of many phrases over common words ("mln said" OR
+// "dlrs said" OR ...) read millions of postings, past the search timeout,
+// on Reuters. Measured there on a loaded 2-core machine: about 1 µs per
+// plain posting and 2-3 µs per phrase posting.
+const (
+	// minQueryPostings is the budget on a small archive.
+	minQueryPostings = 1_000_000
+	// postingsPerArticle lets the budget grow with the archive, so one
+	// very common word stays searchable in millions of articles.
+	postingsPerArticle = 2
+	// phraseWeight is what one phrase posting costs relative to a plain one.
+	phraseWeight = 2
+)
+
+// postingsBudget is the most postings one query may read in an archive of
+// docs articles.
+func postingsBudget(docs uint64) uint64 {
+	return max(minQueryPostings, postingsPerArticle*docs)
+}
+
+// checkCost refuses a query whose words and phrases would read more
+// postings than the budget, before it runs, with an error wrapping
+// ErrInvalidRequest and a *QueryError at the clause that crossed the
+// budget. Prefix and fuzzy words are bounded by MaxTermExpansion instead.
+func (s *Service) checkCost(node Node) error {
+	cost, budget, pos, err := s.queryCost(node)
+	if err != nil {
+		return err
+	}
+	if cost <= budget {
+		return nil
+	}
+	qe := qerr(pos, "the query would read %d index entries; the limit is %d", cost, budget)
+	qe.Hint = "remove repeated or very common words, above all in phrases"
+	return fmt.Errorf("%w: %w", ErrInvalidRequest, qe)
+}
+
+// queryCost returns the weighted postings node reads, the budget, and the
+// position of the clause at which the cost passed the budget (0 if not).
+// Over an index alias the cost is 0.
+func (s *Service) queryCost(node Node) (cost, budget uint64, pos int, err error) {
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		// An index alias has no single reader; its parts bound themselves
+		// by the search timeout only.
+		return 0, minQueryPostings, 0, nil
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("query cost: %w", err)
+	}
+	defer r.Close()
+	docs, err := r.DocCount()
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("query cost: %w", err)
+	}
+	budget = postingsBudget(docs)
+	analyze := MappingAnalyze(s.idx.Mapping())
+	type fieldTerm struct{ field, term string }
+	dfs := map[fieldTerm]uint64{}
+	df := func(field, term string) (uint64, error) {
+		k := fieldTerm{field, term}
+		if n, ok := dfs[k]; ok {
+			return n, nil
+		}
+		// The reader only looks the term up in each segment's dictionary.
+		tr, err := r.TermFieldReader(context.Background(), []byte(term), field, false, false, false)
+		if err != nil {
+			return 0, fmt.Errorf("query cost: %w", err)
+		}
+		n := tr.Count()
+		if err := tr.Close(); err != nil {
+			return 0, fmt.Errorf("query cost: %w", err)
+		}
+		dfs[k] = n
+		return n, nil
+	}
+	plainSeen := map[fieldTerm]bool{}
+	// add counts one word or phrase in every field it searches.
+	add := func(scope, text string, phrase bool, at int) error {
+		for _, f := range costFields(scope) {
+			terms := analyze(f, text)
+			for _, t := range terms {
+				n, err := df(f, t)
+				if err != nil {
+					return err
+				}
+				if len(terms) > 1 && phrase {
+					cost += phraseWeight * n
+					continue
+				}
+				if k := (fieldTerm{f, t}); !plainSeen[k] {
+					plainSeen[k] = true
+					cost += n
+				}
+			}
+		}
+		if cost > budget && pos == 0 {
+			pos = at
+		}
+		return nil
+	}
+	var walk func(Node) error
+	walk = func(n Node) error {
+		switch n := n.(type) {
+		case *Term:
+			if n.Prefix || n.Fuzziness != 0 {
+				return nil
+			}
+			return add(n.Field, n.Text, false, n.Pos)
+		case *Phrase:
+			return add(n.Field, n.Text, true, n.Pos)
+		case *And:
+			for _, c := range n.Clauses {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		case *Or:
+			for _, c := range n.Clauses {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		case *Not:
+			return walk(n.Clause)
+		case *Must:
+			return walk(n.Clause)
+		}
+		return nil
+	}
+	if err := walk(node); err != nil {
+		return 0, 0, 0, err
+	}
+	return cost, budget, pos, nil
+}
+
+// costFields are the index fields a word in scope is searched in, as the
+// translator's fields method has them.
+func costFields(scope string) []string {
+	switch scope {
+	case "":
+		return []string{indexer.FieldTitle, indexer.FieldBody}
+	case ScopeTitle:
+		return []string{indexer.FieldTitle}
+	case ScopeBody:
+		return []string{indexer.FieldBody}
+	case ScopeSource:
+		return []string{indexer.FieldSourceText}
+	case ScopePerson:
+		return []string{indexer.FieldPersonsText}
+	case ScopeOrg:
+		return []string{indexer.FieldOrgsText}
+	case ScopePlace:
+		return []string{indexer.FieldPlacesText}
+	}
+	return nil
+}
