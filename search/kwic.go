@@ -23,6 +23,8 @@ const (
 	// kwicPageSize is smaller than an export's: most requests need only
 	// the first few dozen articles to fill their lines.
 	kwicPageSize = 100
+	// maxKWICReadTime bounds the time spent reading articles (below).
+	maxKWICReadTime = time.Second
 )
 
 // KWICLine is one occurrence of a query term with the text around it.
@@ -58,12 +60,13 @@ type KWICResult struct {
 // width and limit of 0 take the defaults. Errors wrap ErrInvalidRequest
 // for a bad request, as Search's do.
 //
-// Reading articles stops after the search timeout (Limits.Timeout), with
-// the lines found so far and Truncated set: a query whose matches rarely
-// contain its words (fuzzy words, field scopes) would otherwise read up to
-// maxKWICArticles articles, many seconds on a large archive.
+// Reading articles stops after a second (or the search timeout, if
+// shorter), with the lines found so far and Truncated set: a query whose
+// matches rarely contain its words (fuzzy words, field scopes) would
+// otherwise read up to maxKWICArticles articles, many seconds on a large
+// archive. A second reads a few thousand articles.
 func (s *Service) KWIC(ctx context.Context, req Request, width, limit int) (*KWICResult, error) {
-	return s.kwic(ctx, req, width, limit, s.lim.Timeout)
+	return s.kwic(ctx, req, width, limit, min(s.lim.Timeout, maxKWICReadTime))
 }
 
 // kwic is KWIC with the time budget for reading articles as a parameter.
