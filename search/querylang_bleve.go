@@ -95,6 +95,7 @@ func ToBleve(n Node, opts TranslateOptions) (query.Query, error) {
 		return query.NewMatchNoneQuery(), nil
 	}
 	if wq, isWords := q.(*wordsQuery); isWords && opts.Feedback {
+		wq.MinMatch = 1 // any word, also among the parts of a lone word and the added ones
 		return &feedbackQuery{Words: wq}, nil
 	}
 	return q, nil

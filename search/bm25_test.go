@@ -1,0 +1,251 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/google/go-cmp/cmp"
+
+	"newsdex/indexer"
+)
+
+// lengthArticles have bodies of known analysed lengths: "w" repeated, then
+// filler words that are not stop words.
+func lengthArticles() []indexer.Article {
+	body := func(n int, extra string) string {
+		words := []string{extra}
+		for i := len(words); i < n; i++ {
+			words = append(words, fmt.Sprintf("filler%c", 'a'+i%26))
+		}
+		return strings.Join(words, " ")
+	}
+	return []indexer.Article{
+		{ID: "short", Title: "Short note", Body: body(10, "quasar")},
+		{ID: "medium", Title: "Medium piece", Body: body(40, "quasar")},
+		{ID: "long", Title: "Long report", Body: body(130, "quasar quasar quasar")},
+		{ID: "other", Title: "Unrelated", Body: body(20, "pulsar")},
+	}
+}
+
+func newMemService(t *testing.T, lim Limits, as ...indexer.Article) *Service {
+	t.Helper()
+	idx, err := indexer.NewMemIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	ing := indexer.NewIngester(idx, indexer.IngestOptions{}, slog.New(slog.DiscardHandler), nil, nil)
+	ing.OnSkip = func(r indexer.Record) { t.Errorf("skipped %s: %v", r.Location(), r.Err) }
+	if _, err := ing.Ingest(context.Background(), articleSource(as)); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewService(idx, lim, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// TestFieldStatsTrueMean pins the bug this package works around: Bleve
+// v2.6.3's BM25 divides by ceil(distinct terms / documents), not by the
+// mean field length, while FieldStats measures the real mean.
+func TestFieldStatsTrueMean(t *testing.T) {
+	svc := newMemService(t, Limits{}, lengthArticles()...)
+	adv, err := svc.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// Body lengths 10, 40, 130 (two extra "quasar"), 20 tokens.
+	bodies := []int{10, 40, 132, 20}
+	want := 0.0
+	for _, n := range bodies {
+		want += float64(n)
+	}
+	want /= float64(len(bodies))
+	got, err := NewFieldStats().MeanLength(context.Background(), r, indexer.FieldBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("mean body length = %v, want %v", got, want)
+	}
+
+	// What Bleve itself uses, read from its own explanation.
+	q := bleve.NewMatchQuery("pulsar")
+	q.SetField(indexer.FieldBody)
+	res, err := svc.idx.Search(bleve.NewSearchRequestOptions(q, 1, 0, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`avgFieldLength=([0-9.]+)`).FindStringSubmatch(fmt.Sprint(res.Hits[0].Expl))
+	if m == nil {
+		t.Fatalf("no avgFieldLength in Bleve's explanation: %v", res.Hits[0].Expl)
+	}
+	if bleveAvg := m[1]; bleveAvg == fmt.Sprintf("%f", want) {
+		t.Logf("Bleve's avgFieldLength is now the true mean (%s): its BM25 may have been fixed upstream", bleveAvg)
+	} else {
+		t.Logf("Bleve's avgFieldLength %s, true mean %v", bleveAvg, want)
+	}
+}
+
+// TestWordsQueryScoreIsBM25F checks a score against the formula worked
+// out by hand with the true mean lengths, so a scorer with Bleve's mean,
+// its sqrt(tf) or its coordination factor fails.
+func TestWordsQueryScoreIsBM25F(t *testing.T) {
+	svc := newMemService(t, Limits{TitleBoost: 2}, lengthArticles()...)
+	res := mustSearch(t, svc, Request{Query: "quasar"})
+	got := map[string]float64{}
+	for _, h := range res.Hits {
+		got[h.ID] = h.Score
+	}
+	const n, df = 4.0, 3.0
+	idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+	meanBody := (10.0 + 40 + 132 + 20) / 4
+	bm25 := func(tf, dl float64) float64 {
+		tfn := tf / (1 - 0.75 + 0.75*dl/meanBody)
+		return idf * tfn * 2.2 / (1.2 + tfn)
+	}
+	want := map[string]float64{"short": bm25(1, 10), "medium": bm25(1, 40), "long": bm25(3, 132)}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })); diff != "" {
+		t.Errorf("scores (-want +got):\n%s", diff)
+	}
+	// The title counts twice (weight 2) inside the same saturation.
+	res = mustSearch(t, svc, Request{Query: "report"})
+	meanTitle := (2.0 + 2 + 2 + 1) / 4 // "Unrelated" is one word
+	tfn := 2 * 1 / (1 - 0.75 + 0.75*2/meanTitle)
+	idf1 := math.Log(1 + (n-1+0.5)/(1+0.5))
+	if w := idf1 * tfn * 2.2 / (1.2 + tfn); len(res.Hits) != 1 || math.Abs(res.Hits[0].Score-w) > 1e-9 {
+		t.Errorf("title-only match: hits %+v, want one scoring %v", res.Hits, w)
+	}
+}
+
+// TestScorerKeepsHitSets checks that scoring with wordsQuery changes only
+// the order: every query matches the same articles as Bleve's own
+// translation, which exercises MinMatch and Advance inside conjunctions,
+// filters and negations.
+func TestScorerKeepsHitSets(t *testing.T) {
+	svc := newTestService(t, lengthArticles()...)
+	queries := []string{
+		"defector", "north korea", "north OR korea", "north AND NOT rice", "+kim jong un",
+		`"kim jong un"`, `"acting ambassador" OR quasar`, "kim jong-un", "COVID-19 vaccine", "rice nor*",
+		"defect* AND seoul", "title:hiding OR body:quasar", "the AND defector", "the of", "quasar -long",
+		"(north OR south) AND (rice OR cash)", "ambassador~", "pulsar OR quasar OR filler*", "-defector",
+	}
+	for _, q := range queries {
+		t.Run(q, func(t *testing.T) {
+			node, err := ParseQuery(q, QueryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := func(opts TranslateOptions) []string {
+				bq, err := ToBleve(node, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := svc.idx.Search(bleve.NewSearchRequestOptions(bq, 100, 0, false))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, h := range res.Hits {
+					out = append(out, h.ID)
+				}
+				slices.Sort(out)
+				return out
+			}
+			an := MappingAnalyze(svc.idx.Mapping())
+			want := ids(TranslateOptions{Analyze: an})
+			got := ids(TranslateOptions{Analyze: an, Stats: NewFieldStats()})
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("hits (-bleve +bm25f):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWordsQueryRanking(t *testing.T) {
+	svc := newMemService(t, Limits{},
+		indexer.Article{ID: "apart", Title: "Notes", Body: "heat is lost through the wall while the transfer of goods goes on"},
+		indexer.Article{ID: "together", Title: "Notes", Body: "heat transfer through the wall while the goods go on and on"},
+		indexer.Article{ID: "title", Title: "Heat transfer", Body: "a short study of walls"},
+		indexer.Article{ID: "none", Title: "Other", Body: "nothing to see"},
+	)
+	tests := []struct {
+		name, query string
+		mode        string
+		want        []string
+	}{
+		// Same words, same lengths: proximity puts the adjacent pair first.
+		{"proximity", "heat transfer", "", []string{"title", "together", "apart"}},
+		{"natural ORs words", "heat transfer of anything", ModeNatural, []string{"title", "together", "apart"}},
+		{"AND needs all words", "heat anything", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mustSearch(t, svc, Request{Query: tt.query, Mode: tt.mode})
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, h.ID)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ranking (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExplainAddsUp checks that the explanation of a wordsQuery score is
+// the score, for debugging with Explain.
+func TestExplainAddsUp(t *testing.T) {
+	svc := newMemService(t, Limits{}, lengthArticles()...)
+	q := &wordsQuery{Text: "quasar report filler", Fields: []weightField{{indexer.FieldTitle, 2}, {indexer.FieldBody, 1}}, MinMatch: 1, stats: svc.stats}
+	res, err := svc.idx.Search(bleve.NewSearchRequestOptions(q, 10, 0, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range res.Hits {
+		if h.Expl == nil || math.Abs(h.Expl.Value-h.Score) > 1e-12 {
+			t.Fatalf("%s: score %v, explanation %v", h.ID, h.Score, h.Expl)
+		}
+		sum := 0.0
+		for _, c := range h.Expl.Children {
+			sum += c.Value
+		}
+		if math.Abs(sum-h.Score) > 1e-9 {
+			t.Errorf("%s: parts add up to %v, score %v", h.ID, sum, h.Score)
+		}
+	}
+}
+
+func TestWordsQueryValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		q    wordsQuery
+		ok   bool
+	}{
+		{"fine", wordsQuery{Text: "a", Fields: []weightField{{"body", 1}}}, true},
+		{"no fields", wordsQuery{Text: "a"}, false},
+		{"zero weight", wordsQuery{Text: "a", Fields: []weightField{{"body", 0}}}, false},
+		{"NaN weight", wordsQuery{Text: "a", Fields: []weightField{{"body", math.NaN()}}}, false},
+		{"negative extra", wordsQuery{Text: "a", Fields: []weightField{{"body", 1}}, Extra: map[string]float64{"b": -1}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.q.Validate(); (err == nil) != tt.ok {
+				t.Errorf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
