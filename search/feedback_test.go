@@ -3,7 +3,6 @@ package search
 import (
 	"testing"
 
-
 	"newsdex/indexer"
 )
 
