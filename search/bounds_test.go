@@ -180,3 +180,24 @@ func TestQueryCost(t *testing.T) {
 		t.Errorf("budget for 10M articles = %d, want 20M", got)
 	}
 }
+
+// TestClauseLimit: Bleve's process-wide clause cap stops a prefix's
+// dictionary walk, and the error is a request error like the term limit's.
+func TestClauseLimit(t *testing.T) {
+	var extra []indexer.Article
+	for i := range 150 {
+		extra = append(extra, indexer.Article{ID: "clause" + time.Duration(i).String(),
+			Title: "Clause", Body: "zq" + strings.Repeat("x", i%10) + time.Duration(i).String()})
+	}
+	svc := newTestService(t, extra...)
+	ctx := context.Background()
+	if _, err := svc.Search(ctx, Request{Query: "zq*"}); err != nil {
+		t.Fatalf("without the cap: %v", err)
+	}
+	SetClauseLimit(100)
+	t.Cleanup(func() { SetClauseLimit(0) })
+	_, err := svc.Search(ctx, Request{Query: "zq*", Size: 5}) // not the cached request
+	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "too many index terms") {
+		t.Errorf("with a cap of 100: %v, want a request error about too many index terms", err)
+	}
+}
