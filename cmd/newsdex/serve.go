@@ -72,6 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = srv.Close()
 		return err
 	}
+	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // Bleve's process-wide cap, once, before any search
 	api.SetSearcher(svc)
 	ing, err := newIngester(cfg, idx, logger)
 	if err != nil {
