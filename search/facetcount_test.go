@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
@@ -35,6 +38,9 @@ func facetArticles(n int) []indexer.Article {
 		}
 		for j := range i % 4 {
 			a.Persons = append(a.Persons, people[(i+j)%len(people)])
+		}
+		if i%3 == 1 { // many distinct names: columns built from doc values
+			a.Persons = append(a.Persons, fmt.Sprintf("Person %d", i))
 		}
 		if i%3 != 0 {
 			a.Organizations = []string{orgs[i%len(orgs)]}
@@ -504,4 +510,96 @@ func TestAliasOfTwoIndexesSearchesWithoutTheHook(t *testing.T) {
 	if res.Total != 60 || sum != 60 || len(res.Hits) != 10 {
 		t.Errorf("total %d, source counts summing to %d, %d hits; want 60, 60, 10", res.Total, sum, len(res.Hits))
 	}
+}
+
+// TestColumnBuildersAgree builds every counted field of every segment both
+// from postings and from doc values and checks each document gets the same
+// values.
+func TestColumnBuildersAgree(t *testing.T) {
+	countingFixture(t, func(stage string, idx bleve.Index, _ *Service) {
+		adv, err := idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		vals := newColumnCache().vals
+		for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
+			seg := ss.Segment()
+			dvs, ok := seg.(segment.DocValueVisitable)
+			if !ok {
+				t.Fatalf("segment %T has no doc values", seg)
+			}
+			for slot := range numCounted {
+				field := countedField(slot)
+				dict, err := seg.Dictionary(field)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fromPostings, err := buildColumnFromPostings(dict, seg.Count(), field, vals[slot])
+				if err != nil {
+					t.Fatal(err)
+				}
+				fromDocValues, err := buildColumnFromDocValues(dvs, seg.Count(), field, vals[slot])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for d := range seg.Count() {
+					p, v := columnValues(fromPostings, vals[slot], d), columnValues(fromDocValues, vals[slot], d)
+					if diff := cmp.Diff(p, v); diff != "" {
+						t.Fatalf("%s: segment %d field %s doc %d (-postings +doc values):\n%s", stage, ss.Id(), field, d, diff)
+					}
+				}
+			}
+		}
+	})
+}
+
+func columnValues(c *column, v *values, d uint64) []string {
+	terms := v.all()
+	var out []string
+	if c.single != nil {
+		if c.single[d] != 0 {
+			out = append(out, terms[c.single[d]-1])
+		}
+		return out
+	}
+	for _, id := range c.ids[c.start[d]:c.start[d+1]] {
+		out = append(out, terms[id])
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWarmBuildsEverySegment(t *testing.T) {
+	countingFixture(t, func(stage string, idx bleve.Index, svc *Service) {
+		if err := svc.Warm(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		adv, err := idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		entries, _ := svc.columns.entries(r.(*scorch.IndexSnapshot))
+		for i, sc := range entries {
+			if sc.ids == nil || sc.cols[countSource] == nil {
+				t.Errorf("%s: segment %d has no columns after Warm", stage, i)
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	countingFixture(t, func(stage string, _ bleve.Index, svc *Service) {
+		if err := svc.Warm(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Warm with a cancelled context = %v, want context.Canceled", stage, err)
+		}
+	})
 }

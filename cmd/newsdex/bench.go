@@ -43,6 +43,9 @@ type benchResult struct {
 	DurationS   float64 `json:"duration_s"`
 	Queries     int     `json:"queries"`
 	Articles    uint64  `json:"articles"`
+	// WarmS is how long building the search columns took before the
+	// first request, as serve does at startup (Service.Warm).
+	WarmS float64 `json:"warm_s"`
 	// FirstPass is one sequential pass over every query before the timed
 	// run: each query's first sight, so no cache has seen it.
 	FirstPass struct {
@@ -53,6 +56,8 @@ type benchResult struct {
 	} `json:"first_pass"`
 	PeakRSSMB float64 `json:"peak_rss_mb"` // whole process: server and clients
 	RSSMB     float64 `json:"rss_mb"`      // at the end of the run
+	AnonMB    float64 `json:"rss_anon_mb"` // of which heap and stacks
+	FileMB    float64 `json:"rss_file_mb"` // of which mmapped index pages
 	FirstErr  string  `json:"first_error,omitempty"`
 }
 
@@ -156,6 +161,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var out benchResult
 	out.Articles, _ = idx.DocCount()
+	warmStart := time.Now()
+	if err := svc.Warm(ctx); err != nil {
+		return err
+	}
+	out.WarmS = round(time.Since(warmStart).Seconds(), 2)
 	out.Queries = len(queries)
 	out.Concurrency = *concurrency
 	out.Cache = !*noCache
@@ -242,7 +252,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		out.MeanMS = ms(sum / time.Duration(len(all)))
 	}
 	out.PeakRSSMB = round(peakRSSMB(), 1)
-	out.RSSMB = round(currentRSSMB(), 1)
+	rss, anon, file := currentRSSMB()
+	out.RSSMB, out.AnonMB, out.FileMB = round(rss, 1), round(anon, 1), round(file, 1)
 	b, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)
