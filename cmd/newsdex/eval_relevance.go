@@ -48,7 +48,12 @@ func runEvalRelevance(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	defer idx.Close()
 	indexed := time.Since(start)
-	svc, err := search.NewService(idx, searchLimits(cfg), logger, nil)
+	// The configured limits and scoring, except that one page may hold the
+	// whole ranking (the query path is the same at any page size).
+	lim := searchLimits(cfg)
+	lim.MaxSize = max(lim.MaxSize, releval.Depth)
+	lim.MaxOffset = max(lim.MaxOffset, releval.Depth)
+	svc, err := search.NewService(idx, lim, logger, nil)
 	if err != nil {
 		return err
 	}
