@@ -42,7 +42,8 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	case errors.As(err, &mbe) || errors.Is(err, errTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", "request body too large"
 	case errors.Is(err, errNotReady):
-		status, code, msg = http.StatusServiceUnavailable, "not_ready", err.Error()
+		// The cause, if any, is logged below, not shown: it may name files.
+		status, code, msg = http.StatusServiceUnavailable, "not_ready", errNotReady.Error()
 		c.Header("Retry-After", "1")
 	case errors.Is(err, context.DeadlineExceeded):
 		status, code, msg = http.StatusServiceUnavailable, "timeout", "the search took too long; narrow the query"
