@@ -249,3 +249,48 @@ func TestWordsQueryValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldStatsShortFields: when the most frequent terms miss documents
+// (here 300 titles of one or two words of their own), the mean still
+// counts every document, and it follows the index as it grows.
+func TestFieldStatsShortFields(t *testing.T) {
+	var as []indexer.Article
+	want := 0.0
+	for i := range 300 {
+		w := fmt.Sprintf("uniq%dx", i)
+		title := w
+		if i%3 == 0 {
+			title += " " + w
+		}
+		want += float64(len(strings.Fields(title)))
+		as = append(as, indexer.Article{ID: fmt.Sprint(i), Title: title, Body: "text"})
+	}
+	want /= 300
+	svc := newMemService(t, Limits{}, as...)
+	mean := func() float64 {
+		t.Helper()
+		adv, err := svc.idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		m, err := svc.stats.MeanLength(context.Background(), r, indexer.FieldTitle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if got := mean(); math.Abs(got-want) > 1e-12 {
+		t.Errorf("mean title length = %v, want %v", got, want)
+	}
+	if err := svc.idx.Index("long", map[string]any{indexer.FieldTitle: strings.Repeat("word ", 401), indexer.FieldBody: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := mean(), (want*300+401)/301; math.Abs(got-want) > 1e-9 {
+		t.Errorf("after adding a 401-word title: mean = %v, want %v", got, want)
+	}
+}
