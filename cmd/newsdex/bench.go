@@ -131,6 +131,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // as serve does
 	api := newAPI(cfg, logger)
 	api.SetSearcher(svc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

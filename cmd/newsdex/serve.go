@@ -74,6 +74,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // Bleve's process-wide cap, once, before any search
 	api.SetSearcher(svc)
+	// Build the search columns (search/facetcount.go) now, not in the first
+	// searches; waited for before the index closes.
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		start := time.Now()
+		if err := svc.Warm(ctx); err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("build search columns", slog.String("error", err.Error()))
+			}
+			return
+		}
+		logger.Info("search columns built", slog.Duration("took", time.Since(start)))
+	}()
+	defer func() { <-warmed }()
 	ing, err := newIngester(cfg, idx, logger)
 	if err != nil {
 		_ = srv.Close()
