@@ -721,3 +721,48 @@ func skipWithoutData(t *testing.T, path string) {
 		t.Skipf("%s not available: %v", path, err)
 	}
 }
+
+// FuzzReadEndpoints sends arbitrary query strings, bodies and content
+// types to every read endpoint over the built-in corpus: whatever arrives,
+// the answer is never a 5xx, and errors have the JSON error shape.
+func FuzzReadEndpoints(f *testing.F) {
+	f.Add(uint8(0), "q=ambassador&facets=source,person&histogram=month", []byte(nil), "")
+	f.Add(uint8(1), "", []byte(`{"q":"rice","size":5,"facets":["place"]}`), "application/json")
+	f.Add(uint8(2), "q=kim*&prefix=Ki&size=3", []byte(nil), "")
+	f.Add(uint8(3), "q=ambassador&width=20&limit=5&format=csv", []byte(nil), "")
+	f.Add(uint8(4), "q=%22North+Korea%22&format=jsonl&text=full", []byte(nil), "")
+	f.Add(uint8(5), "", []byte("q=a&size=-1"), "application/x-www-form-urlencoded")
+	f.Add(uint8(6), "cursor=eyJ2IjoxfQ&from_date=2019&to_date=1", []byte(nil), "")
+	s := New(slog.New(slog.DiscardHandler), Options{MaxBodyBytes: 1 << 16})
+	s.SetSearcher(seedService(f))
+	f.Fuzz(func(t *testing.T, route uint8, rawQuery string, body []byte, ctype string) {
+		routes := []struct{ method, path string }{
+			{http.MethodGet, "/api/v1/search"}, {http.MethodPost, "/api/v1/search"},
+			{http.MethodGet, "/api/v1/facets/person"}, {http.MethodGet, "/api/v1/kwic"},
+			{http.MethodGet, "/api/v1/export"}, {http.MethodPost, "/api/v1/search"},
+			{http.MethodGet, "/api/v1/articles/" + url.PathEscape(rawQuery)},
+			{http.MethodGet, "/api/v1/facets/" + url.PathEscape(rawQuery)},
+		}
+		r := routes[int(route)%len(routes)]
+		var rd io.Reader
+		if r.method == http.MethodPost {
+			rd = bytes.NewReader(body)
+		}
+		req := httptest.NewRequest(r.method, r.path, rd)
+		req.URL.RawQuery = rawQuery
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s?%q (%q, %q): status %d: %s", r.method, r.path, rawQuery, ctype, body, rec.Code, rec.Body)
+		}
+		if rec.Code >= 400 && rec.Code != http.StatusMethodNotAllowed {
+			var e apiError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" {
+				t.Fatalf("status %d without the JSON error shape: %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}

@@ -237,7 +237,7 @@ func TestLoadReuters(t *testing.T) {
 }
 
 // TestLoadSoakMemory runs the load for NEWSDEX_SOAK (a duration such as
-// 2m) and samples the Go heap in use and the process RSS every few
+// 2m; NEWSDEX_SOAK_CACHE=off turns the result cache off) and samples the Go heap in use and the process RSS every few
 // seconds. After a warm-up fifth, the last third's average must stay
 // within 1.3 times the first third's: memory is flat, not growing with the
 // requests served.
@@ -250,7 +250,11 @@ func TestLoadSoakMemory(t *testing.T) {
 	if err != nil || d < 30*time.Second {
 		t.Fatalf("NEWSDEX_SOAK=%q: want a duration of at least 30s", env)
 	}
-	ts := reutersServer(t, search.Limits{})
+	lim := search.Limits{}
+	if os.Getenv("NEWSDEX_SOAK_CACHE") == "off" {
+		lim.ResultCache = -1 // every request runs the whole search
+	}
+	ts := reutersServer(t, lim)
 	queries := loadQueries(t)
 	every := max(2*time.Second, d/60)
 	type sample struct {
