@@ -643,19 +643,22 @@ func hostileRequests() []hostile {
 	return out
 }
 
-// TestHeaderFloodOverTheWire sends more header bytes than net/http's
-// default 1 MB cap (serve uses the default) to a real listener: the
-// server refuses with 431 before any handler runs.
+// TestHeaderFloodOverTheWire sends more header bytes than serve allows
+// (http.Server.MaxHeaderBytes 64 KiB, cmd/newsdex/serve.go) to a real
+// listener set up the same way: the server refuses with 431 before any
+// handler runs.
 func TestHeaderFloodOverTheWire(t *testing.T) {
 	var logs syncBuffer
-	ts := httptest.NewServer(hostileServer(t, &logs))
+	ts := httptest.NewUnstartedServer(hostileServer(t, &logs))
+	ts.Config.MaxHeaderBytes = 64 << 10
+	ts.Start()
 	t.Cleanup(ts.Close)
 	req, err := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/search?q=report", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 64 {
-		req.Header.Set(fmt.Sprintf("X-Flood-%d", i), strings.Repeat("f", 32<<10))
+	for i := range 16 {
+		req.Header.Set(fmt.Sprintf("X-Flood-%d", i), strings.Repeat("f", 8<<10))
 	}
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
