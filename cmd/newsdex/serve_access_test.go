@@ -30,6 +30,7 @@ func TestAccessConfig(t *testing.T) {
   admin_keys: [admin-key-0123456789]
   rate_limit: {rps: 2.5, burst: 5}
   public_full_text: false
+  trusted_proxies: [10.0.0.0/8]
   public_keys:
     - key: pk_site
       filter: {source: [Telegraph], from_date: ["2019-01-01"]}
@@ -38,10 +39,11 @@ func TestAccessConfig(t *testing.T) {
     - key: pk_all
 `,
 			want: httpapi.Options{
-				MaxBodyBytes: 10 << 20,
-				CORSOrigins:  []string{"https://news.example.org"},
-				AdminKeys:    []string{"admin-key-0123456789"},
-				RateLimit:    httpapi.Rate{RPS: 2.5, Burst: 5},
+				MaxBodyBytes:   10 << 20,
+				CORSOrigins:    []string{"https://news.example.org"},
+				AdminKeys:      []string{"admin-key-0123456789"},
+				RateLimit:      httpapi.Rate{RPS: 2.5, Burst: 5},
+				TrustedProxies: []string{"10.0.0.0/8"},
 				PublicKeys: []httpapi.PublicKey{
 					{Key: "pk_site", Filter: search.Filters{Sources: []string{"The Telegraph"}, FromDate: mustDay(t, "2019-01-01")},
 						Rate: httpapi.Rate{RPS: 10, Burst: 20}},
