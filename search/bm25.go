@@ -125,20 +125,17 @@ func (q *wordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	}
 	// Words in query order; pairs of neighbours for proximity come from
 	// the first field's analysis (the text fields share an analyzer).
-	withPositions := options.IncludeTermVectors
+	perField := make([][]string, len(q.Fields))
 	for fi, f := range q.Fields {
 		an := m.AnalyzerNamed(m.AnalyzerNameForPath(f.Name))
 		if an == nil {
-			s.Close()
 			return nil, fmt.Errorf("bm25 query: no analyzer for field %q", f.Name)
 		}
-		mean, err := stats.MeanLength(ctx, r, f.Name)
+		mean, err := stats.MeanLength(ctx, r, f.Name, an)
 		if err != nil {
-			s.Close()
 			return nil, err
 		}
 		s.fields = append(s.fields, fieldNorm{name: f.Name, weight: f.Weight, mean: mean})
-		var terms []string
 		prev := -1
 		for _, tok := range an.Analyze([]byte(q.Text)) {
 			w := string(tok.Term)
@@ -147,17 +144,21 @@ func (q *wordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 				s.pairs = append(s.pairs, [2]int{prev, wi})
 			}
 			prev = wi
-			terms = append(terms, w)
+			perField[fi] = append(perField[fi], w)
 		}
 		for _, w := range slices.Sorted(maps.Keys(q.Extra)) {
 			if q.Extra[w] > 0 {
 				word(w)
-				terms = append(terms, w)
+				perField[fi] = append(perField[fi], w)
 			}
 		}
-		if fi == 0 && len(s.pairs) > 0 {
-			withPositions = true
-		}
+	}
+	// Positions are read only where proximity or the caller needs them.
+	inPair := make([]bool, len(s.words))
+	for _, pr := range s.pairs {
+		inPair[pr[0]], inPair[pr[1]] = true, true
+	}
+	for fi, terms := range perField {
 		for _, w := range terms {
 			wi := wordIdx[w]
 			if slices.ContainsFunc(s.postings, func(p *posting) bool { return p.word == wi && p.field == fi }) {
@@ -167,7 +168,7 @@ func (q *wordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 				s.Close()
 				return nil, err
 			}
-			tr, err := r.TermFieldReader(ctx, []byte(w), f.Name, true, true, withPositions)
+			tr, err := r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, true, true, options.IncludeTermVectors || inPair[wi])
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("bm25 query: %w", err)
@@ -195,6 +196,13 @@ func (q *wordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	}
 	s.matched = make([]bool, len(s.words))
 	s.tf = make([]float64, len(s.words))
+	if s.minMatch == len(s.words) && len(s.words) > 1 {
+		// Every word required: skip ahead (leapfrog) instead of merging.
+		s.byWord = make([][]*posting, len(s.words))
+		for _, p := range s.postings {
+			s.byWord[p.word] = append(s.byWord[p.word], p)
+		}
+	}
 	for _, p := range s.postings {
 		if err := p.next(); err != nil {
 			s.Close()
@@ -275,7 +283,9 @@ type wordsSearcher struct {
 	fields   []fieldNorm
 	minMatch int
 	postings []*posting
-	heap     postingHeap
+	heap     postingHeap  // all postings not exhausted, unless byWord is set
+	byWord   [][]*posting // when every word is required: postings per word
+	target   index.IndexInternalID
 
 	// scratch, per document
 	at      []*posting // postings on the current document
@@ -284,6 +294,9 @@ type wordsSearcher struct {
 }
 
 func (s *wordsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	if s.byWord != nil {
+		return s.nextAll(ctx)
+	}
 	for len(s.heap) > 0 {
 		s.at = s.at[:0]
 		id := s.heap[0].cur.ID
@@ -307,6 +320,12 @@ func (s *wordsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 }
 
 func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if s.byWord != nil {
+		if err := s.advanceTo(id); err != nil {
+			return nil, err
+		}
+		return s.nextAll(ctx)
+	}
 	// Postings already at or past id stay; the others skip ahead.
 	kept := s.heap[:0]
 	var behind []*posting
@@ -328,6 +347,75 @@ func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexIntern
 	}
 	heap.Init(&s.heap)
 	return s.Next(ctx)
+}
+
+// nextAll finds the next document that has every word: it moves each
+// word's postings to the furthest word's next document until they agree.
+func (s *wordsSearcher) nextAll(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	for {
+		s.target = s.target[:0]
+		for _, ps := range s.byWord {
+			m := firstDoc(ps)
+			if m == nil {
+				return nil, nil // a word has no documents left
+			}
+			if len(s.target) == 0 || m.Compare(s.target) > 0 {
+				s.target = append(s.target[:0], m...)
+			}
+		}
+		if err := s.advanceTo(s.target); err != nil {
+			return nil, err
+		}
+		aligned := true
+		for _, ps := range s.byWord {
+			m := firstDoc(ps)
+			if m == nil {
+				return nil, nil
+			}
+			aligned = aligned && m.Equals(s.target)
+		}
+		if !aligned {
+			continue
+		}
+		s.at = s.at[:0]
+		for _, p := range s.postings {
+			if p.cur != nil && p.cur.ID.Equals(s.target) {
+				s.at = append(s.at, p)
+			}
+		}
+		dm := s.score(ctx)
+		for _, p := range s.at {
+			if err := p.next(); err != nil {
+				return nil, err
+			}
+		}
+		if dm != nil {
+			return dm, nil
+		}
+	}
+}
+
+// advanceTo moves every posting that is before id to id or past it.
+func (s *wordsSearcher) advanceTo(id index.IndexInternalID) error {
+	for _, p := range s.postings {
+		if p.cur != nil && p.cur.ID.Compare(id) < 0 {
+			if err := p.advance(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// firstDoc is the earliest current document among ps; nil if all are done.
+func firstDoc(ps []*posting) index.IndexInternalID {
+	var m index.IndexInternalID
+	for _, p := range ps {
+		if p.cur != nil && (m == nil || p.cur.ID.Compare(m) < 0) {
+			m = p.cur.ID
+		}
+	}
+	return m
 }
 
 // score returns the match for the document the postings in s.at are on,

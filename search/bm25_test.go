@@ -74,7 +74,7 @@ func TestFieldStatsTrueMean(t *testing.T) {
 		want += float64(n)
 	}
 	want /= float64(len(bodies))
-	got, err := NewFieldStats().MeanLength(context.Background(), r, indexer.FieldBody)
+	got, err := NewFieldStats().MeanLength(context.Background(), r, indexer.FieldBody, svc.analyzer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,8 @@ func TestWordsQueryValidate(t *testing.T) {
 
 // TestFieldStatsShortFields: when the most frequent terms miss documents
 // (here 300 titles of one or two words of their own), the mean still
-// counts every document, and it follows the index as it grows.
+// counts every document that has the field and no other, and it follows
+// the index as it grows.
 func TestFieldStatsShortFields(t *testing.T) {
 	var as []indexer.Article
 	want := 0.0
@@ -266,6 +267,7 @@ func TestFieldStatsShortFields(t *testing.T) {
 		as = append(as, indexer.Article{ID: fmt.Sprint(i), Title: title, Body: "text"})
 	}
 	want /= 300
+	as = append(as, indexer.Article{ID: "untitled", Body: "no title at all"}) // has no title length
 	svc := newMemService(t, Limits{}, as...)
 	mean := func() float64 {
 		t.Helper()
@@ -278,7 +280,7 @@ func TestFieldStatsShortFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		m, err := svc.stats.MeanLength(context.Background(), r, indexer.FieldTitle)
+		m, err := svc.stats.MeanLength(context.Background(), r, indexer.FieldTitle, svc.analyzer)
 		if err != nil {
 			t.Fatal(err)
 		}

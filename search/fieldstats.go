@@ -7,6 +7,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -23,9 +24,10 @@ import (
 // read from the postings (measureField).
 //
 // A FieldStats is safe for concurrent use. It recomputes a field's mean
-// when the document count has moved by more than 1% (or at all, under
-// 20,000 documents) since the last computation: the mean of a large
-// archive moves slowly, and a cheap stale value ranks the same.
+// when the document count has moved by more than 0.5% (or at all, under
+// 2,000 documents) since the last computation: the mean of an archive
+// moves slowly, and a slightly stale value ranks the same, while writes
+// that come one small batch at a time do not each cost a recomputation.
 type FieldStats struct {
 	mu     sync.Mutex
 	fields map[string]fieldStat
@@ -40,12 +42,12 @@ type fieldStat struct {
 // NewFieldStats returns an empty cache.
 func NewFieldStats() *FieldStats { return &FieldStats{fields: map[string]fieldStat{}} }
 
-// statsTerms is how many of a field's most frequent terms the mean is read
-// from first; statsBudget bounds, in postings per document, how much more
-// is read to find the documents none of them covers.
+// statsTerms is how many of a field's most frequent terms the mean is
+// read from; statsMaxLoads bounds how many documents none of them covers
+// are then loaded and analysed.
 const (
-	statsTerms  = 256
-	statsBudget = 8
+	statsTerms    = 256
+	statsMaxLoads = 20000
 )
 
 // fresh reports whether a stat computed at count c is still good at n.
@@ -53,16 +55,17 @@ func (st fieldStat) fresh(n uint64) bool {
 	if st.docCount == n {
 		return true
 	}
-	if n < 20000 {
+	if n < 2000 {
 		return false
 	}
 	d := math.Abs(float64(n) - float64(st.docCount))
-	return d <= float64(n)/100
+	return d <= float64(n)/200
 }
 
 // MeanLength returns the mean length in tokens of field over the documents
-// that have it; 0 when none has.
-func (fs *FieldStats) MeanLength(ctx context.Context, r index.IndexReader, field string) (float64, error) {
+// that have it; 0 when none has. an is the field's analyzer, for the few
+// documents measured from their stored text; nil leaves them out.
+func (fs *FieldStats) MeanLength(ctx context.Context, r index.IndexReader, field string, an analysis.Analyzer) (float64, error) {
 	n, err := r.DocCount()
 	if err != nil {
 		return 0, fmt.Errorf("field stats: %w", err)
@@ -72,7 +75,7 @@ func (fs *FieldStats) MeanLength(ctx context.Context, r index.IndexReader, field
 	if st, ok := fs.fields[field]; ok && st.fresh(n) {
 		return st.mean, nil
 	}
-	st, err := measureField(ctx, r, field, n)
+	st, err := measureField(ctx, r, field, an, n)
 	if err != nil {
 		return 0, err
 	}
@@ -82,11 +85,12 @@ func (fs *FieldStats) MeanLength(ctx context.Context, r index.IndexReader, field
 
 // measureField reads one length per document from the postings of the
 // field's most frequent terms, which cover almost every document after a
-// few terms. If some documents are still unseen (short fields, documents
-// without the field), it goes on through the rest of the dictionary while
-// it has read fewer than statsBudget postings per document: exact for all
-// but huge indexes, where the few documents left out barely move the mean.
-func measureField(ctx context.Context, r index.IndexReader, field string, docCount uint64) (fieldStat, error) {
+// few terms. The documents none of them covers (short fields, documents
+// without the field) are then found by walking the document ids, and
+// measured by analysing their stored text with the field's analyzer, as
+// the index did: up to statsMaxLoads of them, beyond which the mean leaves
+// the rest out (a huge index where that many lack the field).
+func measureField(ctx context.Context, r index.IndexReader, field string, an analysis.Analyzer, docCount uint64) (fieldStat, error) {
 	st := fieldStat{docCount: docCount}
 	if docCount == 0 {
 		return st, nil
@@ -97,69 +101,113 @@ func measureField(ctx context.Context, r index.IndexReader, field string, docCou
 	}
 	var seen bitset
 	total := 0.0
-	var read uint64
-	budget := statsBudget*docCount + 100000
 	tfd := &index.TermFieldDoc{}
-	readTerm := func(t string) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		tr, err := r.TermFieldReader(ctx, []byte(t), field, true, true, false)
-		if err != nil {
-			return fmt.Errorf("field stats %s: %w", field, err)
-		}
-		defer tr.Close()
-		for {
-			d, err := tr.Next(tfd.Reset())
-			if err != nil {
-				return fmt.Errorf("field stats %s: %w", field, err)
-			}
-			if d == nil {
-				return nil
-			}
-			read++
-			if seen.testAndSet(d.ID.Value()) {
-				continue
-			}
-			st.docs++
-			total += lengthFromNorm(d.Norm)
-		}
-	}
-	top := map[string]bool{}
 	for _, t := range terms {
-		top[t] = true
 		if st.docs >= docCount {
 			break
 		}
-		if err := readTerm(t); err != nil {
+		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-	}
-	if st.docs < docCount && len(terms) == statsTerms {
-		fd, err := r.FieldDict(field)
+		n, err := readLengths(ctx, r, field, t, tfd, &seen)
 		if err != nil {
-			return st, fmt.Errorf("field stats %s: %w", field, err)
+			return st, err
 		}
-		defer fd.Close()
-		for st.docs < docCount && read < budget {
-			e, err := fd.Next()
-			if err != nil {
-				return st, fmt.Errorf("field stats %s: %w", field, err)
-			}
-			if e == nil {
-				break
-			}
-			if !top[e.Term] {
-				if err := readTerm(e.Term); err != nil {
-					return st, err
-				}
-			}
+		st.docs += n.docs
+		total += n.total
+	}
+	if st.docs < docCount && len(terms) == statsTerms && an != nil {
+		n, err := storedLengths(ctx, r, field, an, &seen)
+		if err != nil {
+			return st, err
 		}
+		st.docs += n.docs
+		total += n.total
 	}
 	if st.docs > 0 {
 		st.mean = total / float64(st.docs)
 	}
 	return st, nil
+}
+
+type lengthSum struct {
+	docs  uint64
+	total float64
+}
+
+// readLengths adds the lengths of the documents of one term not yet seen.
+func readLengths(ctx context.Context, r index.IndexReader, field, term string, tfd *index.TermFieldDoc, seen *bitset) (lengthSum, error) {
+	var sum lengthSum
+	tr, err := r.TermFieldReader(ctx, []byte(term), field, true, true, false)
+	if err != nil {
+		return sum, fmt.Errorf("field stats %s: %w", field, err)
+	}
+	defer tr.Close()
+	for {
+		d, err := tr.Next(tfd.Reset())
+		if err != nil {
+			return sum, fmt.Errorf("field stats %s: %w", field, err)
+		}
+		if d == nil {
+			return sum, nil
+		}
+		if !seen.testAndSet(d.ID.Value()) {
+			sum.docs++
+			sum.total += lengthFromNorm(d.Norm)
+		}
+	}
+}
+
+// storedLengths measures the documents not yet seen from their stored
+// text; those whose field is missing or analyses to nothing have no
+// length, as in the postings.
+func storedLengths(ctx context.Context, r index.IndexReader, field string, an analysis.Analyzer, seen *bitset) (lengthSum, error) {
+	var sum lengthSum
+	ids, err := r.DocIDReaderAll()
+	if err != nil {
+		return sum, fmt.Errorf("field stats %s: %w", field, err)
+	}
+	defer ids.Close()
+	for loads := 0; loads < statsMaxLoads; {
+		id, err := ids.Next()
+		if err != nil {
+			return sum, fmt.Errorf("field stats %s: %w", field, err)
+		}
+		if id == nil {
+			break
+		}
+		if seen.testAndSet(id.Value()) {
+			continue
+		}
+		if loads%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+		}
+		loads++
+		ext, err := r.ExternalID(id)
+		if err != nil {
+			return sum, fmt.Errorf("field stats %s: %w", field, err)
+		}
+		doc, err := r.Document(ext)
+		if err != nil {
+			return sum, fmt.Errorf("field stats %s: load %s: %w", field, ext, err)
+		}
+		if doc == nil {
+			continue
+		}
+		n := 0
+		doc.VisitFields(func(f index.Field) {
+			if f.Name() == field {
+				n += len(an.Analyze(f.Value()))
+			}
+		})
+		if n > 0 {
+			sum.docs++
+			sum.total += float64(n)
+		}
+	}
+	return sum, nil
 }
 
 // lengthFromNorm undoes Bleve's norm, 1/sqrt(length) stored as float32.

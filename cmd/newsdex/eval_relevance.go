@@ -49,10 +49,12 @@ func runEvalRelevance(ctx context.Context, args []string, stdout, stderr io.Writ
 	defer idx.Close()
 	indexed := time.Since(start)
 	// The configured limits and scoring, except that one page may hold the
-	// whole ranking (the query path is the same at any page size).
+	// whole ranking (the query path is the same at any page size) and an
+	// offline run need not meet an interactive deadline.
 	lim := searchLimits(cfg)
 	lim.MaxSize = max(lim.MaxSize, releval.Depth)
 	lim.MaxOffset = max(lim.MaxOffset, releval.Depth)
+	lim.Timeout = max(lim.Timeout, time.Minute)
 	svc, err := search.NewService(idx, lim, logger, nil)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -22,6 +23,7 @@ func newService(t testing.TB, c *Collection, maxSize int) *search.Service {
 	t.Cleanup(func() { idx.Close() })
 	lim := search.DefaultLimits()
 	lim.MaxSize, lim.MaxOffset = maxSize, max(maxSize, lim.MaxOffset)
+	lim.Timeout = 5 * time.Minute // a loaded CI machine must not fail the ranking tests
 	svc, err := search.NewService(idx, lim, logger, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ const (
 // ("Mergers/Acquisitions", "Crude Oil"; commodity codes such as
 // "IRON-STEEL" as words), and the stories the editors filed under it as
 // the relevant documents. A proxy: categories are not questions.
-func reutersTopics(t *testing.T) *Collection {
+func reutersTopics(t testing.TB) *Collection {
 	t.Helper()
 	f, err := os.Open(reutersDir + "/reuters21578.jsonl")
 	if err != nil {
