@@ -47,11 +47,10 @@ func (q *feedbackQuery) Boost() float64     { return q.Words.Boost() }
 func (q *feedbackQuery) Validate() error    { return q.Words.Validate() }
 
 // Searcher runs the first pass and returns the searcher of the expanded
-// query. Errors are the index's.
+// query. It expands also when scores are not wanted (facet counts), so
+// that the same request always matches the same documents. Errors are the
+// index's.
 func (q *feedbackQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	if options.Score == "none" {
-		return q.Words.Searcher(ctx, r, m, options) // no ranking, nothing to feed back
-	}
 	top, err := q.firstPass(ctx, r, m)
 	if err != nil {
 		return nil, err
