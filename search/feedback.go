@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -237,3 +238,6 @@ func (q *feedbackQuery) docFreq(ctx context.Context, r index.IndexReader, w stri
 	}
 	return df, nil
 }
+
+// compile-time check: feedbackQuery is a full Bleve query.
+var _ query.BoostableQuery = (*feedbackQuery)(nil)
