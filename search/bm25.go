@@ -53,8 +53,8 @@ const (
 //
 // It replaces Bleve's BM25 for plain words. Bleve v2.6.3's divides by a
 // wrong mean length (FieldStats), takes sqrt(tf) for tf, multiplies each
-// term by its TF-IDF query weight, which squares idf and boosts (title^2
-// weighs 4), and applies the coordination factor; on Cranfield it scores
+// term by its TF-IDF query weight (boost * idf * query norm), which
+// squares idf, and applies the coordination factor; on Cranfield it scores
 // nDCG@10 0.477 where this scores 0.528 (FTS5's BM25: 0.528), and fixing
 // the mean alone in Bleve gives 0.487. It marshals to JSON for logs and
 // golden files; Bleve's query.ParseQuery cannot read it back.
