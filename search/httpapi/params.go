@@ -77,6 +77,7 @@ func searchRequest(v url.Values) (search.Request, error) {
 		Sort:      v.Get("sort"),
 		Cursor:    v.Get("cursor"),
 		Histogram: v.Get("histogram"),
+		Mode:      v.Get("mode"),
 		Highlight: true,
 	}
 	req.Filters.Sources = nonEmpty(v["source"])

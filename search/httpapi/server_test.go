@@ -274,3 +274,21 @@ func assertGolden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s (-want +got):\n%s", name, diff)
 	}
 }
+
+func TestNaturalMode(t *testing.T) {
+	h := newTestServer(t, seedService(t))
+	var res search.Result
+	// In the query language this is a syntax error; in natural mode its
+	// words are ORed and ranked.
+	rec := do(t, h, http.MethodGet, searchURL("q", `which "defector sent rice (to her son`, "mode", "natural"), nil, &res)
+	if rec.Code != http.StatusOK || res.Total == 0 {
+		t.Fatalf("natural mode: %d, %d hits: %s", rec.Code, res.Total, rec.Body)
+	}
+	if !strings.Contains(res.Hits[0].Title, "rice") {
+		t.Errorf("first hit %q, want the rice article", res.Hits[0].Title)
+	}
+	var e apiError
+	if rec := do(t, h, http.MethodGet, searchURL("q", "x", "mode", "poetic"), nil, &e); rec.Code != http.StatusBadRequest || !strings.Contains(e.Error.Message, "unknown mode") {
+		t.Errorf("unknown mode: %d %+v", rec.Code, e)
+	}
+}
