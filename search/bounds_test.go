@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,27 @@ func TestClauseLimit(t *testing.T) {
 	_, err := svc.Search(ctx, Request{Query: "zq*", Size: 5}) // not the cached request
 	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "too many index terms") {
 		t.Errorf("with a cap of 100: %v, want a request error about too many index terms", err)
+	}
+}
+
+// TestFuzzyWordsBounded: each fuzzy word walks the dictionary, so a query
+// may have at most MaxFuzzyWords of them.
+func TestFuzzyWordsBounded(t *testing.T) {
+	svc := newTestService(t)
+	words := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "qzx%d~2 ", i)
+		}
+		return b.String()
+	}
+	ctx := context.Background()
+	if _, err := svc.Search(ctx, Request{Query: "ambassador OR " + strings.ReplaceAll(words(MaxFuzzyWords), " ", " OR ") + "x"}); err != nil {
+		t.Errorf("%d fuzzy words: %v", MaxFuzzyWords, err)
+	}
+	_, err := svc.Search(ctx, Request{Query: words(MaxFuzzyWords + 1)})
+	var qe *QueryError
+	if !errors.Is(err, ErrInvalidRequest) || !errors.As(err, &qe) || !strings.Contains(qe.Msg, "fuzzy words") {
+		t.Errorf("%d fuzzy words: %v, want a QueryError about fuzzy words", MaxFuzzyWords+1, err)
 	}
 }
