@@ -477,6 +477,8 @@ func hostileParams(cursorOther string) []hostileParam {
 		hostileParam{"unknown sort", q("sort", "price"), []int{s400}, append(searches, facetsGET, kwicGET, exportGET)},
 		hostileParam{"sort with NUL", q("sort", "date\x00"), []int{s400}, searches},
 		hostileParam{"unknown histogram", q("histogram", "fortnight"), []int{s400}, searches},
+		hostileParam{"unknown mode", q("mode", "boolean"), []int{s400}, append(searches, facetsGET, kwicGET, exportGET)},
+		hostileParam{"mode invalid UTF-8", q("mode", "natural\xff"), []int{s400}, searches},
 		hostileParam{"histogram invalid UTF-8", q("histogram", "\xff"), []int{s400}, searches},
 		hostileParam{"unknown format", q("format", "xml"), []int{s400}, []readEndpoint{kwicGET, exportGET}},
 		hostileParam{"format invalid UTF-8", q("format", "\xffcsv"), []int{s400}, []readEndpoint{kwicGET, exportGET}},
@@ -547,6 +549,15 @@ func TestHostileInput(t *testing.T) {
 		for _, ep := range queryEndpoints {
 			c := ep.build(url.Values{"q": {hq.q}})
 			c.name, c.want = "q "+hq.name+"/"+ep.name, hq.want
+			cases = append(cases, c)
+		}
+	}
+	// Natural mode reads the same text as plain words, ORed and ranked,
+	// with relevance feedback: never a syntax error, but just as bounded.
+	for _, hq := range hostileQueries {
+		for _, ep := range []readEndpoint{searchGET, kwicGET} {
+			c := ep.build(url.Values{"q": {hq.q}, "mode": {"natural"}})
+			c.name, c.want = "natural "+hq.name+"/"+ep.name, []int{s200, s400}
 			cases = append(cases, c)
 		}
 	}

@@ -347,7 +347,7 @@ func TestHostileInputOnReuters(t *testing.T) {
 	var slowest time.Duration
 	var slowestName string
 	for _, hq := range hostileQueries {
-		for _, ep := range []readEndpoint{searchGET, facetsGET, kwicGET} {
+		for _, ep := range []readEndpoint{searchGET, facetsGET, kwicGET, naturalGET} {
 			c := ep.build(url.Values{"q": {hq.q}, "facets": {"source,person,org,place"}, "histogram": {"month"}})
 			c.name = hq.name + "/" + ep.name
 			c.want = []int{http.StatusOK, http.StatusBadRequest} // the 3,000-article fixture pins which
@@ -360,6 +360,10 @@ func TestHostileInputOnReuters(t *testing.T) {
 	}
 	t.Logf("slowest: %s, %s", slowestName, slowest.Round(time.Millisecond))
 }
+
+// naturalGET is a search in natural mode (plain words, ORed, with
+// relevance feedback).
+var naturalGET = getEndpoint("natural search GET", "/api/v1/search", url.Values{"mode": {"natural"}})
 
 // proxyHandler serves a request by sending it to a real server, so the
 // hostile checks can run against one.
