@@ -437,20 +437,27 @@ func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) ([]*segColumns, []
 	return out, offs, nil
 }
 
-// Warm builds the search columns of the index's current segments on every
-// core, so that the first searches need not wait for them (a few seconds
-// at a million articles); serve runs it at startup. Without a scorch index
-// there is nothing to build.
+// Warm does ahead of time what the first searches would otherwise wait
+// for (seconds at a million articles, past the search timeout when several
+// come at once): it measures the mean lengths of the text fields for BM25
+// (FieldStats) and builds the search columns of the index's current
+// segments on every core. serve runs it at startup.
 func (s *Service) Warm(ctx context.Context) error {
 	adv, err := s.idx.Advanced()
 	if err != nil {
-		return nil
+		return nil // an alias of several indexes: nothing is kept per index
 	}
 	r, err := adv.Reader()
 	if err != nil {
 		return fmt.Errorf("warm: %w", err)
 	}
 	defer r.Close()
+	m := s.idx.Mapping()
+	for _, field := range []string{indexer.FieldTitle, indexer.FieldBody} {
+		if _, err := s.stats.MeanLength(ctx, r, field, m.AnalyzerNamed(m.AnalyzerNameForPath(field))); err != nil {
+			return fmt.Errorf("warm: %w", err)
+		}
+	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil
