@@ -107,6 +107,9 @@ func BenchmarkSearchUI(b *testing.B) {
 			b.Run(c.name+"/"+cache.name, func(b *testing.B) {
 				svc := c.svc(b, Limits{ResultCache: cache.size})
 				ctx := context.Background()
+				if err := svc.Warm(ctx); err != nil { // as serve does at startup
+					b.Fatal(err)
+				}
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
