@@ -3,11 +3,16 @@ package search
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/indexer"
 )
@@ -118,6 +123,69 @@ func BenchmarkSearchUI(b *testing.B) {
 					}
 					i++
 				}
+			})
+		}
+	}
+}
+
+// BenchmarkCounting compares, for single queries, Bleve's own facets and
+// id tie-break with the service's search hook (facetcount.go): the same
+// request (four facets, the day facet, relevance order with the id
+// tie-break) run by Bleve alone and through runCounted, and the bare
+// search for reference. Reuters, or the index NEWSDEX_BENCH_INDEX names;
+// skipped with -short.
+func BenchmarkCounting(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs a built index; skipped with -short")
+	}
+	svc := reutersService(b, Limits{ResultCache: -1})
+	if err := svc.Warm(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	request := func(q string, facets, id bool) *bleve.SearchRequest {
+		var bq query.Query = bleve.NewMatchAllQuery()
+		if q != "" {
+			mq := bleve.NewMatchQuery(q)
+			mq.SetField(indexer.FieldBody)
+			bq = mq
+		}
+		r := bleve.NewSearchRequestOptions(bq, 10, 0, false)
+		r.Fields = storedFields
+		if id {
+			r.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
+		}
+		if facets {
+			for _, f := range []string{indexer.FieldSource, indexer.FieldPersons, indexer.FieldOrganizations, indexer.FieldPlaces} {
+				r.AddFacet(f, bleve.NewFacetRequest(f, 10))
+			}
+			r.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+		}
+		return r
+	}
+	ctx := context.Background()
+	for _, q := range []string{"coffee", "oil", "said", ""} {
+		for _, c := range []struct {
+			name string
+			run  func() (*bleve.SearchResult, error)
+		}{
+			{"bleve", func() (*bleve.SearchResult, error) { return svc.idx.SearchInContext(ctx, request(q, true, true)) }},
+			{"hook", func() (*bleve.SearchResult, error) {
+				res, _, err := svc.runCounted(ctx, request(q, true, true))
+				return res, err
+			}},
+			{"bare", func() (*bleve.SearchResult, error) { return svc.idx.SearchInContext(ctx, request(q, false, false)) }},
+		} {
+			b.Run(fmt.Sprintf("q=%q/%s", q, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				var total uint64
+				for b.Loop() {
+					res, err := c.run()
+					if err != nil {
+						b.Fatal(err)
+					}
+					total = res.Total
+				}
+				b.ReportMetric(float64(total), "matches")
 			})
 		}
 	}
