@@ -365,7 +365,11 @@ type columnCache struct {
 	days dayBuckets
 	mu   sync.Mutex
 	segs map[segKey]*segColumns
-	live string // version of the snapshot last seen, for eviction
+	// newest is the highest segment id seen. Scorch numbers segments in
+	// increasing order, so a snapshot holding it is the newest: only such
+	// a snapshot drops the columns of segments it lacks, and a search
+	// still running on an older snapshot cannot drop a merged segment's.
+	newest uint64
 }
 
 func newColumnCache() *columnCache {
@@ -385,11 +389,12 @@ func (c *columnCache) entries(snap *scorch.IndexSnapshot) ([]*segColumns, []uint
 	out := make([]*segColumns, len(segs))
 	offs := make([]uint64, len(segs))
 	keys := make(map[segKey]bool, len(segs))
-	var off uint64
+	var off, maxID uint64
 	c.mu.Lock()
 	for i, ss := range segs {
 		k := segKey{ss.Id(), ss.Segment().Count()}
 		keys[k] = true
+		maxID = max(maxID, ss.Id())
 		sc := c.segs[k]
 		if sc == nil {
 			sc = &segColumns{}
@@ -398,11 +403,13 @@ func (c *columnCache) entries(snap *scorch.IndexSnapshot) ([]*segColumns, []uint
 		out[i], offs[i] = sc, off
 		off += ss.Segment().Count()
 	}
-	if v := snapshotVersion(snap); v != c.live {
-		c.live = v
-		for k := range c.segs {
-			if !keys[k] {
-				delete(c.segs, k)
+	if maxID >= c.newest {
+		c.newest = maxID
+		if len(c.segs) > len(segs) {
+			for k := range c.segs {
+				if !keys[k] {
+					delete(c.segs, k)
+				}
 			}
 		}
 	}
@@ -462,7 +469,12 @@ func (s *Service) Warm(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	out, _ := s.columns.entries(snap)
+	return s.columns.warm(ctx, snap)
+}
+
+// warm builds the columns of snap's segments, GOMAXPROCS at a time.
+func (c *columnCache) warm(ctx context.Context, snap *scorch.IndexSnapshot) error {
+	out, _ := c.entries(snap)
 	segs := snap.Segments()
 	next := make(chan int)
 	errs := make(chan error, len(segs))
@@ -470,7 +482,7 @@ func (s *Service) Warm(ctx context.Context) error {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
-				errs <- s.columns.build(segs[i], out[i])
+				errs <- c.build(segs[i], out[i])
 			}
 		})
 	}
