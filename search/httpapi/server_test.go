@@ -28,29 +28,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 // through the production ingest path.
 func seedService(t testing.TB) *search.Service {
 	t.Helper()
-	idx, err := indexer.NewMemIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	src, err := os.ReadFile("../../data/aliases.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliases, err := indexer.ParseAliases(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.DiscardHandler)
-	ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, aliases, nil)
-	if _, err := ing.Ingest(context.Background(), indexer.PathSource([]string{"../../data/articles.txt"}, func(p string, err error) { t.Fatal(err) })); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := search.NewService(idx, search.Limits{}, logger, aliases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return uiService(t, nil)
 }
 
 func newTestServer(t testing.TB, sr Searcher) *Server {
