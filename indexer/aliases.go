@@ -20,33 +20,67 @@ const (
 // Aliases maps variant spellings of outlets and entities to one canonical
 // display name, so that facets show one bucket per real outlet or entity.
 type Aliases struct {
-	byKind map[string]map[string]string // kind -> NameKey(variant) -> canonical
+	byKind  map[string]map[string]string   // kind -> NameKey(variant) -> canonical
+	entries map[string]map[string][]string // kind -> canonical -> variants, as written
+	blocked map[string][]string            // kind -> names that are not entities
 }
+
+// KindBlocked is the alias table's section of names that are not
+// entities at all ("Reuter", the wire's sign-off), by kind.
+const KindBlocked = "blocked"
 
 // ParseAliases reads the YAML alias table: for each kind, a map from
 // canonical name to its variants. Unknown kinds are an error so a typo in a
 // user's file does not silently disable it.
 func ParseAliases(src []byte) (*Aliases, error) {
-	var raw map[string]map[string][]string
+	var raw map[string]yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil && err.Error() != "EOF" {
 		return nil, fmt.Errorf("parse aliases: %w", err)
 	}
-	a := &Aliases{byKind: map[string]map[string]string{}}
-	for kind, entries := range raw {
+	a := &Aliases{byKind: map[string]map[string]string{}, entries: map[string]map[string][]string{},
+		blocked: map[string][]string{}}
+	for kind, node := range raw {
+		if kind == KindBlocked {
+			var blocked map[string][]string
+			if err := node.Decode(&blocked); err != nil {
+				return nil, fmt.Errorf("parse aliases: blocked: %w", err)
+			}
+			for k, names := range blocked {
+				switch k {
+				case KindPerson, KindOrganization, KindPlace:
+				default:
+					return nil, fmt.Errorf("parse aliases: blocked: unknown section %q (want persons, organizations or places)", k)
+				}
+				for _, n := range names {
+					if n = strings.Join(strings.Fields(n), " "); n != "" {
+						a.blocked[k] = append(a.blocked[k], n)
+					}
+				}
+			}
+			continue
+		}
+		var entries map[string][]string
+		if err := node.Decode(&entries); err != nil {
+			return nil, fmt.Errorf("parse aliases: %s: %w", kind, err)
+		}
 		switch kind {
 		case KindSource, KindPerson, KindOrganization, KindPlace:
 		default:
-			return nil, fmt.Errorf("parse aliases: unknown section %q (want sources, persons, organizations or places)", kind)
+			return nil, fmt.Errorf("parse aliases: unknown section %q (want sources, persons, organizations, places or blocked)", kind)
 		}
 		m := map[string]string{}
+		listed := map[string][]string{}
 		for canonical, variants := range entries {
 			canonical = strings.TrimSpace(canonical)
 			if canonical == "" {
 				return nil, fmt.Errorf("parse aliases: %s: empty canonical name", kind)
 			}
+			if prev, ok := m[NameKey(canonical)]; ok && prev != canonical {
+				return nil, fmt.Errorf("parse aliases: %s: %q is a variant of both %q and %q", kind, canonical, prev, canonical)
+			}
 			m[NameKey(canonical)] = canonical
+			listed[canonical] = append(listed[canonical], variants...)
 			for _, v := range variants {
 				k := NameKey(v)
 				if k == "" {
@@ -59,8 +93,27 @@ func ParseAliases(src []byte) (*Aliases, error) {
 			}
 		}
 		a.byKind[kind] = m
+		a.entries[kind] = listed
 	}
 	return a, nil
+}
+
+// Entries returns the table's entries of one kind: canonical name to the
+// variants listed for it. The caller must not change them.
+func (a *Aliases) Entries(kind string) map[string][]string {
+	if a == nil {
+		return nil
+	}
+	return a.entries[kind]
+}
+
+// Blocked returns the names of one kind that the table says are not
+// entities.
+func (a *Aliases) Blocked(kind string) []string {
+	if a == nil {
+		return nil
+	}
+	return a.blocked[kind]
 }
 
 // Canonical returns the canonical name for name of the given kind, and

@@ -27,9 +27,12 @@ const (
 	FieldOrgsText      = "organizations_text"
 	FieldPlacesText    = "places_text"
 	FieldMeta          = "meta"
-	FieldPublishedDay  = "published_day"  // keyword YYYY-MM-DD: counts over time from one terms facet
-	FieldPublishedSort = "published_sort" // keyword RFC 3339 UTC: date order that cursors can resume
-	DocType            = "article"
+	// FieldEntityEvidence holds, per article, what the archive learns its
+	// entities from (entity.Evidence): keyword terms, not stored.
+	FieldEntityEvidence = "entity_evidence"
+	FieldPublishedDay   = "published_day"  // keyword YYYY-MM-DD: counts over time from one terms facet
+	FieldPublishedSort  = "published_sort" // keyword RFC 3339 UTC: date order that cursors can resume
+	DocType             = "article"
 )
 
 // ErrNoContent is returned for a record with neither title nor body.

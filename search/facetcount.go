@@ -22,6 +22,7 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"newsdex/indexer"
+	"newsdex/indexer/entity"
 )
 
 // Facet and histogram counts, exact, in the search pass itself.
@@ -565,18 +566,31 @@ type facetCount struct {
 	dvTerms [numCounted]map[string]int
 	dvSaw   [numCounted]bool
 	err     error
+
+	// Entity facets count archive entities, not stored names: each
+	// article counts once per entity, whichever spellings and fields
+	// name it (entities.go). Nil when no entity facet is asked for.
+	ents      *entityView
+	entOf     [3][]int32      // per entity field: entity by value number
+	entType   []int8          // per entity: its type's index, -1 blocked
+	entCounts []uint32        // per entity: articles
+	entStamp  []uint64        // per entity: the last article counted
+	extra     []entity.Entity // entities of names newer than the table
 }
 
 // take moves to a hook what it can do for breq: its terms facets when it
 // can count them all (else Bleve counts them, as before), and the id
 // tie-break of its sort order. It returns nil when there is nothing to do.
-func (c *columnCache) take(breq *bleve.SearchRequest) *facetCount {
+func (c *columnCache) take(breq *bleve.SearchRequest, ents *entityView) *facetCount {
 	fc := &facetCount{cache: c}
 	if c.countable(breq) {
 		for name, fr := range breq.Facets {
 			slot := countedSlot(fr.Field)
 			fc.want = append(fc.want, slot)
 			fc.size[slot], fc.names[slot] = fr.Size, name
+			if slotType(slot) != "" {
+				fc.ents = ents
+			}
 		}
 		slices.Sort(fc.want)
 		breq.Facets = nil
@@ -687,7 +701,7 @@ func (fc *facetCount) context(ctx context.Context) context.Context {
 
 // bind prepares counting over the reader the search runs on.
 func (fc *facetCount) bind(r index.IndexReader) error {
-	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r}
+	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r, ents: fc.ents}
 	if snap, ok := r.(*scorch.IndexSnapshot); ok {
 		segs, offs, err := fc.cache.forSnapshot(snap)
 		if err != nil {
@@ -696,10 +710,16 @@ func (fc *facetCount) bind(r index.IndexReader) error {
 		fc.segs, fc.offs = segs, offs
 		for _, slot := range fc.want {
 			fc.terms[slot] = fc.cache.vals[slot].all() // after the builds: covers every number
-			fc.counts[slot] = make([]uint32, len(fc.terms[slot]))
+			if fc.ents == nil || slotType(slot) == "" {
+				fc.counts[slot] = make([]uint32, len(fc.terms[slot]))
+			}
+		}
+		if fc.ents != nil {
+			fc.bindEntities()
 		}
 		return nil
 	}
+	fc.ents = nil // doc values: stored names are counted as they are
 	if len(fc.want) == 0 {
 		return nil
 	}
@@ -728,8 +748,14 @@ func (fc *facetCount) add(id index.IndexInternalID) {
 	}
 	i, local := locate(fc.offs, &fc.cur, id.Value())
 	seg := fc.segs[i]
+	if fc.ents != nil {
+		fc.addEntities(seg, local)
+	}
 	for _, slot := range fc.want {
 		col, counts := seg.cols[slot], fc.counts[slot]
+		if counts == nil {
+			continue // an entity slot, counted by addEntities
+		}
 		if col.single != nil {
 			if v := col.single[local]; v != 0 {
 				counts[v-1]++
@@ -761,6 +787,62 @@ func (fc *facetCount) addDocValues(id index.IndexInternalID) {
 	}
 	for _, slot := range fc.want {
 		if !fc.dvSaw[slot] {
+			fc.missing[slot]++
+		}
+	}
+}
+
+// bindEntities prepares entity counting: every entity field's values
+// mapped to entities, whichever entity facets were asked for, since an
+// entity's type is the archive's, not the field's.
+func (fc *facetCount) bindEntities() {
+	var terms [3][]string
+	for i, slot := range entitySlots {
+		terms[i] = fc.cache.vals[slot].all()
+	}
+	fc.entOf, fc.extra = fc.ents.mapping(terms)
+	n := len(fc.ents.table.Entities) + len(fc.extra)
+	fc.entType = make([]int8, n)
+	for e := range n {
+		en := entityAt(fc.ents.table, fc.extra, int32(e))
+		fc.entType[e] = int8(slices.Index(entity.Types, en.Type))
+		if en.Blocked {
+			fc.entType[e] = -1
+		}
+	}
+	fc.entCounts = make([]uint32, n)
+	fc.entStamp = make([]uint64, n)
+}
+
+// addEntities counts the entities one article names, each once.
+func (fc *facetCount) addEntities(seg *segColumns, local uint64) {
+	stamp := fc.matched // unique per article, never 0
+	var saw [3]bool
+	for i, slot := range entitySlots {
+		col, of := seg.cols[slot], fc.entOf[i]
+		one := func(v uint32) {
+			e := of[v]
+			if fc.entStamp[e] == stamp {
+				return
+			}
+			fc.entStamp[e] = stamp
+			if t := fc.entType[e]; t >= 0 {
+				fc.entCounts[e]++
+				saw[t] = true
+			}
+		}
+		if col.single != nil {
+			if v := col.single[local]; v != 0 {
+				one(v - 1)
+			}
+			continue
+		}
+		for _, v := range col.ids[col.start[local]:col.start[local+1]] {
+			one(v)
+		}
+	}
+	for _, slot := range fc.want {
+		if t := slotType(slot); t != "" && !saw[slices.Index(entity.Types, t)] {
 			fc.missing[slot]++
 		}
 	}
@@ -808,6 +890,13 @@ func (fc *facetCount) fill(res *bleve.SearchResult) error {
 		if fc.dv != nil {
 			for term, n := range fc.dvTerms[slot] {
 				consider(term, n)
+			}
+		} else if fc.counts[slot] == nil {
+			typ := int8(slices.Index(entity.Types, slotType(slot)))
+			for e, n := range fc.entCounts {
+				if n > 0 && fc.entType[e] == typ {
+					consider(entityAt(fc.ents.table, fc.extra, int32(e)).Name, int(n))
+				}
 			}
 		} else {
 			for v, n := range fc.counts[slot] {
@@ -934,7 +1023,13 @@ func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*b
 	// left to Bleve.
 	var fc *facetCount
 	if _, err := s.idx.Advanced(); err == nil {
-		fc = s.columns.take(breq)
+		var ents *entityView
+		if hasEntityFacet(breq) {
+			if ents, err = s.ents.view(ctx); err != nil {
+				return nil, nil, err
+			}
+		}
+		fc = s.columns.take(breq, ents)
 	}
 	if fc == nil {
 		res, err := s.run(ctx, breq)
@@ -952,4 +1047,14 @@ func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*b
 		return res, nil, err
 	}
 	return res, fc, nil
+}
+
+// hasEntityFacet reports whether breq counts an entity field.
+func hasEntityFacet(breq *bleve.SearchRequest) bool {
+	for _, fr := range breq.Facets {
+		if slotType(countedSlot(fr.Field)) != "" {
+			return true
+		}
+	}
+	return false
 }

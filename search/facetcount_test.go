@@ -210,7 +210,7 @@ func TestDocValuesCountingEqualsColumns(t *testing.T) {
 func countAll(t *testing.T, r index.IndexReader) map[string]facetSummary {
 	t.Helper()
 	breq := facetRequest("", 10)
-	fc := newColumnCache().take(breq)
+	fc := newColumnCache().take(breq, nil)
 	if err := fc.bind(r); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestTakeFacetsLeavesWhatItCannotCount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.req()
 			before := len(r.Facets)
-			fc := newColumnCache().take(r)
+			fc := newColumnCache().take(r, nil)
 			if (fc != nil) != tt.take {
 				t.Fatalf("took = %v, want %v", fc != nil, tt.take)
 			}

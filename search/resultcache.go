@@ -78,6 +78,17 @@ func (c *resultCache) get(key string) (*Result, bool) {
 	return &res, true
 }
 
+// clear drops every cached result: the entities they count changed.
+func (c *resultCache) clear() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ll.Init()
+	clear(c.m)
+}
+
 func (c *resultCache) put(key string, res *Result) {
 	if c == nil {
 		return

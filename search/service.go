@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/indexer"
+	"newsdex/indexer/entity"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -88,6 +89,7 @@ type Service struct {
 	columns  *columnCache      // facet counting (facetcount.go)
 	results  *resultCache      // nil when caching is off
 	stats    *FieldStats       // true mean field lengths for BM25 (bm25.go)
+	ents     *entities         // the archive's entities (entities.go)
 }
 
 // NewService returns a Service over idx. aliases may be nil.
@@ -98,7 +100,8 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: NewFieldStats()}, nil
+		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: NewFieldStats(),
+		ents: newEntities(idx, aliases, logger)}, nil
 }
 
 // Limits returns the limits in force.
@@ -153,7 +156,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	// A repeated search on an unchanged index is answered from the cache.
-	key, cacheable := resultKey(indexVersion(s.idx), req)
+	key, cacheable := resultKey(indexVersion(s.idx)+"/"+strconv.FormatUint(s.ents.generation.Load(), 10), req)
 	if cached, ok := s.results.get(key); cacheable && ok {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil
@@ -278,29 +281,56 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 
 func (s *Service) filterQueries(f Filters) []query.Query {
 	var out []query.Query
-	add := func(field, kind string, values []string) {
-		if len(values) == 0 {
-			return
-		}
+	terms := func(field string, values []string) []query.Query {
 		var qs []query.Query
 		for _, v := range values {
-			if c, ok := s.aliases.Canonical(kind, v); ok {
-				v = c
-			}
 			t := bleve.NewTermQuery(v)
 			t.SetField(field)
 			qs = append(qs, t)
 		}
-		if len(qs) == 1 {
-			out = append(out, qs[0])
-			return
-		}
-		out = append(out, bleve.NewDisjunctionQuery(qs...))
+		return qs
 	}
-	add(indexer.FieldSource, indexer.KindSource, f.Sources)
-	add(indexer.FieldPersons, indexer.KindPerson, f.Persons)
-	add(indexer.FieldOrganizations, indexer.KindOrganization, f.Orgs)
-	add(indexer.FieldPlaces, indexer.KindPlace, f.Places)
+	or := func(qs []query.Query) {
+		switch len(qs) {
+		case 0:
+			// A blocked entity: nothing matches it.
+			out = append(out, bleve.NewMatchNoneQuery())
+		case 1:
+			out = append(out, qs[0])
+		default:
+			out = append(out, bleve.NewDisjunctionQuery(qs...))
+		}
+	}
+	if len(f.Sources) > 0 {
+		var vs []string
+		for _, v := range f.Sources {
+			c, _ := s.aliases.Canonical(indexer.KindSource, v)
+			vs = append(vs, c)
+		}
+		or(terms(indexer.FieldSource, vs))
+	}
+	// An entity filter means the archive's entity: every spelling of it,
+	// in whichever entity field the articles hold it.
+	v := s.ents.current()
+	for _, ef := range []struct {
+		typ    string
+		values []string
+	}{{entity.Person, f.Persons}, {entity.Org, f.Orgs}, {entity.Place, f.Places}} {
+		if len(ef.values) == 0 {
+			continue
+		}
+		var qs []query.Query
+		for _, name := range ef.values {
+			byField := map[string][]string{entity.Field(ef.typ): {name}}
+			if v != nil {
+				byField = v.filterValues(ef.typ, name)
+			}
+			for _, typ := range entity.Types {
+				qs = append(qs, terms(entity.Field(typ), byField[entity.Field(typ)])...)
+			}
+		}
+		or(qs)
+	}
 	if !f.FromDate.IsZero() || !f.ToDate.IsZero() {
 		var from, to time.Time
 		if !f.FromDate.IsZero() {
@@ -371,9 +401,8 @@ func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit
 		URL:       fieldString(h.Fields, indexer.FieldURL),
 	}
 	if !req.Compact {
-		out.Persons = fieldStrings(h.Fields, indexer.FieldPersons)
-		out.Organizations = fieldStrings(h.Fields, indexer.FieldOrganizations)
-		out.Places = fieldStrings(h.Fields, indexer.FieldPlaces)
+		out.Persons, out.Organizations, out.Places = s.entityNames(fieldStrings(h.Fields, indexer.FieldPersons),
+			fieldStrings(h.Fields, indexer.FieldOrganizations), fieldStrings(h.Fields, indexer.FieldPlaces))
 	}
 	body := fieldString(h.Fields, indexer.FieldBody)
 	if req.Highlight {
@@ -448,18 +477,17 @@ func (s *Service) Article(ctx context.Context, id string) (*indexer.Article, err
 	}
 	f := res.Hits[0].Fields
 	a := &indexer.Article{
-		ID:            id,
-		Title:         fieldString(f, indexer.FieldTitle),
-		Body:          fieldString(f, indexer.FieldBody),
-		Source:        fieldString(f, indexer.FieldSource),
-		URL:           fieldString(f, indexer.FieldURL),
-		Author:        fieldString(f, indexer.FieldAuthor),
-		Category:      fieldString(f, indexer.FieldCategory),
-		Tags:          fieldStrings(f, indexer.FieldTags),
-		Persons:       fieldStrings(f, indexer.FieldPersons),
-		Organizations: fieldStrings(f, indexer.FieldOrganizations),
-		Places:        fieldStrings(f, indexer.FieldPlaces),
+		ID:       id,
+		Title:    fieldString(f, indexer.FieldTitle),
+		Body:     fieldString(f, indexer.FieldBody),
+		Source:   fieldString(f, indexer.FieldSource),
+		URL:      fieldString(f, indexer.FieldURL),
+		Author:   fieldString(f, indexer.FieldAuthor),
+		Category: fieldString(f, indexer.FieldCategory),
+		Tags:     fieldStrings(f, indexer.FieldTags),
 	}
+	a.Persons, a.Organizations, a.Places = s.entityNames(fieldStrings(f, indexer.FieldPersons),
+		fieldStrings(f, indexer.FieldOrganizations), fieldStrings(f, indexer.FieldPlaces))
 	if p := fieldString(f, indexer.FieldPublished); p != "" {
 		a.Published, _ = time.Parse(time.RFC3339, p)
 	}
@@ -499,6 +527,26 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	}
 	breq := bleve.NewSearchRequestOptions(q, 0, 0, false)
 	breq.Score = bleve.ScoreNone
+	if facet != FacetSource {
+		// Entities: count them all (entities, not stored names), then
+		// keep those whose name starts with prefix.
+		breq.AddFacet(facet, bleve.NewFacetRequest(field, 1<<24))
+		res, _, err := s.runCounted(ctx, breq)
+		if err != nil {
+			return nil, err
+		}
+		p := strings.ToLower(prefix)
+		out := []FacetValue{}
+		for _, fv := range facetValues(res.Facets[facet]) {
+			if strings.HasPrefix(strings.ToLower(fv.Value), p) {
+				out = append(out, fv)
+				if len(out) == size {
+					break
+				}
+			}
+		}
+		return out, nil
+	}
 	// Facet values keep their display case, so match the prefix in any case.
 	fr := bleve.NewFacetRequest(field, size)
 	if prefix != "" {
