@@ -44,6 +44,16 @@ func Open(dir string) (idx bleve.Index, created bool, err error) {
 	return idx, true, nil
 }
 
+// OpenExisting opens an index for writing, failing when there is none
+// (rather than creating one, as Open does).
+func OpenExisting(dir string) (bleve.Index, error) {
+	idx, err := bleve.OpenUsing(dir, map[string]any{"bolt_timeout": lockTimeout})
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	return idx, nil
+}
+
 // OpenReadOnly opens an existing index for searching only.
 func OpenReadOnly(dir string) (bleve.Index, error) {
 	idx, err := bleve.OpenUsing(dir, map[string]any{"read_only": true, "bolt_timeout": lockTimeout})

@@ -32,6 +32,7 @@ Usage:
   newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE]
   newsdex stats  [--index DIR]
   newsdex backup [--index DIR] DEST                       online copy of the index
+  newsdex entities list|merge|rename|retype|block|unblock|split|export [--index DIR] ...
   newsdex bench  --index DIR --queries FILE [--concurrency N] [--duration D]
   newsdex eval ner [--out FILE] CONLL_FILE
   newsdex eval relevance [--run FILE] DIR
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBench(ctx, rest, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, stdout, stderr)
+	case "entities":
+		return runEntities(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -150,13 +150,16 @@ func (c *Corrections) Merge(t *Table, typ string, from []string, into string) (s
 			return "", err
 		}
 		if target >= 0 && e == &t.Entities[target] {
-			return "", fmt.Errorf("%w: %q is already %q; cannot merge an entity into itself", ErrInvalid, n, into)
+			continue // already the target: "merge A and B into A"
 		}
 		if !slices.Contains(es, e) {
 			es = append(es, e)
 		}
 	}
 	if target >= 0 {
+		if len(es) == 0 {
+			return "", fmt.Errorf("%w: %s is already %q; cannot merge an entity into itself", ErrInvalid, strings.Join(from, ", "), into)
+		}
 		es = append(es, &t.Entities[target])
 	}
 	if len(es) < 2 && target < 0 && len(es) == 1 {
@@ -303,12 +306,10 @@ func Export(t *Table) ([]byte, error) {
 	c := &Corrections{}
 	for i := range t.Entities {
 		e := &t.Entities[i]
-		aliases := e.Aliases()
-		if len(aliases) > 0 || e.Pinned {
-			if _, dup := c.section(e.Type)[e.Name]; dup {
-				continue
+		if variants := dedupeKeys(e.Name, e.Aliases()); len(variants) > 0 || e.Pinned {
+			if _, dup := c.section(e.Type)[e.Name]; !dup {
+				c.section(e.Type)[e.Name] = variants
 			}
-			c.section(e.Type)[e.Name] = dedupeKeys(e.Name, aliases)
 		}
 		if e.Blocked {
 			c.block(e.Type, e)

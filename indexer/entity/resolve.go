@@ -393,10 +393,14 @@ func (r *resolver) joinInitials() {
 			byInitials[in] = append(byInitials[in], key)
 		}
 	}
+	joined := map[string]int{} // root -> groups in its set
+	for _, key := range r.order {
+		joined[r.find(groupNode(key))]++
+	}
 	for _, key := range r.order {
 		g := r.groups[key]
-		if !g.acronym {
-			continue
+		if !g.acronym || joined[r.find(groupNode(key))] > 1 {
+			continue // already joined to its long form by a table or the archive
 		}
 		if c := byInitials[key]; len(c) == 1 && r.find(groupNode(key)) != r.find(groupNode(c[0])) {
 			r.union(groupNode(c[0]), groupNode(key), false)
