@@ -96,6 +96,14 @@ func (e *entities) view(ctx context.Context) (*entityView, error) {
 	if ver := indexVersion(e.idx); ver != v.version && e.pending.CompareAndSwap(false, true) {
 		go func() {
 			defer e.pending.Store(false)
+			// The index may be closed meanwhile (a CLI command ending,
+			// serve shutting down); Bleve then panics on the closed
+			// snapshot, which here only means there is nothing to do.
+			defer func() {
+				if r := recover(); r != nil {
+					e.logger.Debug("entities not resolved: index closed", slog.Any("cause", r))
+				}
+			}()
 			time.Sleep(refreshEvery)
 			e.mu.Lock()
 			defer e.mu.Unlock()
