@@ -62,7 +62,7 @@ var corporateSuffixes = map[string]bool{
 // "TEXACO" and "Texaco's" share "texaco"). It also reports whether a
 // suffix was removed, which is a vote for an organisation.
 func Key(name string) (key string, corporate bool) {
-	name = strings.Trim(strings.TrimSpace(name), "<>\"")
+	name = unbracket(strings.TrimSpace(name))
 	name = strings.ReplaceAll(name, "’", "'")
 	words := strings.Fields(indexer.NameKey(strings.ReplaceAll(name, "'s ", " ")))
 	if n := len(words); n > 0 {

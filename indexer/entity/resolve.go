@@ -576,7 +576,16 @@ func displayName(names []Name, typ string) string {
 			return n.Value
 		}
 	}
-	return strings.Trim(best.value, "<>")
+	return unbracket(best.value)
+}
+
+// unbracket drops the angle brackets Reuters puts around company names
+// ("<Sedio N.V.>"); other angle brackets are part of the text.
+func unbracket(s string) string {
+	if len(s) > 2 && s[0] == '<' && s[len(s)-1] == '>' && !strings.ContainsAny(s[1:len(s)-1], "<>") {
+		return s[1 : len(s)-1]
+	}
+	return s
 }
 
 func better(v string, words, docs int, bv string, bwords, bdocs int, typ string) bool {
