@@ -27,8 +27,12 @@ const (
 	FieldOrgsText      = "organizations_text"
 	FieldPlacesText    = "places_text"
 	FieldMeta          = "meta"
-	// FieldEntityEvidence holds, per article, what the archive learns its
-	// entities from (entity.Evidence): keyword terms, not stored.
+	// FieldEntityEvidence is a keyword field of per-article evidence for
+	// archive-level entity reconciliation ("lc:company",
+	// "ab:sec=securities and exchange commission", "sn:baker=james
+	// baker"; see ArticleEntities.Evidence): indexed only, so that
+	// archive-wide counts are document frequencies, which deletes and
+	// re-ingests keep right.
 	FieldEntityEvidence = "entity_evidence"
 	FieldPublishedDay   = "published_day"  // keyword YYYY-MM-DD: counts over time from one terms facet
 	FieldPublishedSort  = "published_sort" // keyword RFC 3339 UTC: date order that cursors can resume
@@ -54,6 +58,9 @@ type Article struct {
 	Organizations []string          `json:"organizations,omitempty"`
 	Places        []string          `json:"places,omitempty"`
 	Meta          map[string]string `json:"meta,omitempty"`
+	// EntityEvidence is what entity extraction found for archive-level
+	// reconciliation (FieldEntityEvidence); never returned by the API.
+	EntityEvidence []string `json:"-"`
 }
 
 // EnsureID fills in a stable ID when the input gave none, so that

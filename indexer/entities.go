@@ -24,35 +24,68 @@ func NewEntityExtractor(tagger *ner.Tagger, aliases *Aliases) *EntityExtractor {
 	return &EntityExtractor{tagger: tagger, aliases: aliases}
 }
 
-// Extract returns the canonical names of the people, organisations and
-// places an article names (title + body), each once, in order of first
-// mention.
-//
-// Within the article: spellings that differ only in case, hyphens or dots
-// are one name; titles ("President", "Mr") and possessives are stripped;
-// each name gets one type, the alias table's if it knows the name, else
-// the majority of its mentions' (the first mention's on a tie); and a
-// surname-only mention ("Jo", "Mr Thae") joins the full name with that
-// surname given earlier in the article (or, failing that, the only such
-// full name in it), unless several full names share the surname. Korean
-// and Chinese names put the family name first, others last.
-func (e *EntityExtractor) Extract(title, body string) (persons, orgs, places []string) {
-	text := body
-	if strings.TrimSpace(title) != "" {
-		text = title + "\n\n" + body
-	}
-	ents := e.tagger.Extract(text)
-	ms := make([]mention, 0, len(ents))
-	for _, ent := range ents {
-		ms = append(ms, mention{typ: ent.Type, text: ent.Text})
-	}
-	return resolveMentions(ms, e.aliases)
+// ArticleEntities is what Extract finds in one article.
+type ArticleEntities struct {
+	Persons, Organizations, Places []string
+	// Evidence is the article's testimony for archive-level
+	// reconciliation, deduplicated and sorted (see FieldEntityEvidence):
+	//   - "lc:<key>": a one-word name whose word the article also writes
+	//     in lower case ("Company" and "the company said");
+	//   - "ab:<short>=<long>": the article pairs a short form with a long
+	//     one (an explicit "Securities and Exchange Commission (SEC)", an
+	//     acronym spelling a name's initials, a word that begins the
+	//     first word of the article's one organisation starting with it:
+	//     "Fed" and "Federal Reserve Board");
+	//   - "sn:<short>=<full>": a surname-only (or Korean given-name)
+	//     mention was joined to a full person name.
+	//
+	// Keys are NameKey forms of the names as output.
+	Evidence []string
 }
 
-// mention is one tagged name in an article, in text order.
+// Extract returns the canonical names of the people, organisations and
+// places an article names (title + body), each once, in order of first
+// mention, and the article's evidence for archive-level reconciliation.
+//
+// Only prose is tagged: all-capitals lines (unless the whole article is
+// in capitals), table and statistics lines, sign-offs, datelines and
+// bylines are blanked out first (see taggerText).
+//
+// Within the article: spellings that differ only in case, hyphens or dots
+// are one name; titles ("President", "Mr"), a leading "the", angle
+// brackets and possessives are stripped; names that are only a corporate
+// suffix or a single letter are dropped; spans the tagger split inside
+// one name ("Standard & Poor's", "General Agreement on Tariffs and
+// Trade") are joined; each name gets one type, the alias table's if it
+// knows the name, else the majority of its mentions' (the first
+// mention's on a tie); and a surname-only mention ("Jo", "Mr Thae") joins
+// the full name with that surname given earlier in the article (or,
+// failing that, the only such full name in it), unless several full names
+// share the surname. Korean and Chinese names put the family name first,
+// others last.
+func (e *EntityExtractor) Extract(title, body string) ArticleEntities {
+	text, masked, shouting := taggerText(title, body)
+	ents := e.tagger.Extract(masked)
+	ms := make([]mention, 0, len(ents))
+	for _, ent := range ents {
+		ms = append(ms, mention{typ: ent.Type, text: ent.Text, start: ent.Start, end: ent.End})
+	}
+	return resolveMentions(ms, e.aliases, articleText{text: text, masked: masked, shouting: shouting})
+}
+
+// articleText is the text an article's mentions were found in.
+type articleText struct {
+	text     string // title and body as written
+	masked   string // text with non-prose blanked out: what the tagger read
+	shouting bool   // the article has no lower-case letter
+}
+
+// mention is one tagged name in an article, in text order, with its byte
+// offsets in the article text (both 0 when unknown).
 type mention struct {
-	typ  ner.Type
-	text string
+	typ        ner.Type
+	text       string
+	start, end int
 }
 
 // name is a mention after cleaning.
@@ -76,18 +109,30 @@ type entity struct {
 	// For full person names: the keys a surname-only or (Korean)
 	// given-name-only mention of them has.
 	surname, given string
+	display        string // as output; "" if not output
 }
 
 // resolveMentions turns an article's mentions, in text order, into
 // canonical person, organisation and place names in order of first
-// mention. It is Extract without the tagger, so the rules can be tested
-// on their own.
-func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []string) {
+// mention, with the article's evidence. It is Extract without the
+// tagger, so the rules can be tested on their own; art may be empty
+// (mentions without offsets), which leaves out the rules that read the
+// text around the names.
+func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEntities {
+	masked := art.masked
+	if masked == "" {
+		masked = art.text
+	}
+	ms, pairs := joinSpans(ms, masked)
 	var names []*name
+	nameOf := make([]*name, len(ms)) // the mention's (first) name
 	for i, m := range ms {
 		for _, part := range splitAtTitle(m) {
 			if n := cleanName(part, i); n != nil {
 				names = append(names, n)
+				if nameOf[i] == nil {
+					nameOf[i] = n
+				}
 			}
 		}
 	}
@@ -116,6 +161,27 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		}
 	}
 
+	var ev evidence
+	// Explicit short forms: "Securities and Exchange Commission (SEC)"
+	// and tickers that the article also uses as a name.
+	for _, p := range pairs {
+		long := nameOf[p.long]
+		shortKey := NameKey(p.short)
+		if long == nil || shortKey == "" {
+			continue
+		}
+		target := groups[long.key]
+		short := groups[shortKey]
+		if p.weak && (short == nil || len(short.names) == 0) {
+			continue
+		}
+		if short != nil && short != target && len(short.names) > 0 && short.canonical == "" && short.typ != ner.PER {
+			target.names = append(target.names, short.names...)
+			short.names = nil
+		}
+		ev.abbrev(shortKey, target)
+	}
+
 	// Full person names, for resolving surname-only mentions.
 	var full []*entity
 	for _, g := range order {
@@ -136,6 +202,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		for _, n := range g.names {
 			if target := resolveShort(n, full); target != nil && target != g {
 				target.names = append(target.names, n)
+				ev.surname(n.key, target)
 				continue
 			}
 			kept = append(kept, n)
@@ -147,7 +214,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 			}
 		}
 	}
-	mergeAcronyms(order)
+	mergeAcronyms(order, &ev)
 	for _, g := range order {
 		if len(g.names) > 0 {
 			g.first = g.names[0].pos
@@ -168,6 +235,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 	}
 
 	// Output in order of first mention, one bucket per canonical name.
+	var out ArticleEntities
 	slices.SortStableFunc(order, func(a, b *entity) int { return a.first - b.first })
 	seen := map[string]bool{}
 	for _, g := range order {
@@ -176,7 +244,7 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		}
 		display := g.canonical
 		if display == "" {
-			display = displayName(g.names)
+			display = displayName(g.names, art.shouting)
 		}
 		if display == "" || isStopName(NameKey(display)) {
 			continue
@@ -198,26 +266,129 @@ func resolveMentions(ms []mention, aliases *Aliases) (persons, orgs, places []st
 		if c, ok := aliases.Canonical(kind, display); ok {
 			display = c
 		}
+		g.display = display
 		if seen[kind+"\x00"+display] {
 			continue
 		}
 		seen[kind+"\x00"+display] = true
 		switch kind {
 		case KindPerson:
-			persons = append(persons, display)
+			out.Persons = append(out.Persons, display)
 		case KindOrganization:
-			orgs = append(orgs, display)
+			out.Organizations = append(out.Organizations, display)
 		case KindPlace:
-			places = append(places, display)
+			out.Places = append(out.Places, display)
 		}
 	}
-	return persons, orgs, places
+	out.Evidence = ev.terms(order, art.text)
+	return out
+}
+
+// evidence collects an article's pairs of short and long names until the
+// long names' output spellings are known.
+type evidence struct {
+	pairs []evidencePair
+}
+
+type evidencePair struct {
+	prefix, short string
+	long          *entity
+}
+
+func (ev *evidence) abbrev(short string, long *entity) {
+	ev.pairs = append(ev.pairs, evidencePair{"ab:", short, long})
+}
+
+func (ev *evidence) surname(short string, full *entity) {
+	ev.pairs = append(ev.pairs, evidencePair{"sn:", short, full})
+}
+
+// terms renders the evidence (see ArticleEntities.Evidence) once every
+// output entity has its display name; order is the article's entities,
+// text the article as written.
+func (ev *evidence) terms(order []*entity, text string) []string {
+	var out []string
+	for _, p := range ev.pairs {
+		if p.long.display == "" {
+			continue
+		}
+		if long := NameKey(p.long.display); long != p.short {
+			out = append(out, p.prefix+p.short+"="+long)
+		}
+	}
+	// One-word organisations that begin the first word of exactly one
+	// multi-word organisation: "Fed" and "Federal Reserve Board".
+	for _, g := range order {
+		if g.display == "" || g.typ != ner.ORG || strings.ContainsRune(g.display, ' ') {
+			continue
+		}
+		short := NameKey(g.display)
+		if utf8.RuneCountInString(short) < 2 || !isLetters(short) {
+			continue
+		}
+		var long *entity
+		for _, f := range order {
+			if f.display == "" || f.typ != ner.ORG || !strings.ContainsRune(f.display, ' ') {
+				continue
+			}
+			if first, _, _ := strings.Cut(NameKey(f.display), " "); !strings.HasPrefix(first, short) {
+				continue
+			}
+			if long != nil && NameKey(long.display) != NameKey(f.display) {
+				long = nil
+				break
+			}
+			long = f
+		}
+		if long != nil {
+			out = append(out, "ab:"+short+"="+NameKey(long.display))
+		}
+	}
+	// One-word names the article also writes in lower case.
+	for _, g := range order {
+		if g.display == "" || !isLetters(g.display) {
+			continue
+		}
+		if w := NameKey(g.display); containsWord(text, w) {
+			out = append(out, "lc:"+w)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// isLetters reports a non-empty string of letters only: one plain word.
+func isLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// containsWord reports whether text has w as a whole word, exactly as
+// given.
+func containsWord(text, w string) bool {
+	for at := 0; ; {
+		k := strings.Index(text[at:], w)
+		if k < 0 {
+			return false
+		}
+		k += at
+		before, _ := utf8.DecodeLastRuneInString(text[:k])
+		after, _ := utf8.DecodeRuneInString(text[k+len(w):])
+		if (k == 0 || !unicode.IsLetter(before)) && (k+len(w) == len(text) || !unicode.IsLetter(after)) {
+			return true
+		}
+		at = k + len(w)
+	}
 }
 
 // mergeAcronyms moves an all-capitals one-word name ("AP", "CSW") into
 // the organisation or place whose initials it spells ("Associated
-// Press"), when exactly one in the article does.
-func mergeAcronyms(order []*entity) {
+// Press"), when exactly one in the article does, and records the pair.
+func mergeAcronyms(order []*entity, ev *evidence) {
 	for _, g := range order {
 		if len(g.words) != 1 || len(g.names) == 0 || g.canonical != "" {
 			continue
@@ -240,6 +411,7 @@ func mergeAcronyms(order []*entity) {
 		if target != nil {
 			target.names = append(target.names, g.names...)
 			g.names = nil
+			ev.abbrev(g.key, target)
 		}
 	}
 }
@@ -259,7 +431,7 @@ func initials(words []string) string {
 	var b strings.Builder
 	for _, w := range words {
 		switch strings.ToLower(w) {
-		case "of", "the", "and", "for", "&", "de", "du", "des":
+		case "of", "the", "and", "for", "on", "&", "de", "du", "des":
 			continue
 		}
 		r, _ := utf8.DecodeRuneInString(w)
@@ -367,18 +539,22 @@ func splitAtTitle(m mention) []mention {
 	return []mention{m}
 }
 
-// cleanName strips titles and possessives from a mention and folds its
-// spelling; nil if nothing name-like is left.
+// cleanName strips angle brackets, titles, a leading "the" and
+// possessives from a mention and folds its spelling; nil if nothing
+// name-like is left, or only a single letter ("S") or corporate suffixes
+// ("Ltd", "Co Inc").
 func cleanName(m mention, pos int) *name {
 	words := strings.Fields(m.text)
-	if len(words) > 0 {
-		last := words[len(words)-1]
-		for _, suf := range []string{"'s", "’s", "'S", "’S", "'", "’"} {
-			if strings.HasSuffix(last, suf) && len(last) > len(suf) {
-				words[len(words)-1] = strings.TrimSuffix(last, suf)
-				break
-			}
+	kept := words[:0]
+	for _, w := range words {
+		// Reuters writes company names in angle brackets: <Sedio N.V.>.
+		if w = strings.Trim(w, "<>"); w != "" {
+			kept = append(kept, w)
 		}
+	}
+	words = kept
+	if len(words) > 0 {
+		words[len(words)-1] = stripPossessive(words[len(words)-1])
 	}
 	n := &name{typ: m.typ, pos: pos}
 	// Titles come off person names; on other spans only an honorific
@@ -391,12 +567,12 @@ func cleanName(m mention, pos int) *name {
 	}
 	// "then-Ambassador" style prefixes have been handled with titles;
 	// leading "the" is not part of a name.
-	if len(words) > 1 && (words[0] == "the" || words[0] == "The") {
+	if len(words) > 1 && (words[0] == "the" || words[0] == "The" || words[0] == "THE") {
 		words = words[1:]
 	}
 	n.words = words
 	n.key = NameKey(strings.Join(words, " "))
-	if n.key == "" || !hasLetter(n.key) {
+	if n.key == "" || letterCount(n.key) <= 1 || allCorpSuffixes(words) {
 		return nil
 	}
 	return n
@@ -554,8 +730,9 @@ func resolveShort(n *name, full []*entity) *entity {
 // spelling, with hyphens read as spaces ("Kim Min-ki" and "Kim Min Ki"
 // both show as "Kim Min Ki", so articles that spell a name either way
 // share one facet bucket); all-capitals spellings only if there is no
-// other, and then in title case.
-func displayName(names []*name) string {
+// other, and then in title case unless it is one word in a mixed-case
+// article (an acronym: "OPEC").
+func displayName(names []*name, shouting bool) string {
 	most := 0
 	for _, n := range names {
 		most = max(most, len(strings.Fields(n.key)))
@@ -580,7 +757,10 @@ func displayName(names []*name) string {
 			best, bestScore = s, score
 		}
 	}
-	if isAllCaps(best) {
+	// An all-capitals word in mixed-case text is an acronym written so
+	// on purpose ("OPEC", "USDA"); in a shouting article, or a name of
+	// several words, capitals are only emphasis.
+	if isAllCaps(best) && (shouting || strings.ContainsRune(best, ' ')) {
 		best = titleCase(best)
 	}
 	return best

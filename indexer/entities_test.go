@@ -64,8 +64,8 @@ func extractSeed(t testing.TB, ex *EntityExtractor) []seedEntities {
 	t.Helper()
 	var out []seedEntities
 	for _, a := range seedArticles(t) {
-		p, o, l := ex.Extract(a.Title, a.Body)
-		out = append(out, seedEntities{Title: a.Title, Persons: p, Organizations: o, Places: l})
+		e := ex.Extract(a.Title, a.Body)
+		out = append(out, seedEntities{Title: a.Title, Persons: e.Persons, Organizations: e.Organizations, Places: e.Places})
 	}
 	return out
 }
@@ -165,8 +165,8 @@ func TestExtractConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for i, a := range arts {
-				p, o, l := ex.Extract(a.Title, a.Body)
-				got := seedEntities{Title: a.Title, Persons: p, Organizations: o, Places: l}
+				e := ex.Extract(a.Title, a.Body)
+				got := seedEntities{Title: a.Title, Persons: e.Persons, Organizations: e.Organizations, Places: e.Places}
 				if diff := cmp.Diff(want[i], got); diff != "" {
 					errs <- diff
 				}
@@ -291,7 +291,8 @@ func TestResolveMentions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got want
-			got.Persons, got.Orgs, got.Places = resolveMentions(tt.in, aliases)
+			e := resolveMentions(tt.in, aliases, articleText{})
+			got.Persons, got.Orgs, got.Places = e.Persons, e.Organizations, e.Places
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("resolveMentions mismatch (-want +got):\n%s", diff)
 			}

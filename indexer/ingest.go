@@ -15,7 +15,7 @@ import (
 // EntityFinder finds the canonical people, organisations and places an
 // article names. *EntityExtractor is the production implementation.
 type EntityFinder interface {
-	Extract(title, body string) (persons, orgs, places []string)
+	Extract(title, body string) ArticleEntities
 }
 
 // IngestOptions tune the ingest pipeline. Zero values take the defaults.
@@ -209,7 +209,9 @@ func (in *Ingester) identify(a *Article) error {
 // enrich extracts or canonicalises entities; it runs on a lane.
 func (in *Ingester) enrich(a *Article) {
 	if in.entities != nil && len(a.Persons)+len(a.Organizations)+len(a.Places) == 0 {
-		a.Persons, a.Organizations, a.Places = in.entities.Extract(a.Title, a.Body)
+		e := in.entities.Extract(a.Title, a.Body)
+		a.Persons, a.Organizations, a.Places = e.Persons, e.Organizations, e.Places
+		a.EntityEvidence = e.Evidence
 	} else {
 		a.Persons = in.canonicalAll(KindPerson, a.Persons)
 		a.Organizations = in.canonicalAll(KindOrganization, a.Organizations)

@@ -112,6 +112,9 @@ func NewMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(FieldPublished, published)
 	doc.AddFieldMappingsAt(FieldPublishedDay, keyword(false))
 	doc.AddFieldMappingsAt(FieldPublishedSort, keyword(false))
+	evidence := keyword(false)
+	evidence.DocValues = false // counted by document frequency, never faceted
+	doc.AddFieldMappingsAt(FieldEntityEvidence, evidence)
 
 	im.AddDocumentMapping(DocType, doc)
 	im.DefaultType = DocType
@@ -151,6 +154,9 @@ func indexDocument(a *Article) map[string]any {
 	}
 	if len(a.Places) > 0 {
 		d[FieldPlaces] = a.Places
+	}
+	if len(a.EntityEvidence) > 0 {
+		d[FieldEntityEvidence] = a.EntityEvidence
 	}
 	if len(a.Meta) > 0 {
 		if b, err := json.Marshal(a.Meta); err == nil {
