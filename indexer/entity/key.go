@@ -64,13 +64,16 @@ var corporateSuffixes = map[string]bool{
 func Key(name string) (key string, corporate bool) {
 	name = unbracket(strings.TrimSpace(name))
 	name = strings.ReplaceAll(name, "’", "'")
-	words := strings.Fields(indexer.NameKey(strings.ReplaceAll(name, "'s ", " ")))
-	if n := len(words); n > 0 {
-		words[n-1] = strings.TrimSuffix(words[n-1], "s'")
-		if strings.HasSuffix(name, "'s") || strings.HasSuffix(name, "'S") {
-			words[n-1] = strings.TrimSuffix(words[n-1], "s")
+	// A final possessive is not part of the name; one inside is
+	// ("Moody's Investors Service" keys as "moodys investors service", as
+	// the indexer's evidence spells it).
+	for _, p := range []string{"'s", "'S", "'"} {
+		if t, ok := strings.CutSuffix(name, p); ok && t != "" {
+			name = t
+			break
 		}
 	}
+	words := strings.Fields(indexer.NameKey(name))
 	if len(words) > 1 && words[0] == "the" {
 		words = words[1:]
 	}

@@ -491,6 +491,8 @@ func (r *resolver) table(ev Evidence, tables ...*indexer.Aliases) *Table {
 					e.Type = a.typ
 				}
 			}
+		case strings.HasPrefix(root, "geo:state:"):
+			e.Type, e.Name = Place, strings.TrimPrefix(root, "geo:state:") // "Colo." is Colorado
 		case strings.HasPrefix(root, "geo:"):
 			e.Type = Place
 			e.Name = displayName(e.Names, Place)
@@ -569,13 +571,6 @@ func displayName(names []Name, typ string) string {
 			best = c
 		}
 	}
-	// Prefer the capitals spelling of the same key: "OPEC" over "Opec".
-	bk, _ := Key(best.value)
-	for _, n := range names {
-		if k, _ := Key(n.Value); k == bk && isAcronym(n.Value) && !isAcronym(best.value) {
-			return n.Value
-		}
-	}
 	return unbracket(best.value)
 }
 
@@ -593,8 +588,11 @@ func better(v string, words, docs int, bv string, bwords, bdocs int, typ string)
 		return words > bwords
 	}
 	// A long form over its abbreviation: "Securities and Exchange
-	// Commission" over "SEC", "Britain" over "U.K.".
-	if a, b := isAcronym(v), isAcronym(bv); a != b {
+	// Commission" over "SEC", "Britain" over "U.K."; between spellings
+	// of one key ("JAPAN", "Japan"; "OPEC", "Opec") the articles decide.
+	k, _ := Key(v)
+	bk, _ := Key(bv)
+	if a, b := isAcronym(v), isAcronym(bv); a != b && k != bk {
 		return !a
 	}
 	if docs != bdocs {
