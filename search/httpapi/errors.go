@@ -25,6 +25,14 @@ var errNotReady = errors.New("the index is not open yet")
 // errTooLarge means the request body exceeded the limit.
 var errTooLarge = errors.New("request body too large")
 
+// errNotImplemented means the searcher in use lacks the methods an
+// optional feature needs (the entity endpoints): 501, not a failure.
+var errNotImplemented = errors.New("entity corrections are not available on this server")
+
+// errKeyScope means a public key limited to part of the archive asked for
+// something that covers all of it.
+var errKeyScope = errors.New("this key is limited to part of the archive; the entity list covers all of it")
+
 // writeError is the one place an error becomes an HTTP status. Client
 // mistakes carry their message; anything else is logged with the request
 // id and answered with a generic message, so no internals leak.
@@ -41,6 +49,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		status, code, msg = http.StatusNotFound, "not_found", err.Error()
 	case errors.As(err, &mbe) || errors.Is(err, errTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", "request body too large"
+	case errors.Is(err, errNotImplemented):
+		status, code, msg = http.StatusNotImplemented, "not_implemented", errNotImplemented.Error()
+	case errors.Is(err, errKeyScope):
+		status, code, msg = http.StatusForbidden, "forbidden", errKeyScope.Error()
 	case errors.Is(err, errNotReady):
 		// The cause, if any, is logged below, not shown: it may name files.
 		status, code, msg = http.StatusServiceUnavailable, "not_ready", errNotReady.Error()
@@ -50,7 +62,8 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	case errors.Is(err, context.Canceled):
 		status, code, msg = 499, "canceled", "request canceled"
 	}
-	if status >= 500 {
+	// A 501 says all there is to say; there is nothing hidden to log.
+	if status >= 500 && status != http.StatusNotImplemented {
 		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", c.GetString(requestIDKey)), slog.String("error", err.Error()))
 	}

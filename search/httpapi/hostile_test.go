@@ -158,7 +158,7 @@ func hostileServer(t *testing.T, logs io.Writer) *Server {
 		t.Fatalf("build the hostile fixture: %v", err)
 	}
 	s := New(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Options{})
-	s.SetSearcher(svc)
+	s.SetSearcher(withEntities(t, svc, nil))
 	return s
 }
 
@@ -323,6 +323,8 @@ var (
 	facetsGET = getEndpoint("facets", "/api/v1/facets/person", nil)
 	kwicGET   = getEndpoint("kwic", "/api/v1/kwic", nil)
 	exportGET = getEndpoint("export", "/api/v1/export", url.Values{"format": {"jsonl"}})
+	// The entity list takes no query, but size like the others.
+	entitiesGET = getEndpoint("entities", "/api/v1/entities", nil)
 )
 
 // queryEndpoints take a query and filters in the same way.
@@ -449,7 +451,7 @@ func hostileParams(cursorOther string) []hostileParam {
 			name      string
 			endpoints []readEndpoint
 		}{
-			{"size", append(searches, facetsGET)},
+			{"size", append(searches, facetsGET, entitiesGET)},
 			{"from", searches},
 			{"facet_size", searches},
 			{"width", []readEndpoint{kwicGET}},
@@ -469,7 +471,7 @@ func hostileParams(cursorOther string) []hostileParam {
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
 	out = append(out,
-		hostileParam{"size over max_size", q("size", "101"), []int{s400}, append(searches, facetsGET)},
+		hostileParam{"size over max_size", q("size", "101"), []int{s400}, append(searches, facetsGET, entitiesGET)},
 		hostileParam{"from+size over max_offset", q("from", "995", "size", "10"), []int{s400}, searches},
 		hostileParam{"facet_size over max", q("facets", "source", "facet_size", "101"), []int{s400}, searches},
 		hostileParam{"width over max", q("width", "201"), []int{s400}, []readEndpoint{kwicGET}},
@@ -513,14 +515,23 @@ func hostileParams(cursorOther string) []hostileParam {
 		hostileParam{"facet prefix 100 kB", q("prefix", strings.Repeat("p", 100<<10)), []int{s400}, []readEndpoint{facetsGET}},
 		hostileParam{"facet prefix regexp syntax", q("prefix", `.*(?:[`), []int{s200}, []readEndpoint{facetsGET}},
 		hostileParam{"facet prefix invalid UTF-8", q("prefix", "\xff"), []int{s200, s400}, []readEndpoint{facetsGET}},
-		hostileParam{"unknown parameters", q("debug", "1", "explain", "true", "__proto__", "x"), []int{s200}, queryEndpoints},
+		hostileParam{"unknown parameters", q("debug", "1", "explain", "true", "__proto__", "x"), []int{s200}, append(queryEndpoints, entitiesGET)},
 		hostileParam{"a thousand unknown parameters", func() url.Values {
 			v := q()
 			for i := range 1000 {
 				v.Set(fmt.Sprintf("p%d", i), "x")
 			}
 			return v
-		}(), []int{s200}, queryEndpoints},
+		}(), []int{s200}, append(queryEndpoints, entitiesGET)},
+		hostileParam{"entity type unknown", url.Values{"type": {"salary"}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity type NUL", url.Values{"type": {"person\x00"}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity type invalid UTF-8", url.Values{"type": {"\xff"}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity type twice", url.Values{"type": {"person", "org"}}, []int{s200}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity prefix 100 kB", url.Values{"prefix": {strings.Repeat("p", 100<<10)}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity prefix NUL", url.Values{"prefix": {"Kim\x00"}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity prefix invalid UTF-8", url.Values{"prefix": {"\xff\xfe"}}, []int{s400}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity prefix regexp syntax", url.Values{"prefix": {`.*(?:[`}}, []int{s200}, []readEndpoint{entitiesGET}},
+		hostileParam{"entity prefix query syntax", url.Values{"prefix": {`person:* OR "`}}, []int{s200}, []readEndpoint{entitiesGET}},
 	)
 	return out
 }
@@ -652,6 +663,16 @@ func hostileRequests() []hostile {
 		{name: "DELETE on search", method: http.MethodDelete, target: "/api/v1/search?q=report", want: []int{405}},
 		{name: "query string with bad escapes", target: "/api/v1/search?q=%zz&size=%", want: []int{s200, s400}},
 		{name: "query string of 100,000 parameters", target: "/api/v1/search?" + strings.Repeat("a=1&", 100000) + "q=report", want: []int{s200}},
+		// The entity corrections are writes: without admin keys (as here)
+		// they are refused before the body is read.
+		{name: "entity merge without admin keys", method: http.MethodPost, target: "/api/v1/entities/merge", header: jsonCT,
+			body: []byte(`{"type":"person","names":["a"],"into":"b"}`), want: []int{403}},
+		{name: "entity merge, huge body", method: http.MethodPost, target: "/api/v1/entities/merge", header: jsonCT, body: huge,
+			want: []int{403, http.StatusRequestEntityTooLarge}},
+		{name: "entity export without admin keys", target: "/api/v1/entities/export", want: []int{403}},
+		{name: "GET on entity merge", target: "/api/v1/entities/merge", want: []int{405}},
+		{name: "DELETE on entities", method: http.MethodDelete, target: "/api/v1/entities", want: []int{405}},
+		{name: "entity list with a 1 MB authorization", target: "/api/v1/entities", header: http.Header{"Authorization": {"Bearer " + strings.Repeat("k", 1<<20)}}, want: []int{s200, 401}},
 	}
 	return out
 }
@@ -749,8 +770,9 @@ func FuzzReadEndpoints(f *testing.F) {
 	f.Add(uint8(4), "q=%22North+Korea%22&format=jsonl&text=full", []byte(nil), "")
 	f.Add(uint8(5), "", []byte("q=a&size=-1"), "application/x-www-form-urlencoded")
 	f.Add(uint8(6), "cursor=eyJ2IjoxfQ&from_date=2019&to_date=1", []byte(nil), "")
+	f.Add(uint8(8), "type=person&prefix=Ki&size=3", []byte(nil), "")
 	s := New(slog.New(slog.DiscardHandler), Options{MaxBodyBytes: 1 << 16})
-	s.SetSearcher(seedService(f))
+	s.SetSearcher(withEntities(f, seedService(f), nil))
 	f.Fuzz(func(t *testing.T, route uint8, rawQuery string, body []byte, ctype string) {
 		routes := []struct{ method, path string }{
 			{http.MethodGet, "/api/v1/search"}, {http.MethodPost, "/api/v1/search"},
@@ -758,6 +780,7 @@ func FuzzReadEndpoints(f *testing.F) {
 			{http.MethodGet, "/api/v1/export"}, {http.MethodPost, "/api/v1/search"},
 			{http.MethodGet, "/api/v1/articles/" + url.PathEscape(rawQuery)},
 			{http.MethodGet, "/api/v1/facets/" + url.PathEscape(rawQuery)},
+			{http.MethodGet, "/api/v1/entities"},
 		}
 		r := routes[int(route)%len(routes)]
 		var rd io.Reader

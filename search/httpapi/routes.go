@@ -26,6 +26,17 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
 
+	// The archive's people, organisations and places, and their
+	// corrections (entities.go).
+	api.GET("/entities", s.handleEntities)
+	api.GET("/entities/export", s.requireAdmin(), s.handleEntityExport)
+	api.POST("/entities/merge", s.requireAdmin(), s.handleEntityMerge())
+	api.POST("/entities/rename", s.requireAdmin(), s.handleEntityRename())
+	api.POST("/entities/retype", s.requireAdmin(), s.handleEntityRetype())
+	api.POST("/entities/block", s.requireAdmin(), s.handleEntityBlock())
+	api.POST("/entities/unblock", s.requireAdmin(), s.handleEntityUnblock())
+	api.POST("/entities/split", s.requireAdmin(), s.handleEntitySplit())
+
 	// The researcher web page and its assets (ui.go).
 	page := newUI(s.logger)
 	r.GET("/", page.handleIndex)

@@ -28,6 +28,27 @@ type Searcher interface {
 
 var _ Searcher = (*search.Service)(nil)
 
+// EntityEditor is what the entity endpoints need: the archive's people,
+// organisations and places, and the corrections an editor makes to them.
+// The Server asks the current Searcher for it by type assertion, so
+// Searcher and its fakes stay small; a searcher without it gets 501.
+// Unknown entities are errors wrapping search.ErrNotFound; a bad type,
+// an empty name or merging an entity into itself wrap
+// search.ErrInvalidRequest.
+type EntityEditor interface {
+	// Entities lists entities of type typ ("" for all) whose name or an
+	// alias starts with prefix (case-insensitive), most articles first.
+	Entities(ctx context.Context, typ, prefix string, size int) ([]search.Entity, error)
+	MergeEntities(ctx context.Context, typ string, names []string, into string) (search.Entity, error)
+	RenameEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	RetypeEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	BlockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	UnblockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	SplitEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	// ExportEntities returns the alias table, as YAML.
+	ExportEntities(ctx context.Context) ([]byte, error)
+}
+
 // Writer is what the write endpoints need: one writer per index, taking
 // concurrent requests in turn. *indexer.Writer satisfies it.
 type Writer interface {
