@@ -26,7 +26,10 @@ type Searcher interface {
 	Stats(ctx context.Context) (search.Stats, error)
 }
 
-var _ Searcher = (*search.Service)(nil)
+var (
+	_ Searcher     = (*search.Service)(nil)
+	_ EntityEditor = (*search.Service)(nil)
+)
 
 // EntityEditor is what the entity endpoints need: the archive's people,
 // organisations and places, and the corrections an editor makes to them.
