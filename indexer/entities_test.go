@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -298,4 +300,238 @@ func TestResolveMentions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// spansIn builds mentions with offsets: each spec is "TYPE:text", found
+// in text after the previous one, as the tagger would report it.
+func spansIn(t *testing.T, text string, specs ...string) []mention {
+	t.Helper()
+	var ms []mention
+	at := 0
+	for _, s := range specs {
+		typ, span, _ := strings.Cut(s, ":")
+		ty, ok := ner.ParseType(typ)
+		if !ok {
+			t.Fatalf("bad type in %q", s)
+		}
+		k := strings.Index(text[at:], span)
+		if k < 0 {
+			t.Fatalf("%q not in %q after %d", span, text, at)
+		}
+		k += at
+		ms = append(ms, mention{typ: ty, text: span, start: k, end: k + len(span)})
+		at = k + len(span)
+	}
+	return ms
+}
+
+// TestResolveMentionsInText covers the rules that read the text around
+// the tagger's spans: joining split names, angle brackets, tickers,
+// explicit abbreviations, acronyms and the evidence terms.
+func TestResolveMentionsInText(t *testing.T) {
+	aliases, err := ParseAliases(data.Aliases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct{ Persons, Orgs, Places, Evidence []string }
+	tests := []struct {
+		name     string
+		text     string
+		spans    []string
+		shouting bool
+		want     want
+	}{
+		{"ampersand joins",
+			"Acme Widget Corp was downgraded by Standard & Poor's Corp on Monday.",
+			[]string{"ORG:Acme Widget Corp", "ORG:Standard", "ORG:Poor's Corp"}, false,
+			want{Orgs: []string{"Acme Widget Corp", "Standard & Poor's Corp"}}},
+		{"and before a possessive joins, a list of agencies stays a list",
+			"The notes are rated AAA by Moody's and Standard and Poor's.",
+			[]string{"ORG:Moody", "ORG:Standard", "ORG:Poor"}, false,
+			want{Orgs: []string{"Moody", "Standard and Poor"}}},
+		{"untagged first word of a suffixed name",
+			"Standard and Poor's Corp said it lowered the rating.",
+			[]string{"ORG:Poor's Corp"}, false,
+			want{Orgs: []string{"Standard and Poor's Corp"}}},
+		{"and before a corporate suffix joins",
+			"The offering is managed by Alex Brown and Sons Inc and others.",
+			[]string{"PER:Alex Brown", "ORG:Sons Inc"}, false,
+			want{Orgs: []string{"Alex Brown and Sons Inc"}}},
+		{"an acronym starts a new name",
+			"The venture of Wagner and Brown and AFG Industries Inc was approved.",
+			[]string{"PER:Wagner", "PER:Brown", "ORG:AFG Industries Inc"}, false,
+			want{Persons: []string{"Wagner", "Brown"}, Orgs: []string{"AFG Industries Inc"}}},
+		{"lists stay apart",
+			"Japan and Britain agreed, the House and Senate voted, and IBM and Apple said no.",
+			[]string{"LOC:Japan", "LOC:Britain", "ORG:House", "ORG:Senate", "ORG:IBM", "ORG:Apple"}, false,
+			want{Orgs: []string{"House", "Senate", "IBM", "Apple"}, Places: []string{"Japan", "Britain"}}},
+		{"organisation on organisation, with its explicit abbreviation",
+			"A spokesman of the General Agreement on\nTariffs and Trade (GATT) said GATT would rule.",
+			[]string{"ORG:General Agreement", "ORG:Tariffs and Trade", "ORG:GATT", "ORG:GATT"}, false,
+			want{Orgs: []string{"General Agreement on Tariffs and Trade"}, Evidence: []string{"ab:gatt=general agreement on tariffs and trade"}}},
+		{"abbreviation first, name in brackets",
+			"The ICCO (International Cocoa Organization) met in London.",
+			[]string{"ORG:ICCO", "ORG:International Cocoa Organization", "LOC:London"}, false,
+			want{Orgs: []string{"International Cocoa Organization"}, Places: []string{"London"}, Evidence: []string{"ab:icco=international cocoa organization"}}},
+		{"angle brackets mark one company name",
+			"Viacom International Inc said <National Amusements Inc> raised its offer.",
+			[]string{"ORG:Viacom International Inc", "ORG:National", "ORG:Amusements Inc>"}, false,
+			want{Orgs: []string{"Viacom International Inc", "National Amusements Inc"}}},
+		{"a ticker is no name, but pairs with the name it follows when used",
+			"British Widget Co Plc <BWG> said its unit was sold. BWG shares rose. Viacom Inc <VIA> said nothing.",
+			[]string{"ORG:British Widget Co Plc", "ORG:BWG", "ORG:BWG", "ORG:Viacom Inc", "ORG:VIA"}, false,
+			want{Orgs: []string{"British Widget Co Plc", "Viacom Inc"}, Evidence: []string{"ab:bwg=british widget co plc"}}},
+		{"a corporate suffix after a bracketed word",
+			"Shares of Cheung Kong (Holdings) Ltd rose.",
+			[]string{"ORG:Cheung Kong", "ORG:Ltd"}, false,
+			want{Orgs: []string{"Cheung Kong (Holdings) Ltd"}}},
+		{"suffixes and single letters alone are no names",
+			"Ltd said S and CO, Inc.",
+			[]string{"ORG:Ltd", "ORG:S", "LOC:CO", "ORG:Inc"}, false,
+			want{}},
+		{"leading the and angle brackets go",
+			"Talks with the Federal Trade Commission and <Sedio N.V.> went on.",
+			[]string{"ORG:the Federal Trade Commission", "ORG:<Sedio N.V.>"}, false,
+			want{Orgs: []string{"Federal Trade Commission", "Sedio N.V."}}},
+		{"acronyms keep capitals in mixed-case text",
+			"OPEC oil ministers met the USDA and GATT officials.",
+			[]string{"ORG:OPEC", "ORG:USDA", "ORG:GATT"}, false,
+			want{Orgs: []string{"OPEC", "USDA", "GATT"}}},
+		{"acronyms in title case in a shouting article",
+			"OPEC MINISTERS MET USDA OFFICIALS",
+			[]string{"ORG:OPEC", "ORG:USDA"}, true,
+			want{Orgs: []string{"Opec", "Usda"}}},
+		{"several words in capitals are title-cased",
+			"Shares of ACME WIDGET rose.",
+			[]string{"ORG:ACME WIDGET"}, false,
+			want{Orgs: []string{"Acme Widget"}}},
+		{"lower-case use of a one-word name",
+			"Exchange officials said the exchange would grow.",
+			[]string{"ORG:Exchange"}, false,
+			want{Orgs: []string{"Exchange"}, Evidence: []string{"lc:exchange"}}},
+		{"no lower-case evidence for part of a word",
+			"Treasury officials sold treasuryware.",
+			[]string{"ORG:Treasury"}, false,
+			want{Orgs: []string{"Treasury"}}},
+		{"one word beginning an organisation's first word",
+			"The Federal Reserve Board met. The Fed said rates would hold.",
+			[]string{"ORG:Federal Reserve Board", "ORG:Fed"}, false,
+			want{Orgs: []string{"Federal Reserve Board", "Fed"}, Evidence: []string{"ab:fed=federal reserve board"}}},
+		{"acronym of initials is merged and recorded",
+			"Associated Press reported it. AP said more.",
+			[]string{"ORG:Associated Press", "ORG:AP"}, false,
+			want{Orgs: []string{"Associated Press"}, Evidence: []string{"ab:ap=associated press"}}},
+		{"surname joined to the full name",
+			"Treasury Secretary James Baker spoke. Baker said the dollar was stable.",
+			[]string{"ORG:Treasury", "PER:James Baker", "PER:Baker"}, false,
+			want{Persons: []string{"James Baker"}, Orgs: []string{"Treasury"}, Evidence: []string{"sn:baker=james baker"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := spansIn(t, tt.text, tt.spans...)
+			e := resolveMentions(ms, aliases, articleText{text: tt.text, masked: tt.text, shouting: tt.shouting})
+			got := want{e.Persons, e.Organizations, e.Places, e.Evidence}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("resolveMentions mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExtractSkipsNonProse runs the built-in tagger on wire copy whose
+// headline, table and sign-off hold nothing but junk names.
+func TestExtractSkipsNonProse(t *testing.T) {
+	ex := newTestExtractor(t)
+	e := ex.Extract("ACME WIDGET CO <ACW> NINE MTHS NET",
+		"Shr 34 cts vs 1.19 dlrs\n    Net 807,000 vs 2,858,000\n    Revs 12.1 mln vs 10.3 mln\n"+
+			"    Nine Mths\n    Shr 1.02 dlrs vs 2.30 dlrs\n    Net 2,412,000 vs 5,123,000\n"+
+			"    Revs 35.5 mln vs 31.2 mln\n        REUTER\n")
+	if len(e.Persons)+len(e.Organizations)+len(e.Places) != 0 {
+		t.Errorf("entities from headline, table and sign-off: %+v", e)
+	}
+	e = ex.Extract("OPEC OUTPUT SEEN STEADY",
+		"Oil ministers of the Organization of Petroleum Exporting Countries\n"+
+			"will keep output steady, OPEC officials told reporters in Vienna.\n"+
+			"    OPEC output was 15.8 mln barrels per day in March, they said.\n Reuter\n")
+	all := append(append(e.Persons, e.Organizations...), e.Places...)
+	if !slices.Contains(e.Organizations, "OPEC") && !slices.Contains(e.Organizations, "Organization of Petroleum Exporting Countries") {
+		t.Errorf("no OPEC among %q", e.Organizations)
+	}
+	for _, n := range all {
+		if n == "Opec" || NameKey(n) == "reuter" {
+			t.Errorf("junk name %q in %+v", n, e)
+		}
+	}
+}
+
+// TestExtractReutersJunk extracts entities from the first few thousand
+// Reuters-21578 articles and checks properties every name must have: it
+// is not a corporate suffix alone or a single letter, it was tagged in
+// prose (its first word is in the text the tagger read, so no name comes
+// from a headline, table line or sign-off blanked out), a one-word name
+// in a mixed-case article is spelled as the article spells it (acronyms
+// keep their capitals), and no "REUTER" sign-off is a name.
+func TestExtractReutersJunk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: extracts entities from 3000 articles")
+	}
+	f, err := os.Open(filepath.Join(sharedData, "reuters21578.jsonl"))
+	if err != nil {
+		t.Skipf("Reuters-21578 not available: %v", err)
+	}
+	defer f.Close()
+	ex := newTestExtractor(t)
+	aliases, err := ParseAliases(data.Aliases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(n string) bool {
+		for _, k := range []string{KindPerson, KindOrganization, KindPlace} {
+			if _, ok := aliases.Canonical(k, n); ok {
+				return true
+			}
+		}
+		return false
+	}
+	dec := json.NewDecoder(f)
+	acronyms := map[string]int{}
+	for n := 0; n < 3000; n++ {
+		var a Article
+		if err := dec.Decode(&a); err != nil {
+			break
+		}
+		e := ex.Extract(a.Title, a.Body)
+		_, masked, shouting := taggerText(a.Title, a.Body)
+		lowerMasked := strings.ToLower(masked)
+		for _, n := range slices.Concat(e.Persons, e.Organizations, e.Places) {
+			words := strings.Fields(n)
+			switch {
+			case allCorpSuffixes(words):
+				t.Errorf("%s: corporate suffix alone %q", a.ID, n)
+			case letterCount(NameKey(n)) <= 1:
+				t.Errorf("%s: single letter %q", a.ID, n)
+			case n == "REUTER" || NameKey(n) == "reuter" && !strings.Contains(strings.TrimRight(masked, " \n"), "Reuter"):
+				t.Errorf("%s: sign-off %q is a name", a.ID, n)
+			}
+			if !known(n) && !strings.Contains(lowerMasked, strings.ToLower(strings.Trim(words[0], ".,"))) {
+				t.Errorf("%s: %q was not tagged in prose", a.ID, n)
+			}
+			if len(words) == 1 && !shouting && isLetters(n) {
+				if !known(n) && !containsWord(masked, n) {
+					t.Errorf("%s: %q is not spelled as the article spells it", a.ID, n)
+				}
+			}
+			switch n {
+			case "OPEC", "GATT", "USDA", "Opec", "Gatt", "Usda":
+				acronyms[n]++
+			}
+		}
+	}
+	// "Opec" only where an article writes it so (checked above).
+	for _, n := range []string{"OPEC", "USDA"} {
+		if acronyms[n] == 0 {
+			t.Errorf("%q in no article", n)
+		}
+	}
+	t.Logf("acronyms: %v", acronyms)
 }

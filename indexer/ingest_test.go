@@ -150,3 +150,56 @@ func TestIngestDataFolderReadsOnlyArticles(t *testing.T) {
 		t.Errorf("indexed %d, skipped %q; want the 10 built-in articles", sum.Indexed, skipped)
 	}
 }
+
+// fakeFinder returns fixed entities and evidence for every article.
+type fakeFinder struct{ e ArticleEntities }
+
+func (f fakeFinder) Extract(title, body string) ArticleEntities { return f.e }
+
+// TestIngestEntityEvidence checks that the evidence terms are indexed as
+// keywords, so archive-wide counts are document frequencies, and are
+// neither stored nor faceted.
+func TestIngestEntityEvidence(t *testing.T) {
+	idx, err := NewMemIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	finder := fakeFinder{ArticleEntities{
+		Organizations: []string{"Federal Reserve Board", "Fed"},
+		Evidence:      []string{"ab:fed=federal reserve board", "lc:exchange"},
+	}}
+	ing := NewIngester(idx, IngestOptions{}, slog.New(slog.DiscardHandler), testAliases(t), finder)
+	arts := []Article{{ID: "a1", Title: "Rates", Body: "The Fed held rates."}, {ID: "a2", Title: "Rates again", Body: "The Fed held rates again."}}
+	_, err = ing.Ingest(context.Background(), func(ctx context.Context, emit func(Record) error) error {
+		for _, a := range arts {
+			if err := emit(Record{Article: a}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := bleve.NewTermQuery("ab:fed=federal reserve board")
+	q.SetField(FieldEntityEvidence)
+	req := bleve.NewSearchRequest(q)
+	req.Fields = []string{"*"}
+	res, err := idx.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 2 {
+		t.Fatalf("evidence term in %d documents, want 2", res.Total)
+	}
+	for _, h := range res.Hits {
+		if _, stored := h.Fields[FieldEntityEvidence]; stored {
+			t.Errorf("%s: evidence is stored: %v", h.ID, h.Fields[FieldEntityEvidence])
+		}
+	}
+	fm := NewMapping().FieldMappingForPath(FieldEntityEvidence)
+	if fm.Store || fm.DocValues || fm.IncludeTermVectors || fm.IncludeInAll || fm.Analyzer != "keyword" {
+		t.Errorf("evidence field mapping %+v: want an indexed-only keyword field", fm)
+	}
+}

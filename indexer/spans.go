@@ -184,7 +184,7 @@ func joinPair(a, b mention, text string, joined map[string]bool, pass int) (ment
 		switch {
 		case isLetterName(a.text) && isLetterName(b.text):
 			return join()
-		case isCorpSuffix(bLast) && !aComplete && len(aw) <= 3 &&
+		case isCorpSuffix(bLast) && !aComplete && len(aw) <= 3 && !isLetterName(a.text) &&
 			(len(bw) == 1 || !isAllCapsWord(strings.Trim(bw[0], "<>"))):
 			return join()
 		case len(aw) == 1 && len(bw) == 1 && !aComplete && (isPossessive(bw[0]) || possessiveAt(text, b.end)) &&
