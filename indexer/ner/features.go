@@ -26,6 +26,7 @@ const (
 	tGaz
 	tDocCase
 	tHyphenLast
+	tNonLocal
 )
 
 // Offsets at which word-level templates apply. Word-level features of the
@@ -242,6 +243,8 @@ type sentence struct {
 	allCaps bool     // a headline: every cased token is upper case
 	gaz     []uint32 // per token: bitmask of gazetteer (type, BILOU) hits
 	docCase []uint8  // per token: document case evidence, 0 if n/a
+	nl      []uint32 // per token: non-local descriptor, 0 if none
+	hasNL   bool     // some token has a non-local descriptor
 }
 
 func (s *sentence) word(i int) string {

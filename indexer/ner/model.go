@@ -45,6 +45,9 @@ type lattice struct {
 	start vec                     // from sentence start
 	end   vec                     // to sentence end; -inf where a sentence cannot end
 	inner [numTypes][2][2]float32 // [type][from B,I][to I,L]
+	// afterO and beforeO stand in for start and end around a run of
+	// tokens that follows or precedes a token fixed to O.
+	afterO, beforeO vec
 }
 
 // openTags are O, B-* and U-*, the tags that may follow a closed tag.
@@ -67,11 +70,14 @@ func (l *lattice) set(trans *[numTags + 1][numTags + 1]float32) {
 	}
 	for t := range numTags {
 		l.start[t], l.end[t] = negInf, negInf
+		l.afterO[t], l.beforeO[t] = negInf, negInf
 		if allowed(-1, t) {
 			l.start[t] = trans[startTag][t]
+			l.afterO[t] = trans[tagO][t]
 		}
 		if canEnd(t) {
 			l.end[t] = trans[t][endTag]
+			l.beforeO[t] = trans[t][tagO]
 		}
 	}
 	for ty := range int(numTypes) {
@@ -96,6 +102,12 @@ type viterbiScratch struct {
 // Tokens with forced[i] set can only be O; their emission rows are not
 // read.
 func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiScratch) {
+	l.decode(emit, forced, out, vs, &l.start, &l.end)
+}
+
+// decode is viterbi with the given scores for the first tag and after
+// the last.
+func (l *lattice) decode(emit []float32, forced []bool, out []int, vs *viterbiScratch, start, end *vec) {
 	n := len(out)
 	if n == 0 {
 		return
@@ -107,11 +119,11 @@ func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiS
 		for t := range first {
 			first[t] = negInf
 		}
-		first[tagO] = l.start[tagO]
+		first[tagO] = start[tagO]
 	} else {
 		e0 := (*vec)(emit[:numTags])
 		for t := range first {
-			first[t] = l.start[t] + e0[t]
+			first[t] = start[t] + e0[t]
 		}
 	}
 	for i := 1; i < n; i++ {
@@ -158,13 +170,44 @@ func (l *lattice) viterbi(emit []float32, forced []bool, out []int, vs *viterbiS
 	last := (*vec)(vs.score[(n-1)*numTags:])
 	best, arg := float32(math.Inf(-1)), 0
 	for t := range last {
-		if s := last[t] + l.end[t]; s > best {
+		if s := last[t] + end[t]; s > best {
 			best, arg = s, t
 		}
 	}
 	out[n-1] = arg
 	for i := n - 1; i > 0; i-- {
 		out[i-1] = l.argPrev((*vec)(vs.score[(i-1)*numTags:]), out[i])
+	}
+}
+
+// segments decodes like viterbi, but each maximal run of tokens not
+// fixed to O on its own: a token fixed to O cuts the sentence into
+// independent parts, as O's transitions do not depend on what came
+// before it. Only the runs for which redo reports true are decoded
+// (nil: all); out must hold O at the forced tokens of other runs.
+func (l *lattice) segments(emit []float32, forced []bool, out []int, vs *viterbiScratch, redo func(a, b int) bool) {
+	n := len(out)
+	for a := 0; a < n; {
+		if forced[a] {
+			out[a] = tagO
+			a++
+			continue
+		}
+		b := a + 1
+		for b < n && !forced[b] {
+			b++
+		}
+		if redo == nil || redo(a, b) {
+			start, end := &l.afterO, &l.beforeO
+			if a == 0 {
+				start = &l.start
+			}
+			if b == n {
+				end = &l.end
+			}
+			l.decode(emit[a*numTags:b*numTags], forced[a:b], out[a:b], vs, start, end)
+		}
+		a = b
 	}
 }
 

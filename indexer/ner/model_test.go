@@ -104,43 +104,70 @@ func TestTrainErrors(t *testing.T) {
 }
 
 // TestFastPathMatchesFeatures checks the Tagger's precomputed word
-// vectors against scoring every feature of every token directly.
+// vectors, in both passes, against scoring every feature of every token
+// directly.
 func TestFastPathMatchesFeatures(t *testing.T) {
 	m := toyModel(t)
 	tg := NewTagger(m)
 	doc := [][]string{
 		{"Maria", "Costa", "’s", "office", "in", "Pyongyang", "(", "North", "Korea", ")", "said", "."},
-		{"UNKNOWN", "WORDS", "IN", "CAPITALS", "1996-08-22"},
+		{"UNKNOWN", "WORDS", "IN", "CAPITALS", "1996-08-22", "COSTA"},
 		{"Jo"},
+		{"Costa", "met", "Jo", "in", "Seoul", "."},
 	}
 	sc := tg.getScratch()
 	defer tg.pool.Put(sc)
 	sc.sents = resize(sc.sents, len(doc))
+	ntok := 0
 	for i, words := range doc {
 		sc.sents[i].words = normalizeAll(words)
 		tg.lookup(sc, &sc.sents[i])
+		ntok += len(words)
 	}
 	prepareDoc(sc.sents, m.gaz, &sc.doc)
+	emit, forced, tags := make([]float32, ntok*numTags), make([]bool, ntok), make([]int, ntok)
 	var feats []uint32
-	for si := range sc.sents {
-		s := &sc.sents[si]
-		tg.tagSentence(sc, s)
+	check := func(pass int, s *sentence, emit []float32, forced []bool) {
+		t.Helper()
 		for i := range s.words {
-			if sc.forced[i] {
+			if forced[i] {
 				continue
 			}
 			want := make([]float32, numTags)
 			feats = m.tokenFeatures(feats[:0], s, i)
+			if pass == 2 {
+				feats = nonlocalFeatures(feats, s, i)
+			}
 			for _, f := range feats {
 				m.feats.addTo(want, f)
 			}
-			got := sc.emit[i*numTags : (i+1)*numTags]
+			got := emit[i*numTags : (i+1)*numTags]
 			for j := range want {
 				if math.Abs(float64(want[j]-got[j])) > 1e-3 {
-					t.Fatalf("sentence %d token %q tag %d: fast %v, features %v", si, s.words[i], j, got[j], want[j])
+					t.Fatalf("pass %d token %q tag %d: fast %v, features %v", pass, s.words[i], j, got[j], want[j])
 				}
 			}
 		}
+	}
+	off := 0
+	for si := range sc.sents {
+		s := &sc.sents[si]
+		k := len(s.words)
+		tg.emissions(sc, s, emit[off*numTags:(off+k)*numTags], forced[off:off+k])
+		check(1, s, emit[off*numTags:(off+k)*numTags], forced[off:off+k])
+		tg.lat.viterbi(emit[off*numTags:(off+k)*numTags], forced[off:off+k], tags[off:off+k], &sc.vs)
+		off += k
+	}
+	if !prepareNonLocal(sc.sents, tags, forced, &sc.doc) {
+		t.Fatal("no non-local evidence in a document that repeats names")
+	}
+	off = 0
+	for si := range sc.sents {
+		s := &sc.sents[si]
+		k := len(s.words)
+		tg.addNonLocal(sc, s, emit[off*numTags:(off+k)*numTags], forced[off:off+k])
+		check(2, s, emit[off*numTags:(off+k)*numTags], forced[off:off+k])
+		off += k
 	}
 }
 

@@ -86,6 +86,7 @@ func startsUpper(w string) bool {
 // docState is scratch space for preparing one document.
 type docState struct {
 	seen table64[uint8]
+	nl   table64[nlCounts]
 }
 
 const (

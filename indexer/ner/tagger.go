@@ -2,6 +2,7 @@ package ner
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 	"unicode"
 )
@@ -124,23 +125,20 @@ func (t *Tagger) addOOV(sc *scratch, w string) int32 {
 	return int32(-k - 1)
 }
 
-// tagSentence computes the emission scores of a prepared sentence and
-// decodes it into sc.tags.
-func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
+// emissions computes the first-pass emission scores of a prepared
+// sentence into emit, marking in forced the tokens fixed to O.
+func (t *Tagger) emissions(sc *scratch, s *sentence, emit []float32, forced []bool) {
 	n := len(s.words)
-	sc.emit = resize(sc.emit, n*numTags)
-	sc.forced = resize(sc.forced, n)
-	sc.tags = resize(sc.tags, n)
 	pad0, pad1 := int32(len(t.m.vocab)), int32(len(t.m.vocab)+1)
 	for i := range n {
 		// Known words never seen in a name, and unknown lower-case
 		// words, numbers and punctuation, are O.
 		if id := s.ids[i]; (id >= 0 && t.m.outside[id]) || (id < 0 && (s.flags[i]&fStartsLower != 0 || !hasLetter(s.words[i]))) {
-			sc.forced[i] = true
+			forced[i] = true
 			continue
 		}
-		sc.forced[i] = false
-		e := (*vec)(sc.emit[i*numTags:])
+		forced[i] = false
+		e := (*vec)(emit[i*numTags:])
 		*e = vec{}
 		for off := minOff; off <= maxOff; off++ {
 			id := pad0
@@ -160,7 +158,20 @@ func (t *Tagger) tagSentence(sc *scratch, s *sentence) {
 			t.m.feats.addTo(e[:], f)
 		}
 	}
-	t.lat.viterbi(sc.emit, sc.forced, sc.tags, &sc.vs)
+}
+
+// addNonLocal adds the second-pass features of s to its first-pass
+// emission scores.
+func (t *Tagger) addNonLocal(sc *scratch, s *sentence, emit []float32, forced []bool) {
+	for i, d := range s.nl {
+		if d == 0 || forced[i] {
+			continue
+		}
+		sc.feats = nonlocalFeatures(sc.feats[:0], s, i)
+		for _, f := range sc.feats {
+			t.m.feats.addTo(emit[i*numTags:(i+1)*numTags], f)
+		}
+	}
 }
 
 // maxOOVCache bounds the unknown words a scratch remembers across calls:
@@ -179,20 +190,47 @@ func (t *Tagger) getScratch() *scratch {
 	return sc
 }
 
-// tagPrepared looks up, prepares and tags sc.sents[:n] as one document.
+// tagDoc looks up, prepares and tags sc.sents[:n] as one document: a
+// first pass over every sentence, then a second pass over the sentences
+// whose words occur elsewhere in the document, with the first pass's
+// labels of those other occurrences as features.
 func (t *Tagger) tagDoc(sc *scratch, n int, each func(i int, spans []Span)) {
 	sents := sc.sents[:n]
+	ntok := 0
 	for i := range sents {
 		t.lookup(sc, &sents[i])
+		ntok += len(sents[i].words)
 	}
 	prepareDoc(sents, t.m.gaz, &sc.doc)
+	sc.emit = resize(sc.emit, ntok*numTags)
+	sc.forced = resize(sc.forced, ntok)
+	sc.tags = resize(sc.tags, ntok)
+	off := 0
 	for i := range sents {
-		if len(sents[i].words) == 0 {
+		k := len(sents[i].words)
+		emit, forced, tags := sc.emit[off*numTags:(off+k)*numTags], sc.forced[off:off+k], sc.tags[off:off+k]
+		t.emissions(sc, &sents[i], emit, forced)
+		t.lat.segments(emit, forced, tags, &sc.vs, nil)
+		off += k
+	}
+	prepareNonLocal(sents, sc.tags, sc.forced, &sc.doc)
+	off = 0
+	for i := range sents {
+		s := &sents[i]
+		k := len(s.words)
+		emit, forced, tags := sc.emit[off*numTags:(off+k)*numTags], sc.forced[off:off+k], sc.tags[off:off+k]
+		off += k
+		if k == 0 {
 			each(i, nil)
 			continue
 		}
-		t.tagSentence(sc, &sents[i])
-		sc.spans = spansFromBILOU(sc.spans[:0], sc.tags)
+		if s.hasNL {
+			t.addNonLocal(sc, s, emit, forced)
+			t.lat.segments(emit, forced, tags, &sc.vs, func(a, b int) bool {
+				return slices.ContainsFunc(s.nl[a:b], func(d uint32) bool { return d != 0 })
+			})
+		}
+		sc.spans = spansFromBILOU(sc.spans[:0], tags)
 		each(i, sc.spans)
 	}
 }

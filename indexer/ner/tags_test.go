@@ -1,6 +1,8 @@
 package ner
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +95,46 @@ func TestScore(t *testing.T) {
 	for _, row := range []string{"PER", "ORG", "LOC", "MISC", "PER+ORG+LOC", "all"} {
 		if !strings.Contains(b.String(), row) {
 			t.Errorf("score table has no %s row:\n%s", row, b.String())
+		}
+	}
+}
+
+// TestSegmentsMatchViterbi checks that decoding the runs between tokens
+// fixed to O one by one finds the same path as decoding the sentence.
+func TestSegmentsMatchViterbi(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var trans [numTags + 1][numTags + 1]float32
+	for i := range trans {
+		for j := range trans[i] {
+			trans[i][j] = float32(rng.NormFloat64())
+		}
+	}
+	lat := newLattice(&trans)
+	var vs viterbiScratch
+	for n := 1; n <= 40; n++ {
+		for _, pForced := range []float64{0, 0.2, 0.5, 0.9, 1} {
+			emit := make([]float32, n*numTags)
+			for i := range emit {
+				emit[i] = float32(rng.NormFloat64() * 2)
+			}
+			forced := make([]bool, n)
+			for i := range forced {
+				forced[i] = rng.Float64() < pForced
+			}
+			want, got := make([]int, n), make([]int, n)
+			lat.viterbi(emit, forced, want, &vs)
+			for i := range got {
+				got[i] = -1
+			}
+			lat.segments(emit, forced, got, &vs, nil)
+			if !slices.Equal(want, got) {
+				t.Fatalf("n=%d forced=%v: segments %v, viterbi %v", n, forced, got, want)
+			}
+			// Redoing no run leaves the forced tokens O and the rest alone.
+			lat.segments(emit, forced, got, &vs, func(a, b int) bool { return false })
+			if !slices.Equal(want, got) {
+				t.Fatalf("n=%d: skipping every run changed the path", n)
+			}
 		}
 	}
 }

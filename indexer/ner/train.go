@@ -23,6 +23,11 @@ type TrainOptions struct {
 	// lists of the other folds, as they would for unseen text
 	// (default 5; 1 disables the gazetteer).
 	GazFolds int
+	// NonLocalFolds is the number of folds the training documents are
+	// split into to give each fold first-pass labels from a model that
+	// did not see it, for the second-pass (non-local) features
+	// (default 5; 1 trains without non-local features).
+	NonLocalFolds int
 	// Dev, if set, is scored after each epoch and logged.
 	Dev []Document
 	// Seed fixes the order sentences are visited in (default 1).
@@ -37,6 +42,9 @@ func (o *TrainOptions) setDefaults() {
 	}
 	if o.GazFolds <= 0 {
 		o.GazFolds = 5
+	}
+	if o.NonLocalFolds <= 0 {
+		o.NonLocalFolds = 5
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -226,6 +234,8 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 
 	p := &perceptron{index: map[uint32]int32{}, c: 1}
 	var sents []trainSent
+	var sentDoc []int // document of each of sents
+	preps := make([][]sentence, len(docs))
 	var st docState
 	var feats []uint32
 	for d, doc := range docs {
@@ -238,6 +248,7 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			prep[i].fillHashes()
 		}
 		prepareDoc(prep, folds[d%opts.GazFolds], &st)
+		preps[d] = prep
 		for i, s := range doc.Sentences {
 			if len(s.Words) == 0 {
 				continue
@@ -258,22 +269,99 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			}
 			ts.start = append(ts.start, int32(len(ts.rows)))
 			sents = append(sents, ts)
+			sentDoc = append(sentDoc, d)
 		}
 	}
 	log.Info("ner features", "sentences", len(sents), "features", len(p.keys), "took", time.Since(began).Round(time.Millisecond))
 
-	lat := newLattice(&p.tw)
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x6e6572))
-	order := make([]int, len(sents))
-	for i := range order {
-		order[i] = i
+	if opts.NonLocalFolds > 1 {
+		pass1, err := jackknife(ctx, sents, sentDoc, len(p.keys), opts)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("ner first pass", "took", time.Since(began).Round(time.Millisecond))
+		// Second-pass copies of the sentences that have non-local
+		// evidence: the same rows plus the non-local features.
+		next := 0
+		var tags []int
+		var forced []bool
+		for d, doc := range docs {
+			first := next
+			tags, forced = tags[:0], forced[:0]
+			for _, s := range doc.Sentences {
+				if len(s.Words) == 0 {
+					continue
+				}
+				tags = append(tags, pass1[next]...)
+				forced = append(forced, sents[next].forced...)
+				next++
+			}
+			if !prepareNonLocal(preps[d], tags, forced, &st) {
+				continue
+			}
+			k := first
+			for i, s := range doc.Sentences {
+				if len(s.Words) == 0 {
+					continue
+				}
+				a := &sents[k]
+				k++
+				if !preps[d][i].hasNL {
+					continue
+				}
+				ts := trainSent{gold: a.gold, forced: a.forced, start: make([]int32, 0, len(a.gold)+1)}
+				for j := range a.gold {
+					ts.start = append(ts.start, int32(len(ts.rows)))
+					ts.rows = append(ts.rows, a.rows[a.start[j]:a.start[j+1]]...)
+					if a.forced[j] {
+						continue
+					}
+					feats = nonlocalFeatures(feats[:0], &preps[d][i], j)
+					for _, f := range feats {
+						ts.rows = append(ts.rows, p.row(f))
+					}
+				}
+				ts.start = append(ts.start, int32(len(ts.rows)))
+				sents = append(sents, ts)
+			}
+		}
+		log.Info("ner second pass", "sentences", len(sents), "features", len(p.keys), "took", time.Since(began).Round(time.Millisecond))
 	}
+
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6e6572))
+	err := p.train(ctx, sents, nil, opts.Epochs, rng, func(epoch, mistakes int) {
+		attrs := []any{"epoch", epoch, "wrong_sentences", mistakes, "elapsed", time.Since(began).Round(time.Millisecond)}
+		if len(opts.Dev) > 0 && (epoch == opts.Epochs || epoch%2 == 0) {
+			sc := NewTagger(p.averaged(base)).Evaluate(opts.Dev)
+			attrs = append(attrs, "dev_f1", fmt.Sprintf("%.4f", sc.Main().F1()), "dev_f1_all", fmt.Sprintf("%.4f", sc.All().F1()))
+		}
+		log.Info("ner epoch", attrs...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := p.averaged(base)
+	log.Info("ner trained", "features", m.feats.len(), "took", time.Since(began).Round(time.Millisecond))
+	return m, nil
+}
+
+// train runs the perceptron for epochs over sents, or over the
+// sentences for which use is true if use is set, calling done after each
+// epoch.
+func (p *perceptron) train(ctx context.Context, sents []trainSent, use []bool, epochs int, rng *rand.Rand, done func(epoch, mistakes int)) error {
+	var order []int
+	for i := range sents {
+		if use == nil || use[i] {
+			order = append(order, i)
+		}
+	}
+	lat := newLattice(&p.tw)
 	var emit []float32
 	var pred []int
 	var vs viterbiScratch
-	for epoch := 1; epoch <= opts.Epochs; epoch++ {
+	for epoch := 1; epoch <= epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		mistakes := 0
@@ -294,16 +382,55 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			}
 			p.c++
 		}
-		attrs := []any{"epoch", epoch, "wrong_sentences", mistakes, "elapsed", time.Since(began).Round(time.Millisecond)}
-		if len(opts.Dev) > 0 && (epoch == opts.Epochs || epoch%2 == 0) {
-			sc := NewTagger(p.averaged(base)).Evaluate(opts.Dev)
-			attrs = append(attrs, "dev_f1", fmt.Sprintf("%.4f", sc.Main().F1()), "dev_f1_all", fmt.Sprintf("%.4f", sc.All().F1()))
+		if done != nil {
+			done(epoch, mistakes)
 		}
-		log.Info("ner epoch", attrs...)
 	}
-	m := p.averaged(base)
-	log.Info("ner trained", "features", m.feats.len(), "took", time.Since(began).Round(time.Millisecond))
-	return m, nil
+	return nil
+}
+
+// jackknife returns first-pass tags for every training sentence, each
+// from a model trained without the sentence's fold of documents, so that
+// the second pass learns from labels as wrong as they will be on new
+// text. sentDoc gives each sentence's document; nrows is the number of
+// feature rows.
+func jackknife(ctx context.Context, sents []trainSent, sentDoc []int, nrows int, opts TrainOptions) ([][]int, error) {
+	k := opts.NonLocalFolds
+	out := make([][]int, len(sents))
+	use := make([]bool, len(sents))
+	var emit []float32
+	var vs viterbiScratch
+	for fold := range k {
+		for i, d := range sentDoc {
+			use[i] = d%k != fold
+		}
+		fp := &perceptron{w: make([]float32, nrows*numTags), u: make([]float32, nrows*numTags), c: 1}
+		rng := rand.New(rand.NewPCG(opts.Seed, 0x6a6b00+uint64(fold)))
+		if err := fp.train(ctx, sents, use, opts.Epochs, rng, nil); err != nil {
+			return nil, err
+		}
+		avg := &perceptron{w: make([]float32, len(fp.w))}
+		for j := range fp.w {
+			avg.w[j] = fp.w[j] - fp.u[j]/fp.c
+		}
+		for a := range fp.tw {
+			for b := range fp.tw[a] {
+				avg.tw[a][b] = fp.tw[a][b] - fp.tu[a][b]/fp.c
+			}
+		}
+		lat := newLattice(&avg.tw)
+		for i := range sents {
+			if use[i] {
+				continue
+			}
+			s := &sents[i]
+			emit = resize(emit, len(s.gold)*numTags)
+			avg.emit(emit, s)
+			out[i] = make([]int, len(s.gold))
+			lat.viterbi(emit, s.forced, out[i], &vs)
+		}
+	}
+	return out, nil
 }
 
 // tokenFeatures appends all features of token i of s: the word features

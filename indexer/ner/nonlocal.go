@@ -1,0 +1,142 @@
+package ner
+
+import "math/bits"
+
+// Non-local features: the tagger runs twice over a document. The second
+// pass sees, for each capitalised token, how the first pass labelled the
+// other occurrences of the same word (case-folded) in the document, so
+// that "Clinton" alone inherits PER from "Bill Clinton" two sentences
+// back and a headline in capitals inherits the body's labels.
+//
+// Both passes score with one set of weights; the first pass simply has
+// no non-local features. Training sees every sentence both ways.
+
+// nlCounts counts a word's first-pass tags in a document, saturating.
+type nlCounts [numTags]uint16
+
+// Bits of a token's non-local descriptor (sentence.nl): for each of the
+// four types and O, a 2-bit bucket of the share of the word's other
+// occurrences labelled with it (0 none, 1 under half, 2 at least half,
+// 3 all); above those, one bit per BILOU tag seen on another occurrence.
+const (
+	nlBuckets  = int(numTypes) + 1 // the types, then O
+	nlTagShift = 2 * nlBuckets
+)
+
+// nlCounted reports whether a token with these flags takes part in
+// non-local evidence: it has a cased letter and does not start lower
+// case, so numbers, punctuation and ordinary words are left out.
+func nlCounted(f uint8) bool { return f&fCased != 0 && f&fStartsLower == 0 }
+
+// prepareNonLocal sets sents[i].nl from the first-pass tags of the whole
+// document, given sentence after sentence in tags. Tokens fixed to O
+// (forced, given like tags) count as O occurrences of their word but get
+// no descriptor. It reports whether any token got a non-zero descriptor.
+func prepareNonLocal(sents []sentence, tags []int, forced []bool, st *docState) bool {
+	ntok := 0
+	for si := range sents {
+		ntok += len(sents[si].words)
+	}
+	st.nl.reset(ntok)
+	off := 0
+	for si := range sents {
+		s := &sents[si]
+		for i, f := range s.flags {
+			if nlCounted(f) {
+				c := st.nl.ptr(s.lowerH[i+1])
+				if t := tags[off+i]; c[t] < 0xffff {
+					c[t]++
+				}
+			}
+		}
+		off += len(s.words)
+	}
+	any := false
+	off = 0
+	for si := range sents {
+		s := &sents[si]
+		s.nl = resize(s.nl, len(s.words))
+		s.hasNL = false
+		for i, f := range s.flags {
+			s.nl[i] = 0
+			if !nlCounted(f) || forced[off+i] {
+				continue
+			}
+			c, _ := st.nl.get(s.lowerH[i+1])
+			if self := tags[off+i]; c[self] > 0 {
+				c[self]--
+			}
+			if d := nlDescriptor(&c); d != 0 {
+				s.nl[i] = d
+				s.hasNL = true
+			}
+		}
+		any = any || s.hasNL
+		off += len(s.words)
+	}
+	return any
+}
+
+// nlDescriptor encodes the tag counts of a word's other occurrences.
+func nlDescriptor(c *nlCounts) uint32 {
+	var byType [nlBuckets]int
+	total := 0
+	var present uint32
+	for tag, n := range c {
+		if n == 0 {
+			continue
+		}
+		present |= 1 << tag
+		total += int(n)
+		if tag == tagO {
+			byType[numTypes] += int(n)
+		} else {
+			byType[tagType(tag)] += int(n)
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	d := present << nlTagShift
+	for t, n := range byType {
+		var b uint32
+		switch {
+		case n == 0:
+			continue
+		case n == total:
+			b = 3
+		case 2*n >= total:
+			b = 2
+		default:
+			b = 1
+		}
+		d |= b << (2 * t)
+	}
+	return d
+}
+
+// nonlocalFeatures appends the second-pass features of token i of s.
+func nonlocalFeatures(dst []uint32, s *sentence, i int) []uint32 {
+	d := s.nl[i]
+	if d == 0 {
+		return dst
+	}
+	// Where case says little (sentence start, headlines in capitals) the
+	// other occurrences say more.
+	weak := uint64(0)
+	if i == 0 || s.allCaps {
+		weak = 1
+	}
+	for t := range nlBuckets {
+		b := uint64(d >> (2 * t) & 3)
+		if b == 0 {
+			continue
+		}
+		v := uint64(4*t) + b
+		dst = append(dst, fold(mix(ctxKey(tNonLocal, 0), v)), fold(mix(mix(ctxKey(tNonLocal, 1), v), weak)))
+	}
+	for m := d >> nlTagShift; m != 0; m &= m - 1 {
+		dst = append(dst, fold(mix(ctxKey(tNonLocal, 2), uint64(bits.TrailingZeros32(m)))))
+	}
+	return dst
+}
