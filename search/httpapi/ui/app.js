@@ -18,7 +18,11 @@
   const FACET_SIZE = 10;
   const KWIC_WIDTH = 60;
   const KWIC_LIMIT = 1000;
-  const VIEWS = ['results', 'kwic', 'article'];
+  const VIEWS = ['results', 'kwic', 'article', 'entity'];
+  // The entity types are the facets after the outlets; the API names
+  // them as the facets do.
+  const ENTITY_FACETS = FACETS.slice(1);
+  const entityFacet = (type) => ENTITY_FACETS.find((f) => f.name === type);
 
   const $ = (id) => document.getElementById(id);
   const el = (tag, attrs, ...children) => {
@@ -44,8 +48,8 @@
 
   // The URL's query string holds the whole state, so a search can be
   // cited, shared, bookmarked and walked with back and forward.
-  function readState() {
-    const p = new URLSearchParams(location.search);
+  function readState(search) {
+    const p = new URLSearchParams(search === undefined ? location.search : search);
     const view = p.get('view');
     const page = parseInt(p.get('page') || '1', 10);
     const st = {
@@ -59,9 +63,12 @@
       view: VIEWS.includes(view) ? view : 'results',
       id: p.get('id') || '',
       ksort: ['left', 'right'].includes(p.get('ksort')) ? p.get('ksort') : '',
+      etype: entityFacet(p.get('etype')) ? p.get('etype') : '',
+      ename: p.get('ename') || '',
     };
     for (const f of FACETS) st.filters[f.name] = p.getAll(f.name).filter(Boolean);
     if (st.view === 'article' && !st.id) st.view = 'results';
+    if (st.view === 'entity' && !(st.etype && st.ename)) st.view = 'results';
     return st;
   }
 
@@ -83,6 +90,10 @@
     if (st.cursor) p.set('cursor', st.cursor);
     if (st.view !== 'results') p.set('view', st.view);
     if (st.view === 'article') p.set('id', st.id);
+    if (st.view === 'entity') {
+      p.set('etype', st.etype);
+      p.set('ename', st.ename);
+    }
     if (st.ksort) p.set('ksort', st.ksort);
     const qs = p.toString();
     return location.pathname + (qs ? '?' + qs : '');
@@ -101,7 +112,7 @@
     change(next);
     next.page = 1;
     next.cursor = '';
-    if (next.view === 'article') next.view = 'results';
+    if (next.view === 'article' || next.view === 'entity') next.view = 'results';
     return next;
   }
 
@@ -135,7 +146,12 @@
   async function api(path, params) {
     params = withKey(params);
     const url = path + (params.toString() ? '?' + params : '');
-    const res = await fetch(url, { headers: { Accept: 'application/json' } });
+    return readJSON(await fetch(url, { headers: { Accept: 'application/json' } }));
+  }
+
+  // readJSON returns a response's JSON body, or throws the API's error
+  // message with the status.
+  async function readJSON(res) {
     let body = null;
     try { body = await res.json(); } catch (e) { body = null; }
     if (!res.ok) {
@@ -145,6 +161,33 @@
       throw err;
     }
     return body;
+  }
+
+  // Entity corrections need an admin key. The server takes admin keys
+  // only in the Authorization header, so the key is typed into the entity
+  // page's editor, kept for this tab (sessionStorage), and sent only in
+  // that header: never in a URL, which logs and history would keep.
+  const ADMIN_KEY = 'newsdex-admin-key';
+  let memoryAdminKey = ''; // when the browser refuses sessionStorage
+  const adminKey = {
+    get() {
+      try { return sessionStorage.getItem(ADMIN_KEY) || ''; } catch (e) { return memoryAdminKey; }
+    },
+    set(k) {
+      memoryAdminKey = k;
+      try {
+        if (k) sessionStorage.setItem(ADMIN_KEY, k);
+        else sessionStorage.removeItem(ADMIN_KEY);
+      } catch (e) { /* kept in memory for this page */ }
+    },
+  };
+
+  async function adminPost(path, body) {
+    return readJSON(await fetch(path, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: 'Bearer ' + adminKey.get() },
+      body: JSON.stringify(body),
+    }));
   }
 
   // ---- Text helpers ------------------------------------------------------
@@ -284,15 +327,19 @@
     $('results-view').hidden = st.view !== 'results';
     $('kwic-view').hidden = st.view !== 'kwic';
     $('article-view').hidden = st.view !== 'article';
-    $('toolbar').hidden = st.view === 'article';
-    $('chart-box').hidden = st.view === 'article';
-    $('exports').hidden = st.view === 'article';
-    $('sidebar').hidden = st.view === 'article';
-    document.querySelector('.layout').classList.toggle('single', st.view === 'article');
+    $('entity-view').hidden = st.view !== 'entity';
+    const page = st.view === 'article' || st.view === 'entity'; // a page of its own, not a search
+    $('toolbar').hidden = page;
+    $('chart-box').hidden = page;
+    $('exports').hidden = page;
+    $('sidebar').hidden = page;
+    $('active').hidden = st.view === 'entity'; // the entity page is not a search
+    document.querySelector('.layout').classList.toggle('single', page);
     renderActive(st);
     $('main').setAttribute('aria-busy', 'true');
     try {
       if (st.view === 'article') await renderArticle(st, my);
+      else if (st.view === 'entity') await renderEntity(st, my);
       else await renderSearch(st, my);
     } catch (err) {
       if (my === seq) {
@@ -372,13 +419,19 @@
     });
   }
 
+  // facetButton is one facet value: a button that toggles the filter,
+  // and for people, organisations and places a link to the entity's page.
   function facetButton(st, f, value, count) {
     const on = st.filters[f.name].includes(value);
-    return el('li', null, el('button', {
+    return el('li', { class: 'facet-row' }, el('button', {
       type: 'button', class: 'facet-value', 'aria-pressed': String(on), 'data-focus': 'facet:' + f.name + ':' + value,
       title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + value,
       onclick: () => go(toggleFilter(st, f.name, value)),
-    }, el('span', { class: 'v', text: value }), el('span', { class: 'n', text: count === null ? '' : nf.format(count) })));
+    }, el('span', { class: 'v', text: value }), el('span', { class: 'n', text: count === null ? '' : nf.format(count) })),
+    entityFacet(f.name) ? entityLink(f.name, value, '›', {
+      class: 'entity-link facet-entity', title: 'About ' + value, 'aria-label': 'About ' + f.one.toLowerCase() + ' ' + value,
+      'data-focus': 'facet-entity:' + f.name + ':' + value,
+    }) : null);
   }
 
   function fillFacetList(st, f, ul, values) {
@@ -425,14 +478,20 @@
 
   // renderChart draws matches per month, or per year when the matches
   // span more than four years, with empty periods shown as gaps. A bar
-  // is a button: it narrows the date range to its period.
-  function renderChart(st, buckets, total) {
-    const box = $('chart');
+  // is a button: it narrows the date range to its period. The entity page
+  // draws its own chart with opts: where, what a bar counts, and the
+  // state a bar goes to.
+  function renderChart(st, buckets, total, opts) {
+    const o = Object.assign({
+      box: $('chart'), caption: $('chart-caption'), title: 'Matches', one: 'match', many: 'matches', hint: 'Select a bar to narrow the dates.',
+      narrow: (b) => withSearch(st, (n) => { n.from_date = b.from; n.to_date = b.to; }),
+    }, opts || {});
+    const box = o.box;
     box.replaceChildren();
     const dated = buckets.reduce((s, b) => s + b.count, 0);
     if (!buckets.length) {
-      $('chart-caption').textContent = 'Matches over time';
-      box.append(el('p', { class: 'empty', text: total ? 'None of these matches has a publication date.' : 'No matches.' }));
+      o.caption.textContent = o.title + ' over time';
+      box.append(el('p', { class: 'empty', text: total ? 'None of these ' + o.many + ' has a publication date.' : 'No ' + o.many + '.' }));
       return;
     }
     const months = new Map(buckets.map((b) => [b.key, b.count]));
@@ -455,8 +514,8 @@
       }
     }
     const per = span > 48 ? 'year' : 'month';
-    $('chart-caption').textContent = 'Matches per ' + per + ' (' + plural(dated, 'dated article', 'dated articles') +
-      (dated < total ? ' of ' + nf.format(total) : '') + '). Select a bar to narrow the dates.';
+    o.caption.textContent = o.title + ' per ' + per + ' (' + plural(dated, 'dated article', 'dated articles') +
+      (dated < total ? ' of ' + nf.format(total) : '') + '). ' + o.hint;
     const W = Math.max(320, Math.round(box.clientWidth || 800));
     const H = 140;
     const top = 14;
@@ -464,7 +523,7 @@
     const max = Math.max(...bars.map((b) => b.count), 1);
     const step = W / bars.length;
     const bw = Math.max(1, Math.min(step * 0.8, 60));
-    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'group', 'aria-label': 'Matches per ' + per });
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'group', 'aria-label': o.title + ' per ' + per });
     s.append(svg('line', { class: 'axis', x1: 0, x2: W, y1: H - bottom + 0.5, y2: H - bottom + 0.5 }));
     bars.forEach((b, i) => {
       const h = b.count ? Math.max(2, ((H - top - bottom) * b.count) / max) : 1;
@@ -475,12 +534,12 @@
         s.append(rect);
         return;
       }
-      const name = b.label + ': ' + plural(b.count, 'match', 'matches');
+      const name = b.label + ': ' + plural(b.count, o.one, o.many);
       const g = svg('g', { class: 'bar', tabindex: '0', role: 'button', 'aria-label': name + '. Narrow to this ' + per, 'data-focus': 'bar:' + b.key, 'data-key': b.key });
       const t = svg('title', {});
       t.textContent = name;
       g.append(t, rect);
-      const narrow = () => go(withSearch(st, (n) => { n.from_date = b.from; n.to_date = b.to; }));
+      const narrow = () => go(o.narrow(b));
       g.addEventListener('click', narrow);
       g.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); narrow(); }
@@ -526,6 +585,24 @@
     }, attrs || {}));
   }
 
+  // entityState is the page of one person, organisation or place. It
+  // carries no search: its permalink names the entity only.
+  function entityState(type, name) {
+    return Object.assign(readState(''), { view: 'entity', etype: type, ename: name });
+  }
+
+  // entitySearch is the result list of the entity's articles.
+  function entitySearch(st, change) {
+    const n = readState('');
+    n.filters[st.etype] = [st.ename];
+    if (change) change(n);
+    return n;
+  }
+
+  function entityLink(type, name, text, attrs) {
+    return appLink(text, entityState(type, name), Object.assign({ 'data-type': type, 'data-name': name }, attrs || {}));
+  }
+
   function articleState(st, id) {
     const n = structuredClone(st);
     n.view = 'article';
@@ -538,14 +615,20 @@
   function entityChips(st, item, label, show) {
     const ul = el('ul', { class: 'chips', 'aria-label': label });
     const chips = [];
-    for (const f of FACETS.slice(1)) {
+    for (const f of ENTITY_FACETS) {
       for (const v of item[f.hitField] || []) {
         const on = st.filters[f.name].includes(v);
-        chips.push(el('li', null, el('button', {
-          type: 'button', class: 'chip ' + f.name + (on ? ' active-filter' : ''), 'aria-pressed': String(on),
-          title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + v,
-          onclick: () => go(toggleFilter(st, f.name, v), { focusMain: true }),
-        }, el('span', { class: 'kind', text: f.one }), v)));
+        // The name opens the entity's page; the small button beside it
+        // filters the search by it.
+        chips.push(el('li', { class: 'chip ' + f.name + (on ? ' active-filter' : '') },
+          el('span', { class: 'kind', text: f.one }),
+          entityLink(f.name, v, v, { class: 'entity-link', title: 'About ' + v }),
+          el('button', {
+            type: 'button', class: 'chip-filter', 'aria-pressed': String(on),
+            'aria-label': (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + v,
+            title: (on ? 'Remove filter ' : 'Filter by ') + f.one.toLowerCase() + ' ' + v,
+            onclick: () => go(toggleFilter(st, f.name, v), { focusMain: true }),
+          }, on ? '×' : '+')));
       }
     }
     if (!chips.length) return null;
@@ -556,7 +639,7 @@
         type: 'button', class: 'chip more', 'aria-label': 'Show ' + (chips.length - limit) + ' more names',
         onclick: () => {
           more.replaceWith(...chips.slice(limit));
-          chips[limit].querySelector('button').focus();
+          chips[limit].querySelector('a').focus();
         },
       }, '+' + (chips.length - limit) + ' more'));
       ul.append(more);
@@ -656,6 +739,264 @@
     }
   }
 
+  // ---- Entity page --------------------------------------------------------------
+
+  // renderEntity shows one person, organisation or place: its articles over
+  // time, the outlets that name it most, the names that occur with it, its
+  // spellings and its latest articles, from one search filtered by it and
+  // the entity list; with an admin key, the corrections.
+  async function renderEntity(st, my) {
+    const f = entityFacet(st.etype);
+    const p = new URLSearchParams();
+    p.set(st.etype, st.ename);
+    p.set('histogram', 'month');
+    p.set('size', '10');
+    p.set('sort', '-date');
+    p.set('facets', FACETS.map((x) => x.name).join(','));
+    p.set('facet_size', String(FACET_SIZE + 1)); // it is among the names that occur with it
+    const ep = new URLSearchParams({ type: st.etype, prefix: st.ename, size: '20' });
+    const [res, list] = await Promise.all([
+      api('/api/v1/search', p),
+      api('/api/v1/entities', ep).then((l) => ({ entities: l.entities || [] }), (err) => ({ error: err })),
+    ]);
+    if (my !== seq) return;
+    const entity = list.entities ? pickEntity(list.entities, st.ename) : null;
+    document.title = st.ename + ' · newsdex';
+    $('status').textContent = '';
+    $('entity-kind').textContent = f.one;
+    $('entity-name').textContent = st.ename;
+    $('entity-summary').textContent = 'Named in ' + plural(res.total, 'article', 'articles') + '.';
+
+    const variants = $('entity-variants');
+    variants.replaceChildren();
+    if (entity && entity.blocked) variants.append(el('span', { class: 'badge', text: 'Blocked' }), ' ');
+    if (entity && entity.aliases && entity.aliases.length) {
+      variants.append('Also written: ');
+      entity.aliases.forEach((a, i) => variants.append(i ? ', ' : '', el('span', { class: 'variant', text: a })));
+    } else if (entity) {
+      variants.append('No other spellings known.');
+    }
+
+    renderChart(st, res.histogram || [], res.total, {
+      box: $('entity-chart'), caption: $('entity-chart-caption'), title: 'Articles', one: 'article', many: 'articles',
+      hint: 'Select a bar to list its articles.',
+      narrow: (b) => entitySearch(st, (n) => { n.from_date = b.from; n.to_date = b.to; }),
+    });
+
+    const facets = res.facets || {};
+    const outlets = $('entity-outlets');
+    outlets.replaceChildren();
+    for (const v of facets.source || []) {
+      outlets.append(el('li', null,
+        appLink(v.value, entitySearch(st, (n) => { n.filters.source = [v.value]; }), { class: 'outlet-link' }),
+        el('span', { class: 'n', text: nf.format(v.count) })));
+    }
+    if (!outlets.children.length) outlets.append(el('li', { class: 'empty', text: 'No outlet names it.' }));
+
+    const related = $('entity-related');
+    related.replaceChildren();
+    for (const g of ENTITY_FACETS) {
+      const vals = (facets[g.name] || []).filter((v) => !(g.name === st.etype && v.value === st.ename)).slice(0, FACET_SIZE);
+      if (!vals.length) continue;
+      related.append(el('h4', { text: g.label }), el('ol', { class: 'entity-counts related-' + g.name },
+        ...vals.map((v) => el('li', null, entityLink(g.name, v.value, v.value, { class: 'entity-link' }),
+          el('span', { class: 'n', text: nf.format(v.count) })))));
+    }
+    if (!related.children.length) related.append(el('p', { class: 'empty', text: 'No other names occur with it.' }));
+
+    const latest = $('entity-latest');
+    latest.replaceChildren();
+    for (const h of res.hits || []) {
+      const meta = el('p', { class: 'meta' });
+      if (h.source) meta.append(el('span', { class: 'outlet', text: h.source }));
+      if (h.source && h.published) meta.append(' · ');
+      if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
+      latest.append(el('li', { class: 'hit', 'data-id': h.id },
+        el('h4', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title' })), meta));
+    }
+    if (!latest.children.length) latest.append(el('li', { class: 'empty', text: 'No articles name it.' }));
+    const all = $('entity-all');
+    all.replaceChildren();
+    if (res.total > (res.hits || []).length) {
+      all.append(appLink('All ' + plural(res.total, 'article', 'articles') + ' naming ' + st.ename + ' →', entitySearch(st), { class: 'entity-all' }));
+    }
+    renderEditor(st, entity, list.error);
+  }
+
+  // pickEntity finds the entity the page is about in a prefix list: the
+  // exact name, else the same name in other case, else the one that has
+  // it as a spelling.
+  function pickEntity(list, name) {
+    const lower = name.toLowerCase();
+    return list.find((e) => e.name === name) || list.find((e) => e.name.toLowerCase() === lower) ||
+      list.find((e) => (e.aliases || []).some((a) => a.toLowerCase() === lower)) || null;
+  }
+
+  // editorFlash is the outcome of the last correction, shown once after
+  // the page re-renders.
+  let editorFlash = '';
+
+  // renderEditor fills the corrections panel: a key form without an admin
+  // key, else merge, rename, retype, block and split, each confirmed
+  // before it is sent. The API's refusals show as they come.
+  function renderEditor(st, entity, listErr) {
+    const details = $('entity-editor');
+    const box = $('editor-body');
+    box.replaceChildren();
+    // A server without entity support says so on the list.
+    details.hidden = !!(listErr && listErr.status === 501);
+    if (details.hidden) return;
+    const f = entityFacet(st.etype);
+    const name = st.ename;
+    const error = el('p', { id: 'editor-error', class: 'error', role: 'alert', hidden: true });
+    const done = el('p', { id: 'editor-done', class: 'done', role: 'status', text: editorFlash });
+    editorFlash = '';
+    const showError = (msg) => { error.textContent = msg; error.hidden = !msg; };
+
+    if (!adminKey.get()) {
+      const input = el('input', { id: 'admin-key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true });
+      const form = el('form', { id: 'admin-key-form', class: 'editor-row' },
+        el('label', { for: 'admin-key', text: 'Admin key' }), input, el('button', { type: 'submit', text: 'Use key' }));
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const k = input.value.trim();
+        if (!k) return;
+        adminKey.set(k);
+        details.open = true;
+        renderEditor(st, entity, listErr);
+        const first = box.querySelector('input, select');
+        if (first) first.focus();
+      });
+      box.append(el('p', { class: 'hint', text: 'Corrections need an admin key. It is kept for this tab only and sent in the Authorization header, never in a link.' }), form, done);
+      return;
+    }
+    details.open = true;
+
+    // ask shows what is about to change and runs it on Confirm.
+    const confirmBox = el('div', { id: 'editor-confirm', class: 'confirm', role: 'group', 'aria-label': 'Confirm the change', hidden: true });
+    const ask = (question, action) => {
+      showError('');
+      const yes = el('button', { type: 'button', id: 'confirm-yes', class: 'primary', text: 'Confirm' });
+      const no = el('button', { type: 'button', id: 'confirm-no', text: 'Cancel' });
+      confirmBox.replaceChildren(el('p', { text: question }), yes, ' ', no);
+      confirmBox.hidden = false;
+      no.addEventListener('click', () => { confirmBox.hidden = true; });
+      yes.addEventListener('click', async () => {
+        yes.disabled = true;
+        no.disabled = true;
+        try {
+          await action();
+        } catch (err) {
+          showError(err.message);
+          confirmBox.hidden = true;
+        }
+      });
+      yes.focus();
+    };
+    const post = (op, body) => adminPost('/api/v1/entities/' + op, body);
+    const show = (type, nm, msg) => {
+      editorFlash = msg;
+      // Replace: the page before the change is gone, Back leaves it.
+      go(entityState(type, nm), { replace: true });
+    };
+    const kind = (t) => entityFacet(t).one.toLowerCase();
+
+    const forget = el('button', { type: 'button', id: 'forget-key', text: 'Forget key' });
+    forget.addEventListener('click', () => { adminKey.set(''); renderEditor(st, entity, listErr); });
+
+    const renameTo = el('input', { id: 'rename-to', type: 'text', value: name, spellcheck: 'false', required: true });
+    const rename = el('form', { id: 'rename-form', class: 'editor-row' },
+      el('label', { for: 'rename-to', text: 'Rename to' }), renameTo, el('button', { type: 'submit', text: 'Rename' }));
+    rename.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const to = renameTo.value.trim();
+      if (!to || to === name) { showError('Type the new name first.'); return; }
+      ask('Rename the ' + kind(st.etype) + ' “' + name + '” to “' + to + '”? The old name stays as a spelling of it.', async () => {
+        const r = await post('rename', { type: st.etype, name, to });
+        show(r.entity.type, r.entity.name, 'Renamed “' + name + '” to “' + r.entity.name + '”.');
+      });
+    });
+
+    const retypeTo = el('select', { id: 'retype-to' }, ...ENTITY_FACETS.filter((g) => g.name !== st.etype)
+      .map((g) => el('option', { value: g.name, text: g.one })));
+    const retype = el('form', { id: 'retype-form', class: 'editor-row' },
+      el('label', { for: 'retype-to', text: 'It is really a' }), retypeTo, el('button', { type: 'submit', text: 'Change type' }));
+    retype.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const to = retypeTo.value;
+      ask('Make “' + name + '” a ' + kind(to) + ' instead of a ' + kind(st.etype) + '?', async () => {
+        const r = await post('retype', { type: st.etype, name, to });
+        show(r.entity.type, r.entity.name, '“' + name + '” is now a ' + kind(r.entity.type) + '.');
+      });
+    });
+
+    // Merge: find names with the entity list and tick the ones that are
+    // this entity under another spelling.
+    const picked = new Set();
+    const find = el('input', { id: 'merge-find', type: 'search', spellcheck: 'false', placeholder: 'Find names…', 'aria-controls': 'merge-candidates' });
+    const cands = el('ul', { id: 'merge-candidates', class: 'candidates', 'aria-label': 'Names to merge' });
+    const mergeBtn = el('button', { type: 'submit', id: 'merge-button', text: 'Merge into “' + name + '”' });
+    const fillCands = (list, prefix) => {
+      cands.replaceChildren();
+      const others = list.filter((e) => e.name !== name);
+      others.forEach((e, i) => {
+        const id = 'merge-' + i;
+        const cb = el('input', { type: 'checkbox', id, value: e.name, checked: picked.has(e.name) });
+        cb.addEventListener('change', () => { if (cb.checked) picked.add(e.name); else picked.delete(e.name); });
+        cands.append(el('li', null, cb, el('label', { for: id },
+          el('span', { class: 'v', text: e.name }), ' ', el('span', { class: 'n', text: plural(e.count, 'article', 'articles') }))));
+      });
+      if (!others.length) cands.append(el('li', { class: 'empty', text: prefix ? 'No other name starts with “' + prefix + '”.' : 'No other names.' }));
+    };
+    let timer = 0;
+    let asked = 0;
+    const lookup = (prefix) => {
+      const mine = ++asked;
+      api('/api/v1/entities', new URLSearchParams({ type: st.etype, prefix, size: '20' }))
+        .then((l) => { if (mine === asked) fillCands(l.entities || [], prefix); }, (err) => showError(err.message));
+    };
+    find.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => lookup(find.value.trim()), 200);
+    });
+    const merge = el('form', { id: 'merge-form', class: 'editor-block' },
+      el('label', { for: 'merge-find', text: 'Merge other names into this one' }), find, cands, mergeBtn);
+    merge.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const names = [...picked];
+      if (!names.length) { showError('Tick the names to merge first.'); return; }
+      ask('Merge ' + names.map((n) => '“' + n + '”').join(', ') + ' into “' + name + '”? They will be counted as it.', async () => {
+        const r = await post('merge', { type: st.etype, names, into: name });
+        show(r.entity.type, r.entity.name, 'Merged ' + plural(names.length, 'name', 'names') + ' into “' + r.entity.name + '”.');
+      });
+    });
+    // Start with the names that share the first word.
+    lookup(name.split(/\s+/)[0].slice(0, 3));
+
+    const blocked = !!(entity && entity.blocked);
+    const block = el('button', { type: 'button', id: blocked ? 'unblock-button' : 'block-button', text: blocked ? 'Unblock' : 'Block: not a ' + kind(st.etype) });
+    block.addEventListener('click', () => {
+      const op = blocked ? 'unblock' : 'block';
+      ask(blocked ? 'Unblock “' + name + '”?' : 'Block “' + name + '”? It will no longer count as a ' + kind(st.etype) + '.', async () => {
+        const r = await post(op, { type: st.etype, name });
+        show(r.entity.type, r.entity.name, (blocked ? 'Unblocked “' : 'Blocked “') + r.entity.name + '”.');
+      });
+    });
+    const actions = el('div', { class: 'editor-row' }, block);
+    if (entity && entity.aliases && entity.aliases.length) {
+      const split = el('button', { type: 'button', id: 'split-button', text: 'Split its spellings off' });
+      split.addEventListener('click', () => ask('Count ' + entity.aliases.map((a) => '“' + a + '”').join(', ') + ' apart from “' + name + '” again?', async () => {
+        const r = await post('split', { type: st.etype, name });
+        show(r.entity.type, r.entity.name, 'Split the spellings off “' + r.entity.name + '”.');
+      }));
+      actions.append(' ', split);
+    }
+
+    box.append(
+      el('p', { class: 'hint' }, 'Using an admin key for this tab. ', forget),
+      done, error, rename, retype, merge, actions, confirmBox);
+  }
+
   // ---- Article view -----------------------------------------------------------
 
   async function renderArticle(st, my) {
@@ -744,6 +1085,10 @@
         st.view = 'results';
         go(st, { focusMain: true });
       }
+    });
+    $('entity-back').addEventListener('click', () => {
+      if (history.state && history.state.app && history.length > 1) history.back();
+      else go(entitySearch(readState()), { focusMain: true });
     });
     $('home').addEventListener('click', (e) => {
       if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
