@@ -69,6 +69,9 @@ type Entity struct {
 	Docs    int    // sum of Names' articles: an upper bound of its articles
 	Blocked bool   // not an entity: left out of facets, filters and hits
 	Pinned  bool   // its names come from the alias table or a correction
+	// Listed are the spellings its alias-table entry lists, stored or not
+	// (the indexer writes listed spellings under the entry's name).
+	Listed []string
 }
 
 // Aliases returns the entity's other spellings, without its display name.
@@ -79,6 +82,12 @@ func (e *Entity) Aliases() []string {
 		if !seen[n.Value] {
 			seen[n.Value] = true
 			out = append(out, n.Value)
+		}
+	}
+	for _, v := range e.Listed {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
 	return out
@@ -190,13 +199,18 @@ type resolver struct {
 	parent map[string]string
 	pinOf  map[string]string // root -> pin node ("" if none)
 	pins   map[string]pinInfo
+	// listedBy is the pin whose entry lists a key last.
+	listedBy map[string]string
 }
 
-type pinInfo struct{ typ, name string }
+type pinInfo struct {
+	typ, name string
+	listed    []string
+}
 
 func newResolver() *resolver {
 	return &resolver{geo: newGazetteer(), groups: map[string]*group{}, parent: map[string]string{},
-		pinOf: map[string]string{}, pins: map[string]pinInfo{}}
+		pinOf: map[string]string{}, pins: map[string]pinInfo{}, listedBy: map[string]string{}}
 }
 
 func (r *resolver) addName(n Name) {
@@ -269,12 +283,19 @@ func (r *resolver) pin(a *indexer.Aliases) {
 		slices.Sort(canonicals)
 		for _, c := range canonicals {
 			node := "pin:" + typ + ":" + c
-			r.pins[node] = pinInfo{typ, c}
+			r.pins[node] = pinInfo{typ: typ, name: c, listed: entries[c]}
 			for _, v := range append([]string{c}, entries[c]...) {
 				key, _ := Key(v)
 				if key == "" {
 					continue
 				}
+				// A later entry takes the spelling from an earlier one.
+				if prev, ok := r.listedBy[key]; ok && prev != node {
+					p := r.pins[prev]
+					p.listed = slices.DeleteFunc(slices.Clone(p.listed), func(l string) bool { k, _ := Key(l); return k == key })
+					r.pins[prev] = p
+				}
+				r.listedBy[key] = node
 				gn := groupNode(key)
 				// Take the name out of an earlier pin: re-root it alone.
 				if root := r.find(gn); r.pinOf[root] != "" && r.pinOf[root] != node {
@@ -483,7 +504,7 @@ func (r *resolver) table(ev Evidence, tables ...*indexer.Aliases) *Table {
 		switch {
 		case r.pinOf[root] != "":
 			p := r.pins[r.pinOf[root]]
-			e.Type, e.Name, e.Pinned = p.typ, p.name, true
+			e.Type, e.Name, e.Pinned, e.Listed = p.typ, p.name, true, p.listed
 		case strings.HasPrefix(root, "acr:"):
 			e.Name = strings.TrimPrefix(root, "acr:")
 			for _, a := range knownAcronyms {
@@ -515,7 +536,7 @@ func (r *resolver) table(ev Evidence, tables ...*indexer.Aliases) *Table {
 				key, _ := Key(name)
 				node := groupNode(key)
 				if _, ok := r.groups[key]; !ok {
-					if node = "pin:" + typ + ":" + name; r.pins[node] == (pinInfo{}) {
+					if node = "pin:" + typ + ":" + name; r.pins[node].name == "" {
 						continue
 					}
 				}

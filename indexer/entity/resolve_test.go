@@ -240,3 +240,29 @@ func entityOfQuiet(tab *Table, typ, value string) (string, string, bool) {
 	e := tab.Entities[i]
 	return e.Name, e.Type, e.Blocked
 }
+
+// A correction that takes a spelling from a configured entry leaves the
+// export loadable: no spelling under two entries.
+func TestCorrectionTakesListedSpelling(t *testing.T) {
+	config, err := indexer.ParseAliases([]byte("persons:\n  Kim Jong Un: [Kim Jong-un, Kim Jongun]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr, err := indexer.ParseAliases([]byte("persons:\n  Kim Jongun: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := Resolve(stored(Person, "Kim Jong Un", 4, Person, "Kim Jongun", 1), Evidence{}, config, corr)
+	a, _, _ := entityOfQuiet(tab, Person, "Kim Jong Un")
+	b, _, _ := entityOfQuiet(tab, Person, "Kim Jongun")
+	if a == b {
+		t.Fatalf("the correction did not split Kim Jongun off (%q)", a)
+	}
+	out, err := Export(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := indexer.ParseAliases(out); err != nil {
+		t.Errorf("export does not load back: %v\n%s", err, out)
+	}
+}
