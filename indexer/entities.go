@@ -316,31 +316,43 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			out = append(out, p.prefix+p.short+"="+long)
 		}
 	}
-	// One-word organisations that begin the first word of exactly one
-	// multi-word organisation: "Fed" and "Federal Reserve Board".
+	// A one-word name that refers back to exactly one multi-word name of
+	// the article: an organisation whose first word it begins ("Fed" and
+	// "Federal Reserve Board"), or an organisation or place it ends ("the
+	// Community" after "European Community"). Whatever the tagger made of
+	// the short mention, it names the long one here; two candidates
+	// ("the Bank" beside two banks) pair with neither.
 	for _, g := range order {
-		if g.display == "" || g.typ != ner.ORG || strings.ContainsRune(g.display, ' ') {
+		if g.display == "" || strings.ContainsRune(g.display, ' ') || !isLetters(g.display) {
 			continue
 		}
 		short := NameKey(g.display)
-		if utf8.RuneCountInString(short) < 2 || !isLetters(short) {
+		if utf8.RuneCountInString(short) < 2 {
 			continue
 		}
 		var long *entity
+		ambiguous := false
 		for _, f := range order {
-			if f.display == "" || f.typ != ner.ORG || !strings.ContainsRune(f.display, ' ') {
+			if f == g || f.display == "" || !strings.ContainsRune(f.display, ' ') {
 				continue
 			}
-			if first, _, _ := strings.Cut(NameKey(f.display), " "); !strings.HasPrefix(first, short) {
+			key := NameKey(f.display)
+			first, _, _ := strings.Cut(key, " ")
+			begins := g.typ == ner.ORG && f.typ == ner.ORG && strings.HasPrefix(first, short)
+			// A place ending a name is its place ("Italy" in "Bank of
+			// Italy"), not a short form of it.
+			ends := utf8.RuneCountInString(short) >= 3 && g.typ != ner.LOC && (f.typ == ner.ORG || f.typ == ner.LOC) &&
+				strings.HasSuffix(key, " "+short)
+			if !begins && !ends {
 				continue
 			}
-			if long != nil && NameKey(long.display) != NameKey(f.display) {
-				long = nil
+			if long != nil && NameKey(long.display) != key {
+				ambiguous = true
 				break
 			}
 			long = f
 		}
-		if long != nil {
+		if long != nil && !ambiguous {
 			out = append(out, "ab:"+short+"="+NameKey(long.display))
 		}
 	}

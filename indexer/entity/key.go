@@ -62,26 +62,27 @@ var corporateSuffixes = map[string]bool{
 // "TEXACO" and "Texaco's" share "texaco"). It also reports whether a
 // suffix was removed, which is a vote for an organisation.
 func Key(name string) (key string, corporate bool) {
-	name = unbracket(strings.TrimSpace(name))
-	name = strings.ReplaceAll(name, "’", "'")
-	// A final possessive is not part of the name; one inside is
-	// ("Moody's Investors Service" keys as "moodys investors service", as
-	// the indexer's evidence spells it).
-	for _, p := range []string{"'s", "'S", "'"} {
-		if t, ok := strings.CutSuffix(name, p); ok && t != "" {
-			name = t
-			break
-		}
-	}
-	words := strings.Fields(indexer.NameKey(name))
-	if len(words) > 1 && words[0] == "the" {
+	name = strings.ReplaceAll(unbracket(strings.TrimSpace(name)), "’", "'")
+	words := strings.Fields(name)
+	if len(words) > 1 && strings.EqualFold(words[0], "the") {
 		words = words[1:]
 	}
-	for len(words) > 1 && corporateSuffixes[words[len(words)-1]] {
+	for len(words) > 1 && corporateSuffixes[indexer.NameKey(words[len(words)-1])] {
 		words = words[:len(words)-1]
 		corporate = true
 	}
-	return strings.Join(words, " "), corporate
+	// A possessive at the end (after the suffixes: "Poor's Corp") is not
+	// part of the name; one inside is ("Moody's Investors Service" keys
+	// as "moodys investors service", as the indexer's evidence spells it).
+	if n := len(words); n > 0 {
+		for _, p := range []string{"'s", "'S", "'"} {
+			if t, ok := strings.CutSuffix(words[n-1], p); ok && t != "" {
+				words[n-1] = t
+				break
+			}
+		}
+	}
+	return indexer.NameKey(strings.Join(words, " ")), corporate
 }
 
 // isAcronym reports a one-word name written in capitals ("OPEC", "U.S.",

@@ -23,8 +23,11 @@ type Evidence struct {
 	// write the word in lower case.
 	Lower map[string]int
 	// Pairs counts, per short key, the articles that use it for a long
-	// key: an acronym beside its expansion, a surname beside the full name.
+	// key: an acronym or short form beside its long form ("ab:" terms).
 	Pairs map[string]map[string]int
+	// Surnames counts, per surname key, the articles that join it to a
+	// full name ("sn:" terms).
+	Surnames map[string]map[string]int
 }
 
 // Add adds one evidence term and its document count to ev.
@@ -51,13 +54,17 @@ func (ev *Evidence) Add(term string, docs int) {
 		if short == long {
 			return
 		}
-		if ev.Pairs == nil {
-			ev.Pairs = map[string]map[string]int{}
+		m := &ev.Pairs
+		if kind == "sn" {
+			m = &ev.Surnames
 		}
-		if ev.Pairs[short] == nil {
-			ev.Pairs[short] = map[string]int{}
+		if *m == nil {
+			*m = map[string]map[string]int{}
 		}
-		ev.Pairs[short][long] += docs
+		if (*m)[short] == nil {
+			(*m)[short] = map[string]int{}
+		}
+		(*m)[short][long] += docs
 	}
 }
 
@@ -154,6 +161,15 @@ const (
 	// share of its pairings (and at least minPairs articles).
 	pairShare = 0.6
 	minPairs  = 2
+	// A one-word name paired with at least genericForms different long
+	// forms, none of them dominant, is a generic head word ("the Bank",
+	// "the Commission"): no entity of its own.
+	genericForms = 3
+	// ... and when its pairings reach this share of its own articles:
+	// "the House" pairs now and then ("House Agriculture Committee", "White
+	// House") but mostly stands for itself; "the Bank" nearly always
+	// points back to a bank the article named.
+	genericPairs = 0.8
 	// A surname joins the full name holding at least this share of the
 	// articles of all full names with that surname.
 	surnameShare = 0.9
@@ -171,10 +187,17 @@ func Resolve(names []Name, ev Evidence, aliases, corrections *indexer.Aliases) *
 	r.pin(corrections)
 	r.joinPlaces()
 	r.joinKnownAcronyms()
-	r.joinPairs(ev)
+	for _, key := range r.order {
+		if root := r.find(groupNode(key)); strings.HasPrefix(root, "geo:") || strings.HasPrefix(root, "acr:") {
+			r.fixed[root] = true
+		}
+	}
+	generic := r.joinPairs(ev.Pairs, pairShare)
+	r.joinPairs(ev.Surnames, surnameShare)
 	r.joinInitials()
 	r.joinSurnames()
-	t := r.table(ev, aliases, corrections)
+	r.joinTitledPersons()
+	t := r.table(ev, generic, aliases, corrections)
 	r.blockDemonyms(t)
 	return t
 }
@@ -187,6 +210,7 @@ type group struct {
 	docs      int
 	corporate bool
 	acronym   bool // some spelling is in capitals: "OPEC"
+	titled    bool // a person's name behind other words: never its label
 }
 
 type resolver struct {
@@ -201,6 +225,9 @@ type resolver struct {
 	pins   map[string]pinInfo
 	// listedBy is the pin whose entry lists a key last.
 	listedBy map[string]string
+	// fixed are the roots a data set placed (a country, a state, a
+	// built-in acronym): the archive's pairings do not move them.
+	fixed map[string]bool
 }
 
 type pinInfo struct {
@@ -210,7 +237,7 @@ type pinInfo struct {
 
 func newResolver() *resolver {
 	return &resolver{geo: newGazetteer(), groups: map[string]*group{}, parent: map[string]string{},
-		pinOf: map[string]string{}, pins: map[string]pinInfo{}, listedBy: map[string]string{}}
+		pinOf: map[string]string{}, pins: map[string]pinInfo{}, listedBy: map[string]string{}, fixed: map[string]bool{}}
 }
 
 func (r *resolver) addName(n Name) {
@@ -376,29 +403,61 @@ func (r *resolver) joinKnownAcronyms() {
 }
 
 // joinPairs joins a short form to the long form the archive pairs it with
-// most, when that pairing dominates.
-func (r *resolver) joinPairs(ev Evidence) {
-	shorts := make([]string, 0, len(ev.Pairs))
-	for s := range ev.Pairs {
+// most, when that pairing holds at least share of its pairings. It
+// returns the one-word short forms paired with many long forms and none
+// dominant: generic head words.
+func (r *resolver) joinPairs(pairs map[string]map[string]int, share float64) map[string]bool {
+	generic := map[string]bool{}
+	shorts := make([]string, 0, len(pairs))
+	for s := range pairs {
 		shorts = append(shorts, s)
 	}
 	slices.Sort(shorts)
 	for _, s := range shorts {
-		if r.groups[s] == nil {
+		if r.groups[s] == nil || r.fixed[r.find(groupNode(s))] {
 			continue
 		}
-		total, best, bestN := 0, "", 0
-		for l, n := range ev.Pairs[s] {
+		total, forms, best, bestN := 0, 0, "", 0
+		for l, n := range pairs[s] {
 			if r.groups[l] == nil {
 				continue
 			}
 			total += n
+			forms++
 			if n > bestN || (n == bestN && l < best) {
 				best, bestN = l, n
 			}
 		}
-		if best != "" && bestN >= minPairs && float64(bestN) >= pairShare*float64(total) {
+		switch {
+		case best != "" && bestN >= minPairs && float64(bestN) >= share*float64(total):
 			r.union(groupNode(best), groupNode(s), false)
+		case forms >= genericForms && !strings.Contains(s, " ") && !r.groups[s].acronym &&
+			float64(total) >= genericPairs*float64(r.groups[s].docs):
+			generic[s] = true
+		}
+	}
+	return generic
+}
+
+// joinTitledPersons joins a name that is a person's full name behind
+// words the tagger took for part of it ("Exchequer Nigel Lawson" from
+// "Chancellor of the Exchequer Nigel Lawson", "Governor Robin Leigh
+// Pemberton") to that person, when the person has more articles.
+func (r *resolver) joinTitledPersons() {
+	for _, key := range r.order {
+		words := strings.Fields(key)
+		if len(words) < 3 {
+			continue
+		}
+		g := r.groups[key]
+		for cut := 1; cut <= len(words)-2; cut++ {
+			p := r.groups[strings.Join(words[cut:], " ")]
+			if p != nil && r.majority(p) == Person && r.majority(g) != Person && p.docs >= minPairs {
+				if r.union(groupNode(p.key), groupNode(key), false) {
+					g.titled = true
+				}
+				break
+			}
 		}
 	}
 }
@@ -465,7 +524,7 @@ func (r *resolver) joinSurnames() {
 }
 
 // table builds the entities from the sets.
-func (r *resolver) table(ev Evidence, tables ...*indexer.Aliases) *Table {
+func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexer.Aliases) *Table {
 	sets := map[string][]*group{}
 	var roots []string
 	for _, key := range r.order {
@@ -518,11 +577,17 @@ func (r *resolver) table(ev Evidence, tables ...*indexer.Aliases) *Table {
 			e.Type = Place
 			e.Name = displayName(e.Names, Place)
 		default:
-			e.Name = displayName(e.Names, e.Type)
+			var label []Name
+			for _, g := range gs {
+				if !g.titled {
+					label = append(label, g.names...)
+				}
+			}
+			e.Name = displayName(label, e.Type)
 		}
 		if !e.Pinned && single {
 			g := gs[0]
-			if junkKey(g.key) || (!strings.Contains(g.key, " ") && !g.acronym &&
+			if junkKey(g.key) || generic[g.key] || (!strings.Contains(g.key, " ") && !g.acronym &&
 				float64(ev.Lower[g.key]) >= lowerShare*float64(g.docs)) {
 				e.Blocked = true
 			}
@@ -570,10 +635,9 @@ func argmax(votes map[string]int) string {
 	return best
 }
 
-// displayName picks how an entity is shown: for people the fullest name
-// (most words), otherwise the spelling in most articles that is not an
-// abbreviation; a name written in capitals in prose ("OPEC") stays so,
-// and one only ever seen in capital headlines is title-cased.
+// displayName picks how an entity is shown: its fullest name (most
+// words), then a spelling that is not an abbreviation, then the spelling
+// in most articles.
 func displayName(names []Name, typ string) string {
 	type cand struct {
 		value       string
@@ -605,8 +669,18 @@ func unbracket(s string) string {
 }
 
 func better(v string, words, docs int, bv string, bwords, bdocs int, typ string) bool {
-	if typ == Person && words != bwords {
-		return words > bwords
+	// The fullest name: "Ronald Reagan" over "Reagan", "Moody's Investors
+	// Service" over "Moody"; for other than people only when the archive
+	// uses it (a tenth of the other's articles), so that one article's
+	// "United Kingdom of Great Britain and Northern Ireland" is no label.
+	if words != bwords {
+		fuller, fdocs, odocs := words > bwords, docs, bdocs
+		if !fuller {
+			fdocs, odocs = bdocs, docs
+		}
+		if typ == Person || fdocs*10 >= odocs {
+			return fuller
+		}
 	}
 	// A long form over its abbreviation: "Securities and Exchange
 	// Commission" over "SEC", "Britain" over "U.K."; between spellings

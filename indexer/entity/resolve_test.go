@@ -66,12 +66,25 @@ func TestResolve(t *testing.T) {
 		Place, "West Germany", 447, Place, "West German", 272, Person, "Kuwaiti", 44, Place, "Kuwait", 200,
 		Person, "Chrysler", 38, Org, "Chrysler Corp", 88,
 		Org, "Moody", 200, Org, "Moody's Investors Service Inc", 136,
+		Person, "Nigel Lawson", 48, Org, "Exchequer Nigel Lawson", 47,
+		Org, "Commission", 124, Org, "EC Commission", 65, Org, "Federal Trade Commission", 40, Org, "International Trade Commission", 30,
+		Person, "Willy de Clercq", 20, Person, "de Clercq", 5, Org, "House", 200, Org, "House Agriculture Committee", 30,
+		Org, "White House", 150, Org, "House Ways and Means Committee", 20,
+		Org, "European Community", 246, Person, "Community", 20, Org, "Community", 8,
 	)
 	var ev Evidence
 	ev.Add("lc:company", 20)
 	ev.Add("lc:bank", 150)
 	ev.Add("lc:reagan", 0)
 	ev.Add("ab:moody=moody's investors service", 60)
+	ev.Add("ab:commission=ec commission", 60)
+	ev.Add("ab:commission=federal trade commission", 40)
+	ev.Add("ab:commission=international trade commission", 30)
+	ev.Add("ab:community=european community", 25)
+	ev.Add("sn:lawson=nigel lawson", 3)
+	ev.Add("ab:house=house agriculture committee", 10)
+	ev.Add("ab:house=white house", 20)
+	ev.Add("ab:house=house ways and means committee", 10)
 	tab := Resolve(names, ev, nil, nil)
 
 	same := [][2]string{ // stored values (type:value) that must be one entity
@@ -86,6 +99,8 @@ func TestResolve(t *testing.T) {
 		{"place:Calif", "place:California"}, {"place:N.J.", "place:New Jersey"},
 		{"person:Chrysler", "org:Chrysler Corp"},
 		{"org:Moody", "org:Moody's Investors Service Inc"},
+		{"org:Exchequer Nigel Lawson", "person:Nigel Lawson"},
+		{"person:Community", "org:European Community"}, {"org:Community", "org:European Community"},
 	}
 	apart := [][2]string{
 		{"person:Baker", "person:James Baker"}, {"person:Baker", "person:Howard Baker"},
@@ -113,7 +128,10 @@ func TestResolve(t *testing.T) {
 		{Org, "SEC", "Securities and Exchange Commission", Org},
 		{Person, "Reagan", "Ronald Reagan", Person},
 		{Person, "Chrysler", "Chrysler Corp", Org},
-		{Place, "U.K.", "Britain", Place},
+		{Place, "U.K.", "United Kingdom", Place},
+		{Org, "Moody", "Moody's Investors Service Inc", Org},
+		{Org, "Exchequer Nigel Lawson", "Nigel Lawson", Person},
+		{Person, "Willy de Clercq", "Willy de Clercq", Person},
 		{Org, "ITC", "International Trade Commission", Org},
 	}
 	for _, d := range display {
@@ -123,13 +141,13 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	blocked := [][2]string{{Org, "Ltd"}, {Org, "S"}, {Person, "Company"}, {Org, "Bank"},
-		{Place, "West German"}, {Person, "Kuwaiti"}}
+		{Place, "West German"}, {Person, "Kuwaiti"}, {Org, "Commission"}}
 	for _, b := range blocked {
 		if name, _, isBlocked := entityOf(t, tab, b[0], b[1]); !isBlocked {
 			t.Errorf("%s %q (entity %q) is not blocked", b[0], b[1], name)
 		}
 	}
-	for _, b := range [][2]string{{Person, "Ronald Reagan"}, {Place, "Kuwait"}, {Place, "West Germany"}, {Org, "OPEC"}} {
+	for _, b := range [][2]string{{Org, "House"}, {Person, "Ronald Reagan"}, {Place, "Kuwait"}, {Place, "West Germany"}, {Org, "OPEC"}} {
 		if name, _, isBlocked := entityOf(t, tab, b[0], b[1]); isBlocked {
 			t.Errorf("%s %q (entity %q) is blocked", b[0], b[1], name)
 		}
