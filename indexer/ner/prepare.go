@@ -160,7 +160,7 @@ func (s *sentence) fillHashes() {
 // prepareDoc fills in the per-sentence and document facts the context
 // features use. The words and hashes of each sentence must be set; the
 // other slices are resized.
-func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
+func prepareDoc(sents []sentence, gaz, lex *gazetteer, st *docState) {
 	ntok := 0
 	for si := range sents {
 		ntok += len(sents[si].words)
@@ -171,12 +171,14 @@ func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
 		n := len(s.words)
 		s.gaz = resize(s.gaz, n)
 		s.docCase = resize(s.docCase, n)
+		s.lex = resize(s.lex, n)
 		var all uint8
 		for _, f := range s.flags {
 			all |= f
 		}
 		s.allCaps = all&fCased != 0 && all&fLower == 0
 		gaz.match(s.words, s.lowerH[1:], s.flags, s.gaz)
+		lex.match(s.words, s.lowerH[1:], s.flags, s.lex)
 		for i, f := range s.flags {
 			switch {
 			case f&fStartsLower != 0:

@@ -201,7 +201,7 @@ func (t *Tagger) tagDoc(sc *scratch, n int, each func(i int, spans []Span)) {
 		t.lookup(sc, &sents[i])
 		ntok += len(sents[i].words)
 	}
-	prepareDoc(sents, t.m.gaz, &sc.doc)
+	prepareDoc(sents, t.m.gaz, t.m.lex, &sc.doc)
 	sc.emit = resize(sc.emit, ntok*numTags)
 	sc.forced = resize(sc.forced, ntok)
 	sc.tags = resize(sc.tags, ntok)
