@@ -245,7 +245,7 @@ type sentence struct {
 	gaz     []uint32 // per token: bitmask of gazetteer (type, BILOU) hits
 	docCase []uint8  // per token: document case evidence, 0 if n/a
 	lex     []uint32 // per token: bitmask of lexicon (kind, BILOU) hits
-	nl      []uint32 // per token: non-local descriptor, 0 if none
+	nl      []uint64 // per token: non-local descriptor, 0 if none
 	hasNL   bool     // some token has a non-local descriptor
 }
 

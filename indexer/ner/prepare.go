@@ -85,8 +85,12 @@ func startsUpper(w string) bool {
 
 // docState is scratch space for preparing one document.
 type docState struct {
-	seen table64[uint8]
-	nl   table64[nlCounts]
+	seen  table64[uint8]
+	nl    table64[nlCounts]
+	spans table64[spanCounts]
+	// spanMax is the longest first-pass entity; spanBuf is scratch.
+	spanMax int
+	spanBuf []Span
 }
 
 const (
