@@ -33,12 +33,16 @@ func nlCounted(f uint8) bool { return f&fCased != 0 && f&fStartsLower == 0 }
 // (forced, given like tags) count as O occurrences of their word but get
 // no descriptor. It reports whether any token got a non-zero descriptor.
 func prepareNonLocal(sents []sentence, tags []int, forced []bool, st *docState) bool {
-	ntok := 0
+	counted := 0
 	for si := range sents {
-		ntok += len(sents[si].words)
+		for _, f := range sents[si].flags {
+			if nlCounted(f) {
+				counted++
+			}
+		}
 	}
-	st.nl.reset(ntok)
-	st.spans.reset(ntok / 4)
+	st.nl.reset(counted)
+	st.spans.reset(counted / 2)
 	st.spanMax = 0
 	off := 0
 	for si := range sents {
