@@ -16,6 +16,7 @@ import (
 	"newsdex/data"
 	"newsdex/indexer"
 	"newsdex/indexer/ner"
+	"newsdex/indexer/ner/lexicon"
 )
 
 // loadTagger reads the NER model built into the binary.
@@ -173,7 +174,8 @@ func runTrainNER(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "train: %d documents, %d sentences; dev: %d documents, %d sentences (last %.0f%%)\n",
 		len(train), ner.NumSentences(train), len(dev), ner.NumSentences(dev), 100**devFraction)
-	opts := ner.TrainOptions{Dev: dev, Logger: logger}
+	opts := ner.TrainOptions{Dev: dev, Logger: logger, Lexicon: lexicon.Gountries()}
+	fmt.Fprintf(stdout, "lexicon: %d country, capital, region and language names (gountries)\n", len(opts.Lexicon))
 	if *unlabelled != "" {
 		cl, err := buildClusters(ctx, *unlabelled, train, logger)
 		if err != nil {

@@ -23,7 +23,7 @@ func (c *Clusters) Len() int { return len(c.words) }
 // ClusterOptions configure BuildClusters.
 type ClusterOptions struct {
 	// Sizes are the numbers of clusters, one clustering per size
-	// (default 64, 512); at most half the vocabulary is used.
+	// (default 32, 128, 512, 1024); at most half the vocabulary is used.
 	Sizes []int
 	// MinCount is how often a word must occur to be clustered (default 3).
 	MinCount int
@@ -37,7 +37,7 @@ type ClusterOptions struct {
 
 func (o *ClusterOptions) setDefaults() {
 	if len(o.Sizes) == 0 {
-		o.Sizes = []int{64, 512}
+		o.Sizes = []int{32, 128, 512, 1024}
 	}
 	if o.MinCount <= 0 {
 		o.MinCount = 3

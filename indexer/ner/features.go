@@ -27,6 +27,7 @@ const (
 	tDocCase
 	tHyphenLast
 	tNonLocal
+	tLex
 )
 
 // Offsets at which word-level templates apply. Word-level features of the
@@ -243,7 +244,8 @@ type sentence struct {
 	allCaps bool     // a headline: every cased token is upper case
 	gaz     []uint32 // per token: bitmask of gazetteer (type, BILOU) hits
 	docCase []uint8  // per token: document case evidence, 0 if n/a
-	nl      []uint32 // per token: non-local descriptor, 0 if none
+	lex     []uint32 // per token: bitmask of lexicon (kind, BILOU) hits
+	nl      []uint64 // per token: non-local descriptor, 0 if none
 	hasNL   bool     // some token has a non-local descriptor
 }
 
@@ -277,6 +279,10 @@ func contextFeatures(dst []uint32, s *sentence, i int) []uint32 {
 	for g := s.gaz[i]; g != 0; g &= g - 1 {
 		bit := uint64(bits.TrailingZeros32(g))
 		dst = append(dst, fold(mix(ctxKey(tGaz, 0), bit)), fold(mix(mix(ctxKey(tGaz, 1), bit), s0)))
+	}
+	for g := s.lex[i]; g != 0; g &= g - 1 {
+		bit := uint64(bits.TrailingZeros32(g))
+		dst = append(dst, fold(mix(ctxKey(tLex, 0), bit)), fold(mix(mix(ctxKey(tLex, 1), bit), s0)))
 	}
 	if c := s.docCase[i]; c != 0 {
 		dst = append(dst, fold(mix(ctxKey(tDocCase, 0), uint64(c))), fold(mix(mix(ctxKey(tDocCase, 1), uint64(c)), s0)))

@@ -10,6 +10,7 @@ type Model struct {
 	trans    [numTags + 1][numTags + 1]float32 // [prev tag or start][tag or end]
 	clusters map[string][]uint16               // normalised word -> cluster id per granularity
 	gaz      *gazetteer
+	lex      *gazetteer // external lexicon, by LexKind instead of Type; may be nil
 	vocab    []string
 	// outside marks vocabulary words that are never part of a name in
 	// the training data, though frequent there ("said", "the", ",") or

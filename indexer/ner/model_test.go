@@ -124,7 +124,7 @@ func TestFastPathMatchesFeatures(t *testing.T) {
 		tg.lookup(sc, &sc.sents[i])
 		ntok += len(words)
 	}
-	prepareDoc(sc.sents, m.gaz, &sc.doc)
+	prepareDoc(sc.sents, m.gaz, m.lex, &sc.doc)
 	emit, forced, tags := make([]float32, ntok*numTags), make([]bool, ntok), make([]int, ntok)
 	var feats []uint32
 	check := func(pass int, s *sentence, emit []float32, forced []bool) {
@@ -229,7 +229,7 @@ func FuzzLoad(f *testing.F) {
 	raw := ungzipped(f, buf.Bytes())
 	f.Add(raw)
 	f.Add(raw[:len(raw)/3])
-	f.Add([]byte("newsdex-ner\x00\x01\x11\x04"))
+	f.Add([]byte("newsdex-ner\x00\x02\x11\x04"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		tg, err := Load(bytes.NewReader(gzipped(t, raw)))
 		if err != nil {

@@ -23,9 +23,10 @@ import (
 //	  outside names), then per granularity cluster id + 1 (0: no cluster)
 //	gazetteer: longest entry, count; per entry sorted by key: key delta,
 //	  value byte
+//	lexicon (version 2): the same as the gazetteer
 const (
 	modelMagic   = "newsdex-ner\x00"
-	modelVersion = 1
+	modelVersion = 2
 	// Limits on counts read from a model file, so that a corrupt file is
 	// an error instead of an enormous allocation.
 	maxModelItems = 1 << 24
@@ -108,18 +109,8 @@ func (m *Model) Save(w io.Writer) error {
 		}
 		last = w
 	}
-	var gk []uint64
-	m.gaz.m.each(func(k uint64, _ uint8) { gk = append(gk, k) })
-	slices.Sort(gk)
-	e.uint(uint64(m.gaz.maxLen))
-	e.uint(uint64(len(gk)))
-	prev64 := uint64(0)
-	for _, k := range gk {
-		v, _ := m.gaz.m.get(k)
-		e.uint(k - prev64)
-		prev64 = k
-		e.bytes([]byte{v})
-	}
+	e.gazetteer(m.gaz)
+	e.gazetteer(m.lex)
 	if e.err != nil {
 		return fmt.Errorf("save model: %w", e.err)
 	}
@@ -155,6 +146,25 @@ func (e *encoder) bytes(b []byte) {
 func (e *encoder) uint(x uint64) {
 	n := binary.PutUvarint(e.buf[:], x)
 	e.bytes(e.buf[:n])
+}
+
+// gazetteer writes g, or an empty one for nil.
+func (e *encoder) gazetteer(g *gazetteer) {
+	if g == nil {
+		g = newGazetteer()
+	}
+	var gk []uint64
+	g.m.each(func(k uint64, _ uint8) { gk = append(gk, k) })
+	slices.Sort(gk)
+	e.uint(uint64(g.maxLen))
+	e.uint(uint64(len(gk)))
+	prev := uint64(0)
+	for _, k := range gk {
+		v, _ := g.m.get(k)
+		e.uint(k - prev)
+		prev = k
+		e.bytes([]byte{v})
+	}
 }
 
 func (e *encoder) weight(v float32) {
@@ -219,6 +229,23 @@ func (d *decoder) bytes(n int) []byte {
 		d.fail("truncated (%v)", err)
 	}
 	return b
+}
+
+func (d *decoder) gazetteer() *gazetteer {
+	g := newGazetteer()
+	g.maxLen = d.count("gazetteer length", 64)
+	n := d.count("gazetteer", maxModelItems)
+	key := uint64(0)
+	for range n {
+		delta := d.uint()
+		v := d.bytes(1)
+		if d.err != nil {
+			break
+		}
+		key += delta
+		*g.m.ptr(key) = v[0]
+	}
+	return g
 }
 
 // ReadModel reads a model written by Save. It returns an error wrapping
@@ -316,19 +343,8 @@ func ReadModel(r io.Reader) (*Model, error) {
 		}
 		last = w
 	}
-	m.gaz = newGazetteer()
-	m.gaz.maxLen = d.count("gazetteer length", 64)
-	ng := d.count("gazetteer", maxModelItems)
-	gkey := uint64(0)
-	for range ng {
-		delta := d.uint()
-		v := d.bytes(1)
-		if d.err != nil {
-			break
-		}
-		gkey += delta
-		*m.gaz.m.ptr(gkey) = v[0]
-	}
+	m.gaz = d.gazetteer()
+	m.lex = d.gazetteer()
 	if d.err != nil {
 		return nil, fmt.Errorf("read model: %w", d.err)
 	}

@@ -33,11 +33,17 @@ func nlCounted(f uint8) bool { return f&fCased != 0 && f&fStartsLower == 0 }
 // (forced, given like tags) count as O occurrences of their word but get
 // no descriptor. It reports whether any token got a non-zero descriptor.
 func prepareNonLocal(sents []sentence, tags []int, forced []bool, st *docState) bool {
-	ntok := 0
+	counted := 0
 	for si := range sents {
-		ntok += len(sents[si].words)
+		for _, f := range sents[si].flags {
+			if nlCounted(f) {
+				counted++
+			}
+		}
 	}
-	st.nl.reset(ntok)
+	st.nl.reset(counted)
+	st.spans.reset(counted / 2)
+	st.spanMax = 0
 	off := 0
 	for si := range sents {
 		s := &sents[si]
@@ -49,6 +55,7 @@ func prepareNonLocal(sents []sentence, tags []int, forced []bool, st *docState) 
 				}
 			}
 		}
+		st.addSpans(s, tags[off:off+len(s.words)])
 		off += len(s.words)
 	}
 	any := false
@@ -66,15 +73,111 @@ func prepareNonLocal(sents []sentence, tags []int, forced []bool, st *docState) 
 			if self := tags[off+i]; c[self] > 0 {
 				c[self]--
 			}
-			if d := nlDescriptor(&c); d != 0 {
-				s.nl[i] = d
-				s.hasNL = true
-			}
+			s.nl[i] = uint64(nlDescriptor(&c))
+		}
+		st.matchSpans(s, tags[off:off+len(s.words)], forced[off:off+len(s.words)])
+		for _, d := range s.nl {
+			s.hasNL = s.hasNL || d != 0
 		}
 		any = any || s.hasNL
 		off += len(s.words)
 	}
 	return any
+}
+
+// spanCounts counts how often the first pass found a word sequence as an
+// entity of each type; prefix marks the start of a longer one.
+type spanCounts struct {
+	n      [numTypes]uint16
+	prefix bool
+}
+
+// nlSpanShift is where the span bits start in a descriptor: bit
+// 4*type+pos is set where the token is at BILOU position pos of a word
+// sequence the first pass labelled type elsewhere in the document.
+const nlSpanShift = 32
+
+// addSpans records the first-pass entities of s, keyed like gazetteer
+// entries.
+func (st *docState) addSpans(s *sentence, tags []int) {
+	st.spanBuf = spansFromBILOU(st.spanBuf[:0], tags)
+	for _, sp := range st.spanBuf {
+		h := uint64(gazSeed)
+		for j := sp.Start; j < sp.End; j++ {
+			h = mix(h, s.lowerH[j+1])
+			if j < sp.End-1 {
+				st.spans.ptr(h).prefix = true
+			}
+		}
+		if c := st.spans.ptr(h); c.n[sp.Type] < 0xffff {
+			c.n[sp.Type]++
+		}
+		st.spanMax = max(st.spanMax, sp.End-sp.Start)
+	}
+}
+
+// matchSpans sets the span bits of s.nl: every word sequence of s that
+// the first pass labelled as an entity somewhere else in the document.
+func (st *docState) matchSpans(s *sentence, tags []int, forced []bool) {
+	if st.spanMax == 0 {
+		return
+	}
+	for i, f := range s.flags {
+		if !nlCounted(f) {
+			continue
+		}
+		h := uint64(gazSeed)
+		for j := i; j < len(s.words) && j-i < st.spanMax; j++ {
+			h = mix(h, s.lowerH[j+1])
+			c, ok := st.spans.get(h)
+			if !ok {
+				break
+			}
+			for t := range numTypes {
+				n := c.n[t]
+				if n > 0 && isSpan(tags, i, j+1, t) {
+					n-- // this very occurrence
+				}
+				if n == 0 {
+					continue
+				}
+				if i == j {
+					s.nl[i] |= 1 << (nlSpanShift + 4*uint(t) + posU)
+					continue
+				}
+				s.nl[i] |= 1 << (nlSpanShift + 4*uint(t) + posB)
+				for k := i + 1; k < j; k++ {
+					s.nl[k] |= 1 << (nlSpanShift + 4*uint(t) + posI)
+				}
+				s.nl[j] |= 1 << (nlSpanShift + 4*uint(t) + posL)
+			}
+			if !c.prefix {
+				break
+			}
+		}
+	}
+	for i := range s.nl {
+		if forced[i] {
+			s.nl[i] = 0
+		}
+	}
+}
+
+// isSpan reports whether tags hold exactly an entity of type t over
+// [a, b).
+func isSpan(tags []int, a, b int, t Type) bool {
+	if b-a == 1 {
+		return tags[a] == mkTag(t, posU)
+	}
+	if tags[a] != mkTag(t, posB) || tags[b-1] != mkTag(t, posL) {
+		return false
+	}
+	for k := a + 1; k < b-1; k++ {
+		if tags[k] != mkTag(t, posI) {
+			return false
+		}
+	}
+	return true
 }
 
 // nlDescriptor encodes the tag counts of a word's other occurrences.
@@ -135,8 +238,12 @@ func nonlocalFeatures(dst []uint32, s *sentence, i int) []uint32 {
 		v := uint64(4*t) + b
 		dst = append(dst, fold(mix(ctxKey(tNonLocal, 0), v)), fold(mix(mix(ctxKey(tNonLocal, 1), v), weak)))
 	}
-	for m := d >> nlTagShift; m != 0; m &= m - 1 {
+	for m := uint32(d) >> nlTagShift; m != 0; m &= m - 1 {
 		dst = append(dst, fold(mix(ctxKey(tNonLocal, 2), uint64(bits.TrailingZeros32(m)))))
+	}
+	for m := uint32(d >> nlSpanShift); m != 0; m &= m - 1 {
+		bit := uint64(bits.TrailingZeros32(m))
+		dst = append(dst, fold(mix(ctxKey(tNonLocal, 3), bit)), fold(mix(mix(ctxKey(tNonLocal, 4), bit), weak)))
 	}
 	return dst
 }

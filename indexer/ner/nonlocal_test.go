@@ -105,13 +105,56 @@ func TestPrepareNonLocal(t *testing.T) {
 				continue
 			}
 			hasNL = true
-			got := b3{d & 3, d >> (2 * int(LOC)) & 3, d >> (2 * int(numTypes)) & 3}
+			got := b3{uint32(d & 3), uint32(d >> (2 * int(LOC)) & 3), uint32(d >> (2 * int(numTypes)) & 3)}
 			if got != *w {
 				t.Errorf("%q (sentence %d): PER, LOC, O buckets %v, want %v", s.words[i], si, got, *w)
 			}
 		}
 		if s.hasNL != hasNL {
 			t.Errorf("sentence %d: hasNL %v, want %v", si, s.hasNL, hasNL)
+		}
+	}
+}
+
+// TestNonLocalSpans checks the span bits: word sequences the first pass
+// labelled elsewhere in the document, not counting the occurrence itself.
+func TestNonLocalSpans(t *testing.T) {
+	bPER, iPER, lPER, uPER, uORG := mkTag(PER, posB), mkTag(PER, posI), mkTag(PER, posL), mkTag(PER, posU), mkTag(ORG, posU)
+	bit := func(ty Type, pos int) uint64 { return 1 << (nlSpanShift + 4*uint(ty) + uint(pos)) }
+	doc := [][]string{
+		{"Bill", "J.", "Clinton", "met", "Clinton"},
+		{"BILL", "J.", "CLINTON", "and", "Apple"},
+		{"Apple", "said"},
+	}
+	tags := [][]int{
+		{bPER, iPER, lPER, tagO, uPER},
+		{tagO, tagO, tagO, tagO, uORG},
+		{tagO, tagO},
+	}
+	want := [][]uint64{
+		{0, 0, bit(PER, posU), 0, 0}, // "Bill J. Clinton" only here; "Clinton" alone at the end
+		{bit(PER, posB), bit(PER, posI), bit(PER, posL) | bit(PER, posU), 0, 0},
+		{bit(ORG, posU), 0},
+	}
+	var sents []sentence
+	var flatTags []int
+	var forced []bool
+	for i, w := range doc {
+		s := sentence{words: w}
+		s.fillHashes()
+		sents = append(sents, s)
+		flatTags = append(flatTags, tags[i]...)
+		for range w {
+			forced = append(forced, false)
+		}
+	}
+	var st docState
+	prepareNonLocal(sents, flatTags, forced, &st)
+	for si, s := range sents {
+		for i, d := range s.nl {
+			if got := d &^ (1<<nlSpanShift - 1); got != want[si][i] {
+				t.Errorf("%q (sentence %d): span bits %#x, want %#x", s.words[i], si, got>>nlSpanShift, want[si][i]>>nlSpanShift)
+			}
 		}
 	}
 }

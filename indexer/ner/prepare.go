@@ -85,8 +85,12 @@ func startsUpper(w string) bool {
 
 // docState is scratch space for preparing one document.
 type docState struct {
-	seen table64[uint8]
-	nl   table64[nlCounts]
+	seen  table64[uint8]
+	nl    table64[nlCounts]
+	spans table64[spanCounts]
+	// spanMax is the longest first-pass entity; spanBuf is scratch.
+	spanMax int
+	spanBuf []Span
 }
 
 const (
@@ -160,7 +164,7 @@ func (s *sentence) fillHashes() {
 // prepareDoc fills in the per-sentence and document facts the context
 // features use. The words and hashes of each sentence must be set; the
 // other slices are resized.
-func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
+func prepareDoc(sents []sentence, gaz, lex *gazetteer, st *docState) {
 	ntok := 0
 	for si := range sents {
 		ntok += len(sents[si].words)
@@ -171,12 +175,14 @@ func prepareDoc(sents []sentence, gaz *gazetteer, st *docState) {
 		n := len(s.words)
 		s.gaz = resize(s.gaz, n)
 		s.docCase = resize(s.docCase, n)
+		s.lex = resize(s.lex, n)
 		var all uint8
 		for _, f := range s.flags {
 			all |= f
 		}
 		s.allCaps = all&fCased != 0 && all&fLower == 0
 		gaz.match(s.words, s.lowerH[1:], s.flags, s.gaz)
+		lex.match(s.words, s.lowerH[1:], s.flags, s.lex)
 		for i, f := range s.flags {
 			switch {
 			case f&fStartsLower != 0:

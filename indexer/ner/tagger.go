@@ -201,7 +201,7 @@ func (t *Tagger) tagDoc(sc *scratch, n int, each func(i int, spans []Span)) {
 		t.lookup(sc, &sents[i])
 		ntok += len(sents[i].words)
 	}
-	prepareDoc(sents, t.m.gaz, &sc.doc)
+	prepareDoc(sents, t.m.gaz, t.m.lex, &sc.doc)
 	sc.emit = resize(sc.emit, ntok*numTags)
 	sc.forced = resize(sc.forced, ntok)
 	sc.tags = resize(sc.tags, ntok)
@@ -227,7 +227,7 @@ func (t *Tagger) tagDoc(sc *scratch, n int, each func(i int, spans []Span)) {
 		if s.hasNL {
 			t.addNonLocal(sc, s, emit, forced)
 			t.lat.segments(emit, forced, tags, &sc.vs, func(a, b int) bool {
-				return slices.ContainsFunc(s.nl[a:b], func(d uint32) bool { return d != 0 })
+				return slices.ContainsFunc(s.nl[a:b], func(d uint64) bool { return d != 0 })
 			})
 		}
 		sc.spans = spansFromBILOU(sc.spans[:0], tags)

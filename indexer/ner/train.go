@@ -23,6 +23,10 @@ type TrainOptions struct {
 	// lists of the other folds, as they would for unseen text
 	// (default 5; 1 disables the gazetteer).
 	GazFolds int
+	// Lexicon is a list of names from outside the training data
+	// (countries, capitals, regions, languages) matched as features;
+	// nil trains without it.
+	Lexicon []LexiconEntry
 	// NonLocalFolds is the number of folds the training documents are
 	// split into to give each fold first-pass labels from a model that
 	// did not see it, for the second-pass (non-local) features
@@ -144,7 +148,7 @@ func quantize(x float32) float32 {
 // averaged builds a Model from the averaged, quantised weights, leaving
 // out features whose weights all round to zero.
 func (p *perceptron) averaged(base *Model) *Model {
-	m := &Model{clusters: base.clusters, gaz: base.gaz, vocab: base.vocab, outside: base.outside}
+	m := &Model{clusters: base.clusters, gaz: base.gaz, lex: base.lex, vocab: base.vocab, outside: base.outside}
 	c := p.c
 	keep := make([]int32, 0, len(p.keys))
 	avg := make([]float32, numTags)
@@ -183,7 +187,7 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 		return nil, fmt.Errorf("train: no sentences")
 	}
 	began := time.Now()
-	base := &Model{gaz: newGazetteer()}
+	base := &Model{gaz: newGazetteer(), lex: newLexicon(opts.Lexicon)}
 	if opts.Clusters != nil {
 		base.clusters = opts.Clusters.words
 	}
@@ -247,7 +251,7 @@ func Train(ctx context.Context, docs []Document, opts TrainOptions) (*Model, err
 			prep[i].words = normalizeAll(s.Words)
 			prep[i].fillHashes()
 		}
-		prepareDoc(prep, folds[d%opts.GazFolds], &st)
+		prepareDoc(prep, folds[d%opts.GazFolds], base.lex, &st)
 		preps[d] = prep
 		for i, s := range doc.Sentences {
 			if len(s.Words) == 0 {
