@@ -59,6 +59,11 @@ func joinSpans(ms []mention, text string) ([]mention, []abPair) {
 			prevEnd = ms[i-1].end
 		}
 		ms[i] = extendLeft(ms[i], text, prevEnd)
+		nextStart := len(text)
+		if i+1 < len(ms) {
+			nextStart = ms[i+1].start
+		}
+		ms[i] = extendRight(ms[i], text, nextStart)
 	}
 
 	joined := map[string]bool{} // keys of names joined by a strong rule
@@ -243,6 +248,57 @@ func extendLeft(m mention, text string, prevEnd int) mention {
 		return m
 	}
 	return mention{typ: ner.ORG, text: text[i:m.end], start: i, end: m.end}
+}
+
+// extendRight takes into an organisation span the untagged words the
+// tagger left out after "of", "on" or "for" when they are a run of at
+// least two capitalised words joined by "and" or "&" ("General Agreement
+// [on Tariffs and Trade]", "Organisation [for Economic Cooperation and
+// Development]"); a single capitalised word is more often a weekday or a
+// place. The run must end before nextStart.
+func extendRight(m mention, text string, nextStart int) mention {
+	if m.typ != ner.ORG {
+		return m
+	}
+	i := m.end
+	word := func() string {
+		for i < nextStart && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t') {
+			i++
+		}
+		j := i
+		for j < nextStart && text[j] != ' ' && text[j] != '\n' && text[j] != '\t' {
+			j++
+		}
+		w := text[i:j]
+		i = j
+		return w
+	}
+	switch word() {
+	case "of", "on", "for":
+	default:
+		return m
+	}
+	end, capitals, joined := m.end, 0, false
+	for {
+		save := i
+		w := word()
+		r, _ := utf8.DecodeRuneInString(w)
+		switch {
+		case w != "" && unicode.IsUpper(r) && isLetters(w) && !isFunctionWord(w):
+			capitals++
+			end = i
+			continue
+		case (w == "and" || w == "&") && capitals > 0:
+			joined = true
+			continue
+		}
+		i = save
+		break
+	}
+	if capitals < 2 || !joined || end <= m.end {
+		return m
+	}
+	return mention{typ: ner.ORG, text: text[m.start:end], start: m.start, end: end}
 }
 
 // joinKey is the key of a joined name without its corporate suffixes and
