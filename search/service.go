@@ -18,6 +18,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/search/rank"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -88,7 +89,7 @@ type Service struct {
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
 	columns  *columnCache      // facet counting (facetcount.go)
 	results  *resultCache      // nil when caching is off
-	stats    *FieldStats       // true mean field lengths for BM25 (bm25.go)
+	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
 }
 
@@ -100,7 +101,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: NewFieldStats(),
+		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
 		ents: newEntities(idx, aliases, logger)}, nil
 }
 
@@ -263,7 +264,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
-		q = withRecency(q, s.lim.RecencyBoost, time.Now()) // recency.go
+		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	if len(filters) == 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 
 	"newsdex/search"
+	"newsdex/search/rank"
 )
 
 // BenchmarkScorer compares the cost of one top-10 search with Bleve's own
@@ -24,7 +25,7 @@ func BenchmarkScorer(b *testing.B) {
 	}
 	defer idx.Close()
 	an := search.MappingAnalyze(idx.Mapping())
-	stats := search.NewFieldStats()
+	stats := rank.NewFieldStats()
 	queries := []struct{ name, q, op string }{
 		{"and2", "oil prices", "and"},
 		{"or6", "crude oil prices opec output cut", "or"},

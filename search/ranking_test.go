@@ -1,5 +1,8 @@
 package search
 
+// Ranking as the service runs it: scores, hit sets and orders through
+// Search. The scorers themselves are tested in search/rank.
+
 import (
 	"context"
 	"encoding/json"
@@ -7,15 +10,16 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
+	"newsdex/search/rank"
 )
 
 // lengthArticles have bodies of known analysed lengths: "w" repeated, then
@@ -53,53 +57,6 @@ func newMemService(t *testing.T, lim Limits, as ...indexer.Article) *Service {
 		t.Fatal(err)
 	}
 	return svc
-}
-
-// TestFieldStatsTrueMean pins the bug this package works around: Bleve
-// v2.6.3's BM25 divides by ceil(distinct terms / documents), not by the
-// mean field length, while FieldStats measures the real mean.
-func TestFieldStatsTrueMean(t *testing.T) {
-	svc := newMemService(t, Limits{}, lengthArticles()...)
-	adv, err := svc.idx.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	// Body lengths 10, 40, 130 (two extra "quasar"), 20 tokens.
-	bodies := []int{10, 40, 132, 20}
-	want := 0.0
-	for _, n := range bodies {
-		want += float64(n)
-	}
-	want /= float64(len(bodies))
-	got, err := NewFieldStats().MeanLength(context.Background(), r, indexer.FieldBody, svc.analyzer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Errorf("mean body length = %v, want %v", got, want)
-	}
-
-	// What Bleve itself uses, read from its own explanation.
-	q := bleve.NewMatchQuery("pulsar")
-	q.SetField(indexer.FieldBody)
-	res, err := svc.idx.Search(bleve.NewSearchRequestOptions(q, 1, 0, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`avgFieldLength=([0-9.]+)`).FindStringSubmatch(fmt.Sprint(res.Hits[0].Expl))
-	if m == nil {
-		t.Fatalf("no avgFieldLength in Bleve's explanation: %v", res.Hits[0].Expl)
-	}
-	if bleveAvg := m[1]; bleveAvg == fmt.Sprintf("%f", want) {
-		t.Logf("Bleve's avgFieldLength is now the true mean (%s): its BM25 may have been fixed upstream", bleveAvg)
-	} else {
-		t.Logf("Bleve's avgFieldLength %s, true mean %v", bleveAvg, want)
-	}
 }
 
 // TestWordsQueryScoreIsBM25F checks a score against the formula worked
@@ -169,7 +126,7 @@ func TestScorerKeepsHitSets(t *testing.T) {
 			}
 			an := MappingAnalyze(svc.idx.Mapping())
 			want := ids(TranslateOptions{Analyze: an})
-			got := ids(TranslateOptions{Analyze: an, Stats: NewFieldStats()})
+			got := ids(TranslateOptions{Analyze: an, Stats: rank.NewFieldStats()})
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("hits (-bleve +bm25f):\n%s", diff)
 			}
@@ -208,97 +165,6 @@ func TestWordsQueryRanking(t *testing.T) {
 	}
 }
 
-// TestExplainAddsUp checks that the explanation of a wordsQuery score is
-// the score, for debugging with Explain.
-func TestExplainAddsUp(t *testing.T) {
-	svc := newMemService(t, Limits{}, lengthArticles()...)
-	q := &wordsQuery{Text: "quasar report filler", Fields: []weightField{{indexer.FieldTitle, 2}, {indexer.FieldBody, 1}}, MinMatch: 1, stats: svc.stats}
-	res, err := svc.idx.Search(bleve.NewSearchRequestOptions(q, 10, 0, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range res.Hits {
-		if h.Expl == nil || math.Abs(h.Expl.Value-h.Score) > 1e-12 {
-			t.Fatalf("%s: score %v, explanation %v", h.ID, h.Score, h.Expl)
-		}
-		sum := 0.0
-		for _, c := range h.Expl.Children {
-			sum += c.Value
-		}
-		if math.Abs(sum-h.Score) > 1e-9 {
-			t.Errorf("%s: parts add up to %v, score %v", h.ID, sum, h.Score)
-		}
-	}
-}
-
-func TestWordsQueryValidate(t *testing.T) {
-	tests := []struct {
-		name string
-		q    wordsQuery
-		ok   bool
-	}{
-		{"fine", wordsQuery{Text: "a", Fields: []weightField{{"body", 1}}}, true},
-		{"no fields", wordsQuery{Text: "a"}, false},
-		{"zero weight", wordsQuery{Text: "a", Fields: []weightField{{"body", 0}}}, false},
-		{"NaN weight", wordsQuery{Text: "a", Fields: []weightField{{"body", math.NaN()}}}, false},
-		{"negative extra", wordsQuery{Text: "a", Fields: []weightField{{"body", 1}}, Extra: map[string]float64{"b": -1}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.q.Validate(); (err == nil) != tt.ok {
-				t.Errorf("Validate() = %v, want ok=%v", err, tt.ok)
-			}
-		})
-	}
-}
-
-// TestFieldStatsShortFields: when the most frequent terms miss documents
-// (here 300 titles of one or two words of their own), the mean still
-// counts every document that has the field and no other, and it follows
-// the index as it grows.
-func TestFieldStatsShortFields(t *testing.T) {
-	var as []indexer.Article
-	want := 0.0
-	for i := range 300 {
-		w := fmt.Sprintf("uniq%dx", i)
-		title := w
-		if i%3 == 0 {
-			title += " " + w
-		}
-		want += float64(len(strings.Fields(title)))
-		as = append(as, indexer.Article{ID: fmt.Sprint(i), Title: title, Body: "text"})
-	}
-	want /= 300
-	as = append(as, indexer.Article{ID: "untitled", Body: "no title at all"}) // has no title length
-	svc := newMemService(t, Limits{}, as...)
-	mean := func() float64 {
-		t.Helper()
-		adv, err := svc.idx.Advanced()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		m, err := svc.stats.MeanLength(context.Background(), r, indexer.FieldTitle, svc.analyzer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	if got := mean(); math.Abs(got-want) > 1e-12 {
-		t.Errorf("mean title length = %v, want %v", got, want)
-	}
-	if err := svc.idx.Index("long", map[string]any{indexer.FieldTitle: strings.Repeat("word ", 401), indexer.FieldBody: "text"}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := mean(), (want*300+401)/301; math.Abs(got-want) > 1e-9 {
-		t.Errorf("after adding a 401-word title: mean = %v, want %v", got, want)
-	}
-}
-
 // TestTranslateBM25Golden pins the translation the service runs (with
 // Stats and, in natural mode, Feedback), so scoring changes show up in
 // review as query changes.
@@ -323,7 +189,7 @@ func TestTranslateBM25Golden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q, err := ToBleve(n, TranslateOptions{Analyze: analyze, Stats: NewFieldStats(), Feedback: tt.feedback})
+			q, err := ToBleve(n, TranslateOptions{Analyze: analyze, Stats: rank.NewFieldStats(), Feedback: tt.feedback})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -334,5 +200,43 @@ func TestTranslateBM25Golden(t *testing.T) {
 			got := "query: " + tt.in + "\n" + string(js) + "\n"
 			assertGolden(t, filepath.Join("testdata", "bm25", tt.name+".golden"), got)
 		})
+	}
+}
+
+// TestRecencyBoost checks the option end to end: two equally relevant
+// articles tie without it and the newer one wins with it; an undated one
+// keeps its score; date sorts are not touched.
+func TestRecencyBoost(t *testing.T) {
+	now := time.Now().UTC()
+	articles := []indexer.Article{
+		{ID: "a-old", Title: "Harbour strike", Body: "dockers strike at the harbour", Published: now.AddDate(-1, 0, 0)},
+		{ID: "b-new", Title: "Harbour strike", Body: "dockers strike at the harbour", Published: now.Add(-time.Hour)},
+		{ID: "c-undated", Title: "Harbour strike", Body: "dockers strike at the harbour"},
+	}
+	order := func(lim Limits, sort string) ([]string, []float64) {
+		svc := newMemService(t, lim, articles...)
+		res := mustSearch(t, svc, Request{Query: "harbour strike", Sort: sort})
+		var ids []string
+		var scores []float64
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+			scores = append(scores, h.Score)
+		}
+		return ids, scores
+	}
+	plain, plainScores := order(Limits{}, "")
+	if diff := cmp.Diff([]string{"a-old", "b-new", "c-undated"}, plain); diff != "" {
+		t.Errorf("without boost, ties break by id (-want +got):\n%s", diff)
+	}
+	boosted, scores := order(Limits{RecencyBoost: 0.5}, "")
+	if diff := cmp.Diff([]string{"b-new", "a-old", "c-undated"}, boosted); diff != "" {
+		t.Errorf("with boost (-want +got):\n%s", diff)
+	}
+	if len(scores) == 3 && (scores[2] != plainScores[2] || scores[0] <= 1.4*plainScores[0]) {
+		t.Errorf("scores %v, unboosted %v: want the new one about 1.5x, the undated one unchanged", scores, plainScores)
+	}
+	dated, _ := order(Limits{RecencyBoost: 0.5}, SortDate)
+	if diff := cmp.Diff([]string{"a-old", "b-new", "c-undated"}, dated); diff != "" {
+		t.Errorf("date sort (-want +got):\n%s", diff)
 	}
 }
