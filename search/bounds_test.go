@@ -145,7 +145,16 @@ func TestQueryCost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, budget, _, err := svc.queryCost(n)
+		adv, err := svc.idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		c, budget, _, err := queryCost(r, n, MappingAnalyze(svc.idx.Mapping()))
 		if err != nil {
 			t.Fatal(err)
 		}

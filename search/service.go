@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
@@ -255,7 +256,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if err := s.checkCost(node); err != nil { // querycost.go
+	if err := s.checkCost(node); err != nil {
 		return nil, nil, err
 	}
 	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping()),
@@ -346,6 +347,25 @@ func (s *Service) filterQueries(f Filters) []query.Query {
 		out = append(out, r)
 	}
 	return out
+}
+
+// checkCost refuses a query that would read too much of the index
+// (CheckCost) with an error wrapping ErrInvalidRequest and a *QueryError.
+func (s *Service) checkCost(node Node) error {
+	var r index.IndexReader
+	if adv, err := s.idx.Advanced(); err == nil { // an index alias has none
+		ar, err := adv.Reader()
+		if err != nil {
+			return fmt.Errorf("query cost: %w", err)
+		}
+		defer ar.Close()
+		r = ar
+	}
+	err := CheckCost(r, node, MappingAnalyze(s.idx.Mapping()))
+	if qe := (*QueryError)(nil); errors.As(err, &qe) {
+		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	return err
 }
 
 // facetField maps an API facet name to its index field; "" if unknown.
