@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"newsdex/search/querylang"
 )
 
 // Keyword-in-context limits.
@@ -84,7 +86,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if limit < 1 || limit > MaxKWICLimit {
 		return nil, fmt.Errorf("%w: limit must be between 1 and %d, got %d", ErrInvalidRequest, MaxKWICLimit, limit)
 	}
-	node, err := ParseQuery(req.Query, QueryOptions{
+	node, err := querylang.ParseQuery(req.Query, querylang.QueryOptions{
 		DefaultOperator: s.lim.DefaultOperator,
 		MaxLength:       s.lim.MaxQueryLength,
 		MaxClauses:      s.lim.MaxClauses,
@@ -93,7 +95,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	m := s.newTermMatcher(Terms(node))
+	m := s.newTermMatcher(querylang.Terms(node))
 	out := &KWICResult{Lines: []KWICLine{}}
 	req.FullText, req.Highlight = true, false
 	total, err := s.walk(ctx, req, kwicPageSize, func(total uint64, h Hit) error {

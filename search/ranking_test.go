@@ -5,11 +5,9 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
+	"newsdex/search/querylang"
 	"newsdex/search/rank"
 )
 
@@ -104,12 +103,12 @@ func TestScorerKeepsHitSets(t *testing.T) {
 	}
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {
-			node, err := ParseQuery(q, QueryOptions{})
+			node, err := querylang.ParseQuery(q, querylang.QueryOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := func(opts TranslateOptions) []string {
-				bq, err := ToBleve(node, opts)
+			ids := func(opts querylang.TranslateOptions) []string {
+				bq, err := querylang.ToBleve(node, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,9 +123,9 @@ func TestScorerKeepsHitSets(t *testing.T) {
 				slices.Sort(out)
 				return out
 			}
-			an := MappingAnalyze(svc.idx.Mapping())
-			want := ids(TranslateOptions{Analyze: an})
-			got := ids(TranslateOptions{Analyze: an, Stats: rank.NewFieldStats()})
+			an := querylang.MappingAnalyze(svc.idx.Mapping())
+			want := ids(querylang.TranslateOptions{Analyze: an})
+			got := ids(querylang.TranslateOptions{Analyze: an, Stats: rank.NewFieldStats()})
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("hits (-bleve +bm25f):\n%s", diff)
 			}
@@ -161,44 +160,6 @@ func TestWordsQueryRanking(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ranking (-want +got):\n%s", diff)
 			}
-		})
-	}
-}
-
-// TestTranslateBM25Golden pins the translation the service runs (with
-// Stats and, in natural mode, Feedback), so scoring changes show up in
-// review as query changes.
-func TestTranslateBM25Golden(t *testing.T) {
-	analyze := MappingAnalyze(indexer.NewMapping())
-	tests := []struct {
-		name, in, op string
-		feedback     bool
-	}{
-		{"and_words", "north korea nuclear", "and", false},
-		{"or_words", "north OR korea OR nuclear", "and", false},
-		{"must_and_should", "+kim jong un OR nuclear", "and", false},
-		{"mixed_scopes", "rice title:defector nor* -seoul", "and", false},
-		{"phrase", `"kim jong-un" visit`, "and", false},
-		{"split_word", "COVID-19", "and", false},
-		{"stop_words_only", "the of", "and", false},
-		{"natural", NaturalQuery(`what is the "lift" of a wing?`), "or", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			n, err := ParseQuery(tt.in, QueryOptions{DefaultOperator: tt.op})
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := ToBleve(n, TranslateOptions{Analyze: analyze, Stats: rank.NewFieldStats(), Feedback: tt.feedback})
-			if err != nil {
-				t.Fatal(err)
-			}
-			js, err := json.MarshalIndent(q, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := "query: " + tt.in + "\n" + string(js) + "\n"
-			assertGolden(t, filepath.Join("testdata", "bm25", tt.name+".golden"), got)
 		})
 	}
 }

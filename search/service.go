@@ -19,6 +19,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/search/querylang"
 	"newsdex/search/rank"
 )
 
@@ -245,9 +246,9 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	text, op := req.Query, s.lim.DefaultOperator
 	if req.Mode == ModeNatural { // plain words, ORed and ranked (issue 8)
-		text, op = NaturalQuery(req.Query), "or"
+		text, op = querylang.NaturalQuery(req.Query), "or"
 	}
-	node, err := ParseQuery(text, QueryOptions{
+	node, err := querylang.ParseQuery(text, querylang.QueryOptions{
 		DefaultOperator: op,
 		MaxLength:       s.lim.MaxQueryLength,
 		MaxClauses:      s.lim.MaxClauses,
@@ -259,7 +260,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if err := s.checkCost(node); err != nil {
 		return nil, nil, err
 	}
-	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping()),
+	q, err := querylang.ToBleve(node, querylang.TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: querylang.MappingAnalyze(s.idx.Mapping()),
 		Stats: s.stats, Feedback: req.Mode == ModeNatural}) // BM25F, proximity, feedback: issue 8
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
@@ -269,7 +270,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	if len(filters) == 0 {
-		return q, Terms(node), nil
+		return q, querylang.Terms(node), nil
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(q)
@@ -278,7 +279,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	} else {
 		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
 	}
-	return bq, Terms(node), nil
+	return bq, querylang.Terms(node), nil
 }
 
 func (s *Service) filterQueries(f Filters) []query.Query {
@@ -351,7 +352,7 @@ func (s *Service) filterQueries(f Filters) []query.Query {
 
 // checkCost refuses a query that would read too much of the index
 // (CheckCost) with an error wrapping ErrInvalidRequest and a *QueryError.
-func (s *Service) checkCost(node Node) error {
+func (s *Service) checkCost(node querylang.Node) error {
 	var r index.IndexReader
 	if adv, err := s.idx.Advanced(); err == nil { // an index alias has none
 		ar, err := adv.Reader()
@@ -361,7 +362,7 @@ func (s *Service) checkCost(node Node) error {
 		defer ar.Close()
 		r = ar
 	}
-	err := CheckCost(r, node, MappingAnalyze(s.idx.Mapping()))
+	err := querylang.CheckCost(r, node, querylang.MappingAnalyze(s.idx.Mapping()))
 	if qe := (*QueryError)(nil); errors.As(err, &qe) {
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"newsdex/search/querylang"
 )
 
 // BenchmarkSnippetReuters builds snippets as a result page does, on real
@@ -36,11 +38,11 @@ func BenchmarkSnippetReuters(b *testing.B) {
 	svc := newTestService(b)
 	var matchers []*termMatcher
 	for _, q := range benchQueries(b) {
-		node, err := ParseQuery(q, QueryOptions{DefaultOperator: "and"})
+		node, err := querylang.ParseQuery(q, querylang.QueryOptions{DefaultOperator: "and"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		matchers = append(matchers, svc.newTermMatcher(Terms(node)))
+		matchers = append(matchers, svc.newTermMatcher(querylang.Terms(node)))
 	}
 	total := 0
 	for _, body := range bodies {
