@@ -31,15 +31,15 @@ func TestDecodeCursorRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := decodeCursor(tt.cursor, tt.fp, 2); !errors.Is(err, ErrInvalidRequest) {
-				t.Errorf("err = %v, want ErrInvalidRequest", err)
+			if _, err := decodeCursor(tt.cursor, tt.fp, 2); !errors.Is(err, errInvalidCursor) {
+				t.Errorf("err = %v, want errInvalidCursor", err)
 			}
 		})
 	}
 }
 
 // FuzzDecodeCursor: any client-supplied cursor is either accepted with the
-// right number of values or rejected as a request error; never a panic.
+// right number of values or rejected as an invalid cursor; never a panic.
 func FuzzDecodeCursor(f *testing.F) {
 	f.Add(encodeCursor("fp", []string{"0.5", "id"}))
 	f.Add(encodeCursor("fp", []string{"\u0000", "id"}))
@@ -48,8 +48,8 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		after, err := decodeCursor(s, "fp", 2)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidRequest) {
-				t.Fatalf("err = %v, not ErrInvalidRequest", err)
+			if !errors.Is(err, errInvalidCursor) {
+				t.Fatalf("err = %v, not errInvalidCursor", err)
 			}
 			return
 		}

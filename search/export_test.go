@@ -135,7 +135,7 @@ func TestSnippetText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := SnippetText(svc.newTermMatcher(tt.terms).snippet(tt.body, ""))
+			got := SnippetText(newTermMatcher(svc.analyzer, tt.terms).snippet(tt.body, ""))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

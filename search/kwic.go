@@ -95,7 +95,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	m := s.newTermMatcher(querylang.Terms(node))
+	m := newTermMatcher(s.analyzer, querylang.Terms(node))
 	out := &KWICResult{Lines: []KWICLine{}}
 	req.FullText, req.Highlight = true, false
 	total, err := s.walk(ctx, req, kwicPageSize, func(total uint64, h Hit) error {

@@ -2,10 +2,13 @@ package search
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -175,7 +178,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if req.Cursor != "" {
 		after, err := decodeCursor(req.Cursor, fp, len(breq.Sort))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 		}
 		breq.SetSearchAfter(after)
 	}
@@ -193,7 +196,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	matcher := s.newTermMatcher(terms)
+	matcher := newTermMatcher(s.analyzer, terms)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req))
 	}
@@ -395,6 +398,21 @@ func sortOrder(sort string) bsearch.SortOrder {
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
 }
 
+// fingerprint identifies what a cursor may continue: the same query,
+// filters and sort, whatever the page size.
+func fingerprint(req Request) string {
+	h := sha256.New()
+	b, _ := json.Marshal(struct {
+		Q        string
+		F, R     Filters
+		S        string
+		FullText bool
+		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
 // cursorValues are the search-after values of a hit under the sort order.
 func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
 	out := make([]string, len(order))
@@ -572,7 +590,7 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	// Facet values keep their display case, so match the prefix in any case.
 	fr := bleve.NewFacetRequest(field, size)
 	if prefix != "" {
-		fr.SetRegexFilter("(?i)^" + regexpQuote(prefix))
+		fr.SetRegexFilter("(?i)^" + regexp.QuoteMeta(prefix))
 	}
 	breq.AddFacet(facet, fr)
 	if err := breq.Validate(); err != nil {

@@ -26,8 +26,10 @@ type termMatcher struct {
 	prefixes []string
 }
 
-func (s *Service) newTermMatcher(words []string) *termMatcher {
-	m := &termMatcher{analyzer: s.analyzer, terms: map[string]bool{}}
+// newTermMatcher matches words (a trailing * marks a prefix) in text
+// analysed with an, the index's text analyzer.
+func newTermMatcher(an analysis.Analyzer, words []string) *termMatcher {
+	m := &termMatcher{analyzer: an, terms: map[string]bool{}}
 	for _, w := range words {
 		if p, ok := strings.CutSuffix(w, "*"); ok {
 			if p != "" {
@@ -35,7 +37,7 @@ func (s *Service) newTermMatcher(words []string) *termMatcher {
 			}
 			continue
 		}
-		for _, t := range s.analyzer.Analyze([]byte(w)) {
+		for _, t := range an.Analyze([]byte(w)) {
 			m.terms[string(t.Term)] = true
 		}
 	}
@@ -209,5 +211,3 @@ func wordEndAfter(s string, i int) int {
 var spaceRun = regexp.MustCompile(`\s+`)
 
 func collapseSpace(s string) string { return strings.TrimSpace(spaceRun.ReplaceAllString(s, " ")) }
-
-func regexpQuote(s string) string { return regexp.QuoteMeta(s) }

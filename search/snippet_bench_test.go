@@ -42,7 +42,7 @@ func BenchmarkSnippetReuters(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		matchers = append(matchers, svc.newTermMatcher(querylang.Terms(node)))
+		matchers = append(matchers, newTermMatcher(svc.analyzer, querylang.Terms(node)))
 	}
 	total := 0
 	for _, body := range bodies {

@@ -25,7 +25,7 @@ func TestSnippet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := svc.newTermMatcher(tt.terms).snippet(tt.body, tt.title)
+			got := newTermMatcher(svc.analyzer, tt.terms).snippet(tt.body, tt.title)
 			if got != tt.want {
 				t.Errorf("snippet =\n %q\nwant\n %q", got, tt.want)
 			}
@@ -36,7 +36,7 @@ func TestSnippet(t *testing.T) {
 func TestSnippetPicksDensestPassage(t *testing.T) {
 	svc := newTestService(t)
 	body := "rice " + strings.Repeat("filler words here. ", 40) + "rice and cash sent north " + strings.Repeat("more filler. ", 40)
-	got := svc.newTermMatcher([]string{"rice", "cash"}).snippet(body, "")
+	got := newTermMatcher(svc.analyzer, []string{"rice", "cash"}).snippet(body, "")
 	if !strings.Contains(got, "<mark>rice</mark> and <mark>cash</mark>") {
 		t.Errorf("snippet %q misses the passage with both terms", got)
 	}
@@ -48,7 +48,7 @@ func TestSnippetPicksDensestPassage(t *testing.T) {
 func BenchmarkSnippet(b *testing.B) {
 	svc := newTestService(b)
 	body := strings.Repeat("The North Korean defector sent rice and cash to her homeland via a broker. ", 40)
-	m := svc.newTermMatcher([]string{"defector", "rice"})
+	m := newTermMatcher(svc.analyzer, []string{"defector", "rice"})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
