@@ -24,6 +24,7 @@ import (
 	"newsdex/indexer/entity"
 	"newsdex/search/querylang"
 	"newsdex/search/rank"
+	"newsdex/search/shape"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -176,7 +177,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	breq.SortByCustom(sortOrder(req.Sort))
 	fp := fingerprint(req)
 	if req.Cursor != "" {
-		after, err := decodeCursor(req.Cursor, fp, len(breq.Sort))
+		after, err := shape.DecodeCursor(req.Cursor, fp, len(breq.Sort))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 		}
@@ -196,7 +197,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	matcher := newTermMatcher(s.analyzer, terms)
+	matcher := shape.NewMatcher(s.analyzer, terms)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req))
 	}
@@ -211,7 +212,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
-		out.NextCursor = encodeCursor(fp, cursorValues(breq.Sort, last))
+		out.NextCursor = shape.EncodeCursor(fp, cursorValues(breq.Sort, last))
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	if cacheable {
@@ -431,7 +432,7 @@ func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
 	return out
 }
 
-func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit {
+func (s *Service) hit(h *bsearch.DocumentMatch, m *shape.Matcher, req Request) Hit {
 	out := Hit{
 		ID:        h.ID,
 		Score:     h.Score,
@@ -446,9 +447,9 @@ func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit
 	}
 	body := fieldString(h.Fields, indexer.FieldBody)
 	if req.Highlight {
-		out.Snippet = m.snippet(body, out.Title)
+		out.Snippet = m.Snippet(body, out.Title)
 	} else {
-		out.Snippet = plainSnippet(body)
+		out.Snippet = shape.PlainSnippet(body)
 	}
 	if req.FullText {
 		out.Body = body

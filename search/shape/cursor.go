@@ -1,4 +1,4 @@
-package search
+package shape
 
 import (
 	"encoding/base64"
@@ -25,18 +25,18 @@ const (
 	maxCursorLen  = 4096
 )
 
-func encodeCursor(fp string, after []string) string {
+func EncodeCursor(fp string, after []string) string {
 	b, _ := json.Marshal(cursor{V: cursorVersion, Fp: fp, After: after})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// errInvalidCursor is wrapped by every error of decodeCursor.
-var errInvalidCursor = errors.New("invalid cursor")
+// ErrInvalidCursor is wrapped by every error of DecodeCursor.
+var ErrInvalidCursor = errors.New("invalid cursor")
 
-// decodeCursor checks a client's cursor and returns its search-after
-// values. Every failure wraps errInvalidCursor: a cursor is user input.
-func decodeCursor(s, fp string, sortLen int) ([]string, error) {
-	bad := func(why string) error { return fmt.Errorf("%w: %s", errInvalidCursor, why) }
+// DecodeCursor checks a client's cursor and returns its search-after
+// values. Every failure wraps ErrInvalidCursor: a cursor is user input.
+func DecodeCursor(s, fp string, sortLen int) ([]string, error) {
+	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrInvalidCursor, why) }
 	if len(s) > maxCursorLen {
 		return nil, bad("too long")
 	}
