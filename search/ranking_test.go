@@ -89,7 +89,7 @@ func TestWordsQueryScoreIsBM25F(t *testing.T) {
 	}
 }
 
-// TestScorerKeepsHitSets checks that scoring with wordsQuery changes only
+// TestScorerKeepsHitSets checks that scoring with rank.WordsQuery changes only
 // the order: every query matches the same articles as Bleve's own
 // translation, which exercises MinMatch and Advance inside conjunctions,
 // filters and negations.

@@ -33,13 +33,14 @@ type TranslateOptions struct {
 	// the same clauses are skipped at search time instead (see ToBleve).
 	Analyze func(field, text string) []string
 	// Stats, when set, scores plain words and phrases with BM25F over the
-	// fields' true mean lengths (rank.WordsQuery) instead of Bleve's
-	// BM25, whose mean length is wrong (rank.FieldStats); neighbouring words
-	// also score for proximity. Prefix and fuzzy words keep Bleve's
-	// scoring. Nil keeps the plain Bleve translation.
+	// fields' true mean lengths (rank.WordsQuery) instead of Bleve's BM25,
+	// whose mean length is wrong (rank.FieldStats); neighbouring words also
+	// score for proximity. Prefix and fuzzy words keep Bleve's scoring. Nil
+	// keeps the plain Bleve translation.
 	Stats *rank.FieldStats
-	// Feedback adds pseudo-relevance feedback (rank.FeedbackQuery) to a query that
-	// is only plain words, for natural-language questions. Needs Stats.
+	// Feedback adds pseudo-relevance feedback (rank.FeedbackQuery) to a
+	// query that is only plain words, for natural-language questions.
+	// Needs Stats.
 	Feedback bool
 }
 

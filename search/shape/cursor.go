@@ -25,6 +25,8 @@ const (
 	maxCursorLen  = 4096
 )
 
+// EncodeCursor is the opaque cursor of a page whose last hit has the
+// search-after values after, under the search fingerprint fp.
 func EncodeCursor(fp string, after []string) string {
 	b, _ := json.Marshal(cursor{V: cursorVersion, Fp: fp, After: after})
 	return base64.RawURLEncoding.EncodeToString(b)

@@ -44,6 +44,7 @@ func NewMatcher(an analysis.Analyzer, words []string) *Matcher {
 	return m
 }
 
+// Empty reports whether there is nothing to match (no positive words).
 func (m *Matcher) Empty() bool { return len(m.terms) == 0 && len(m.prefixes) == 0 }
 
 // analyzeWithOffsets analyses text as the index does, but with each
@@ -210,4 +211,5 @@ func wordEndAfter(s string, i int) int {
 
 var spaceRun = regexp.MustCompile(`\s+`)
 
+// CollapseSpace folds each run of white space to one space and trims the ends.
 func CollapseSpace(s string) string { return strings.TrimSpace(spaceRun.ReplaceAllString(s, " ")) }
