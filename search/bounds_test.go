@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"newsdex/indexer"
+	"newsdex/search/querylang"
 )
 
 // Regression tests for what the hostile-input suite (httpapi/hostile_test.go)
@@ -130,58 +131,6 @@ func TestKWICTimeBudget(t *testing.T) {
 	}
 }
 
-// TestQueryCost: phrases pay for every word's postings each time (twice,
-// for the position checks); plain words once, however often repeated.
-func TestQueryCost(t *testing.T) {
-	var extra []indexer.Article
-	for i := range 50 {
-		extra = append(extra, indexer.Article{ID: "cost" + time.Duration(i).String(),
-			Title: "Harbour notice", Body: "The harbour board met."})
-	}
-	svc := newTestService(t, extra...)
-	cost := func(q string) uint64 {
-		t.Helper()
-		n, err := ParseQuery(q, QueryOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, budget, _, err := svc.queryCost(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if budget != minQueryPostings {
-			t.Errorf("budget %d on a small archive, want %d", budget, minQueryPostings)
-		}
-		return c
-	}
-	harbour := cost("harbour") // title and body
-	if harbour < 100 {
-		t.Fatalf("cost of harbour = %d, want >= 100 (50 titles and 50 bodies)", harbour)
-	}
-	tests := []struct {
-		q    string
-		want uint64
-	}{
-		{"harbour harbour OR Harbour, harbour.", harbour},
-		{"harbour* harbour~1", 0},
-		{"title:harbour body:harbour", harbour},
-		{`"harbour harbour"`, 2 * 2 * harbour},
-		{`"harbour harbour" OR "harbour harbour"`, 2 * 4 * harbour},
-		{`"the harbour"`, harbour}, // one word after the stop word: a plain word
-		{"-harbour the", harbour},
-	}
-	for _, tt := range tests {
-		t.Run(tt.q, func(t *testing.T) {
-			if got := cost(tt.q); got != tt.want {
-				t.Errorf("cost %d, want %d", got, tt.want)
-			}
-		})
-	}
-	if got := postingsBudget(10_000_000); got != 20_000_000 {
-		t.Errorf("budget for 10M articles = %d, want 20M", got)
-	}
-}
-
 // TestClauseLimit: Bleve's process-wide clause cap stops a prefix's
 // dictionary walk, and the error is a request error like the term limit's.
 func TestClauseLimit(t *testing.T) {
@@ -204,7 +153,7 @@ func TestClauseLimit(t *testing.T) {
 }
 
 // TestFuzzyWordsBounded: each fuzzy word walks the dictionary, so a query
-// may have at most MaxFuzzyWords of them.
+// may have at most querylang.MaxFuzzyWords of them.
 func TestFuzzyWordsBounded(t *testing.T) {
 	svc := newTestService(t)
 	words := func(n int) string {
@@ -215,12 +164,12 @@ func TestFuzzyWordsBounded(t *testing.T) {
 		return b.String()
 	}
 	ctx := context.Background()
-	if _, err := svc.Search(ctx, Request{Query: "ambassador OR " + strings.ReplaceAll(words(MaxFuzzyWords), " ", " OR ") + "x"}); err != nil {
-		t.Errorf("%d fuzzy words: %v", MaxFuzzyWords, err)
+	if _, err := svc.Search(ctx, Request{Query: "ambassador OR " + strings.ReplaceAll(words(querylang.MaxFuzzyWords), " ", " OR ") + "x"}); err != nil {
+		t.Errorf("%d fuzzy words: %v", querylang.MaxFuzzyWords, err)
 	}
-	_, err := svc.Search(ctx, Request{Query: words(MaxFuzzyWords + 1)})
+	_, err := svc.Search(ctx, Request{Query: words(querylang.MaxFuzzyWords + 1)})
 	var qe *QueryError
 	if !errors.Is(err, ErrInvalidRequest) || !errors.As(err, &qe) || !strings.Contains(qe.Msg, "fuzzy words") {
-		t.Errorf("%d fuzzy words: %v, want a QueryError about fuzzy words", MaxFuzzyWords+1, err)
+		t.Errorf("%d fuzzy words: %v, want a QueryError about fuzzy words", querylang.MaxFuzzyWords+1, err)
 	}
 }

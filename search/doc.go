@@ -1,6 +1,17 @@
 // Package search turns a user's request into a Bleve search over the
-// newsdex index and the results into a response. It holds the query
-// language (ParseQuery, ToBleve), request validation, snippets and facets;
-// it knows nothing of HTTP (that is search/httpapi) and shares only the
-// field names with the indexer.
+// newsdex index and the results into a response: Service.Search is the
+// pipeline, from validation (request.go) to the query, the search with
+// its counts and the shaped hits (service.go). The steps live in
+// packages of their own, which know nothing of the Service:
+//
+//	search/querylang  the query language: parser, tree, errors, cost, translation to Bleve
+//	search/rank       BM25F with proximity, field statistics, feedback, recency
+//	search/shape      snippets, KWIC windows, cursors
+//
+// search keeps what needs the Service's state: facet and histogram
+// counting with its column cache (facetcount.go, histogram.go), the
+// archive's entity table it counts with (entities.go), the result cache,
+// KWIC and Export, which page through Search. It knows nothing of HTTP
+// (that is search/httpapi) and shares only the field names with the
+// indexer.
 package search

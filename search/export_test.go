@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"newsdex/search/shape"
 )
 
 func TestExportVisitsEveryMatchOnce(t *testing.T) {
@@ -135,7 +137,7 @@ func TestSnippetText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := SnippetText(svc.newTermMatcher(tt.terms).snippet(tt.body, ""))
+			got := SnippetText(shape.NewMatcher(svc.analyzer, tt.terms).Snippet(tt.body, ""))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

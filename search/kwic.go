@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"newsdex/search/querylang"
+	"newsdex/search/shape"
 )
 
 // Keyword-in-context limits.
@@ -84,7 +84,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if limit < 1 || limit > MaxKWICLimit {
 		return nil, fmt.Errorf("%w: limit must be between 1 and %d, got %d", ErrInvalidRequest, MaxKWICLimit, limit)
 	}
-	node, err := ParseQuery(req.Query, QueryOptions{
+	node, err := querylang.ParseQuery(req.Query, querylang.QueryOptions{
 		DefaultOperator: s.lim.DefaultOperator,
 		MaxLength:       s.lim.MaxQueryLength,
 		MaxClauses:      s.lim.MaxClauses,
@@ -93,11 +93,11 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	m := s.newTermMatcher(Terms(node))
+	m := shape.NewMatcher(s.analyzer, querylang.Terms(node))
 	out := &KWICResult{Lines: []KWICLine{}}
 	req.FullText, req.Highlight = true, false
 	total, err := s.walk(ctx, req, kwicPageSize, func(total uint64, h Hit) error {
-		if m.empty() {
+		if m.Empty() {
 			return errStopExport // no terms: every article would give nothing
 		}
 		if out.Articles >= maxKWICArticles || (out.Articles > 0 && time.Since(start) > budget) {
@@ -106,10 +106,10 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 		}
 		out.Articles++
 		text := h.Body
-		spans := m.matches(text)
+		spans := m.Matches(text)
 		if len(spans) == 0 {
 			text = h.Title
-			spans = m.matches(text)
+			spans = m.Matches(text)
 		}
 		for _, sp := range spans {
 			if len(out.Lines) == limit {
@@ -118,9 +118,9 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 			}
 			out.Lines = append(out.Lines, KWICLine{
 				ID: h.ID, Title: h.Title, Source: h.Source, Published: h.Published,
-				Left:    leftContext(text[:sp.start], width),
-				Keyword: collapseSpace(text[sp.start:sp.end]),
-				Right:   rightContext(text[sp.end:], width),
+				Left:    shape.LeftContext(text[:sp.Start], width),
+				Keyword: shape.CollapseSpace(text[sp.Start:sp.End]),
+				Right:   shape.RightContext(text[sp.End:], width),
 			})
 		}
 		return nil
@@ -131,41 +131,4 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	out.Total = total
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
-}
-
-// leftContext is the last width runes of before, each run of white space
-// folded to one space. A space next to the keyword is kept, so that
-// left+keyword+right reads as the text does.
-func leftContext(before string, width int) string {
-	out := make([]rune, 0, width)
-	for i := len(before); i > 0 && len(out) < width; {
-		r, size := utf8.DecodeLastRuneInString(before[:i])
-		i -= size
-		if unicode.IsSpace(r) {
-			if len(out) > 0 && out[len(out)-1] == ' ' {
-				continue
-			}
-			r = ' '
-		}
-		out = append(out, r)
-	}
-	slices.Reverse(out)
-	return string(out)
-}
-
-// rightContext is the first width runes of after, white space folded.
-func rightContext(after string, width int) string {
-	out := make([]rune, 0, width)
-	for i := 0; i < len(after) && len(out) < width; {
-		r, size := utf8.DecodeRuneInString(after[i:])
-		i += size
-		if unicode.IsSpace(r) {
-			if len(out) > 0 && out[len(out)-1] == ' ' {
-				continue
-			}
-			r = ' '
-		}
-		out = append(out, r)
-	}
-	return string(out)
 }

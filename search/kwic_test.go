@@ -181,30 +181,6 @@ func TestKWICDefaultsAndLimits(t *testing.T) {
 	}
 }
 
-func TestContextWindows(t *testing.T) {
-	tests := []struct {
-		name, text  string
-		width       int
-		left, right string
-	}{
-		{"short", "ab", 5, "ab", "ab"},
-		{"runes not bytes", "αβγδε", 3, "γδε", "αβγ"},
-		{"folds white space", "a \n\t b  c", 4, " b c", "a b "},
-		{"long run of spaces", "x" + strings.Repeat(" ", 500) + "y", 3, "x y", "x y"},
-		{"empty", "", 3, "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := leftContext(tt.text, tt.width); got != tt.left {
-				t.Errorf("leftContext = %q, want %q", got, tt.left)
-			}
-			if got := rightContext(tt.text, tt.width); got != tt.right {
-				t.Errorf("rightContext = %q, want %q", got, tt.right)
-			}
-		})
-	}
-}
-
 func BenchmarkKWIC(b *testing.B) {
 	svc := newTestService(b, datedArticles(300)...)
 	b.ReportAllocs()

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"newsdex/search/querylang"
 )
 
 // Sentinel errors the HTTP layer maps to status codes.
@@ -16,6 +18,10 @@ var (
 	// ErrNotFound means the article does not exist.
 	ErrNotFound = errors.New("not found")
 )
+
+// QueryError says what is wrong with a user's query and where (a byte
+// offset); errors from Search that wrap one also wrap ErrInvalidRequest.
+type QueryError = querylang.QueryError
 
 // Facet names accepted in Request.Facets, and the index field behind each.
 const (

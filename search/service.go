@@ -2,10 +2,13 @@ package search
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +18,13 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/search/querylang"
+	"newsdex/search/rank"
+	"newsdex/search/shape"
 )
 
 // Limits bound what one request may cost. Zero values take the defaults.
@@ -88,7 +95,7 @@ type Service struct {
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
 	columns  *columnCache      // facet counting (facetcount.go)
 	results  *resultCache      // nil when caching is off
-	stats    *FieldStats       // true mean field lengths for BM25 (bm25.go)
+	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
 }
 
@@ -100,7 +107,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: NewFieldStats(),
+		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
 		ents: newEntities(idx, aliases, logger)}, nil
 }
 
@@ -170,9 +177,9 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	breq.SortByCustom(sortOrder(req.Sort))
 	fp := fingerprint(req)
 	if req.Cursor != "" {
-		after, err := decodeCursor(req.Cursor, fp, len(breq.Sort))
+		after, err := shape.DecodeCursor(req.Cursor, fp, len(breq.Sort))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 		}
 		breq.SetSearchAfter(after)
 	}
@@ -190,7 +197,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	matcher := s.newTermMatcher(terms)
+	matcher := shape.NewMatcher(s.analyzer, terms)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req))
 	}
@@ -205,7 +212,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
-		out.NextCursor = encodeCursor(fp, cursorValues(breq.Sort, last))
+		out.NextCursor = shape.EncodeCursor(fp, cursorValues(breq.Sort, last))
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	if cacheable {
@@ -243,9 +250,9 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	text, op := req.Query, s.lim.DefaultOperator
 	if req.Mode == ModeNatural { // plain words, ORed and ranked (issue 8)
-		text, op = NaturalQuery(req.Query), "or"
+		text, op = querylang.NaturalQuery(req.Query), "or"
 	}
-	node, err := ParseQuery(text, QueryOptions{
+	node, err := querylang.ParseQuery(text, querylang.QueryOptions{
 		DefaultOperator: op,
 		MaxLength:       s.lim.MaxQueryLength,
 		MaxClauses:      s.lim.MaxClauses,
@@ -254,20 +261,20 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if err := s.checkCost(node); err != nil { // querycost.go
+	if err := s.checkCost(node); err != nil {
 		return nil, nil, err
 	}
-	q, err := ToBleve(node, TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: MappingAnalyze(s.idx.Mapping()),
+	q, err := querylang.ToBleve(node, querylang.TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: querylang.MappingAnalyze(s.idx.Mapping()),
 		Stats: s.stats, Feedback: req.Mode == ModeNatural}) // BM25F, proximity, feedback: issue 8
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
-		q = withRecency(q, s.lim.RecencyBoost, time.Now()) // recency.go
+		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	if len(filters) == 0 {
-		return q, Terms(node), nil
+		return q, querylang.Terms(node), nil
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(q)
@@ -276,7 +283,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	} else {
 		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
 	}
-	return bq, Terms(node), nil
+	return bq, querylang.Terms(node), nil
 }
 
 func (s *Service) filterQueries(f Filters) []query.Query {
@@ -347,6 +354,25 @@ func (s *Service) filterQueries(f Filters) []query.Query {
 	return out
 }
 
+// checkCost refuses a query that would read too much of the index
+// (CheckCost) with an error wrapping ErrInvalidRequest and a *QueryError.
+func (s *Service) checkCost(node querylang.Node) error {
+	var r index.IndexReader
+	if adv, err := s.idx.Advanced(); err == nil { // an index alias has none
+		ar, err := adv.Reader()
+		if err != nil {
+			return fmt.Errorf("query cost: %w", err)
+		}
+		defer ar.Close()
+		r = ar
+	}
+	err := querylang.CheckCost(r, node, querylang.MappingAnalyze(s.idx.Mapping()))
+	if qe := (*QueryError)(nil); errors.As(err, &qe) {
+		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	}
+	return err
+}
+
 // facetField maps an API facet name to its index field; "" if unknown.
 func facetField(name string) string {
 	switch name {
@@ -373,6 +399,21 @@ func sortOrder(sort string) bsearch.SortOrder {
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
 }
 
+// fingerprint identifies what a cursor may continue: the same query,
+// filters and sort, whatever the page size.
+func fingerprint(req Request) string {
+	h := sha256.New()
+	b, _ := json.Marshal(struct {
+		Q        string
+		F, R     Filters
+		S        string
+		FullText bool
+		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
 // cursorValues are the search-after values of a hit under the sort order.
 func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
 	out := make([]string, len(order))
@@ -391,7 +432,7 @@ func cursorValues(order bsearch.SortOrder, h *bsearch.DocumentMatch) []string {
 	return out
 }
 
-func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit {
+func (s *Service) hit(h *bsearch.DocumentMatch, m *shape.Matcher, req Request) Hit {
 	out := Hit{
 		ID:        h.ID,
 		Score:     h.Score,
@@ -406,9 +447,9 @@ func (s *Service) hit(h *bsearch.DocumentMatch, m *termMatcher, req Request) Hit
 	}
 	body := fieldString(h.Fields, indexer.FieldBody)
 	if req.Highlight {
-		out.Snippet = m.snippet(body, out.Title)
+		out.Snippet = m.Snippet(body, out.Title)
 	} else {
-		out.Snippet = plainSnippet(body)
+		out.Snippet = shape.PlainSnippet(body)
 	}
 	if req.FullText {
 		out.Body = body
@@ -550,7 +591,7 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	// Facet values keep their display case, so match the prefix in any case.
 	fr := bleve.NewFacetRequest(field, size)
 	if prefix != "" {
-		fr.SetRegexFilter("(?i)^" + regexpQuote(prefix))
+		fr.SetRegexFilter("(?i)^" + regexp.QuoteMeta(prefix))
 	}
 	breq.AddFacet(facet, fr)
 	if err := breq.Validate(); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
+	"newsdex/search/shape"
 )
 
 // articleSource feeds articles to the ingester as if parsed from a file.
@@ -164,7 +165,7 @@ func TestSearchRejectsBadRequests(t *testing.T) {
 		{"unknown histogram", Request{Histogram: "hour"}, `unknown histogram interval "hour"`},
 		{"unknown facet", Request{Facets: []string{"author"}}, `unknown facet "author"`},
 		{"garbage cursor", Request{Cursor: "%%%"}, "invalid cursor"},
-		{"cursor of other query", Request{Query: "rice", Cursor: encodeCursor("0000", []string{"1", "x"})}, "different query"},
+		{"cursor of other query", Request{Query: "rice", Cursor: shape.EncodeCursor("0000", []string{"1", "x"})}, "different query"},
 		{"cursor and from", Request{From: 10, Cursor: "abc"}, "either from or cursor"},
 		{"dates reversed", Request{Filters: Filters{FromDate: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), ToDate: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)}}, "before from_date"},
 	}

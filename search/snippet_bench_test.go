@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"newsdex/search/querylang"
+	"newsdex/search/shape"
 )
 
 // BenchmarkSnippetReuters builds snippets as a result page does, on real
@@ -34,13 +37,13 @@ func BenchmarkSnippetReuters(b *testing.B) {
 		b.Fatal(err)
 	}
 	svc := newTestService(b)
-	var matchers []*termMatcher
+	var matchers []*shape.Matcher
 	for _, q := range benchQueries(b) {
-		node, err := ParseQuery(q, QueryOptions{DefaultOperator: "and"})
+		node, err := querylang.ParseQuery(q, querylang.QueryOptions{DefaultOperator: "and"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		matchers = append(matchers, svc.newTermMatcher(Terms(node)))
+		matchers = append(matchers, shape.NewMatcher(svc.analyzer, querylang.Terms(node)))
 	}
 	total := 0
 	for _, body := range bodies {
@@ -50,7 +53,7 @@ func BenchmarkSnippetReuters(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		matchers[i%len(matchers)].snippet(bodies[i%len(bodies)], "")
+		matchers[i%len(matchers)].Snippet(bodies[i%len(bodies)], "")
 		i++
 	}
 }

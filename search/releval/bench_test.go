@@ -7,7 +7,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
-	"newsdex/search"
+	"newsdex/search/querylang"
+	"newsdex/search/rank"
 )
 
 // BenchmarkScorer compares the cost of one top-10 search with Bleve's own
@@ -23,8 +24,8 @@ func BenchmarkScorer(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer idx.Close()
-	an := search.MappingAnalyze(idx.Mapping())
-	stats := search.NewFieldStats()
+	an := querylang.MappingAnalyze(idx.Mapping())
+	stats := rank.NewFieldStats()
 	queries := []struct{ name, q, op string }{
 		{"and2", "oil prices", "and"},
 		{"or6", "crude oil prices opec output cut", "or"},
@@ -32,21 +33,21 @@ func BenchmarkScorer(b *testing.B) {
 	for _, q := range queries {
 		for _, v := range []struct {
 			name string
-			opts search.TranslateOptions
+			opts querylang.TranslateOptions
 		}{
-			{"bleve", search.TranslateOptions{Analyze: an}},
-			{"bm25f", search.TranslateOptions{Analyze: an, Stats: stats}},
-			{"bm25f+feedback", search.TranslateOptions{Analyze: an, Stats: stats, Feedback: true}},
+			{"bleve", querylang.TranslateOptions{Analyze: an}},
+			{"bm25f", querylang.TranslateOptions{Analyze: an, Stats: stats}},
+			{"bm25f+feedback", querylang.TranslateOptions{Analyze: an, Stats: stats, Feedback: true}},
 		} {
 			if q.op == "and" && v.opts.Feedback {
 				continue
 			}
 			b.Run(q.name+"/"+v.name, func(b *testing.B) {
-				node, err := search.ParseQuery(q.q, search.QueryOptions{DefaultOperator: q.op})
+				node, err := querylang.ParseQuery(q.q, querylang.QueryOptions{DefaultOperator: q.op})
 				if err != nil {
 					b.Fatal(err)
 				}
-				bq, err := search.ToBleve(node, v.opts)
+				bq, err := querylang.ToBleve(node, v.opts)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,10 +1,9 @@
-package search
+package shape
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,30 +25,20 @@ const (
 	maxCursorLen  = 4096
 )
 
-// fingerprint identifies what a cursor may continue: the same query,
-// filters and sort, whatever the page size.
-func fingerprint(req Request) string {
-	h := sha256.New()
-	b, _ := json.Marshal(struct {
-		Q        string
-		F, R     Filters
-		S        string
-		FullText bool
-		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-func encodeCursor(fp string, after []string) string {
+// EncodeCursor is the opaque cursor of a page whose last hit has the
+// search-after values after, under the search fingerprint fp.
+func EncodeCursor(fp string, after []string) string {
 	b, _ := json.Marshal(cursor{V: cursorVersion, Fp: fp, After: after})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor checks a client's cursor and returns its search-after
-// values. Every failure wraps ErrInvalidRequest: a cursor is user input.
-func decodeCursor(s, fp string, sortLen int) ([]string, error) {
-	bad := func(why string) error { return fmt.Errorf("%w: invalid cursor: %s", ErrInvalidRequest, why) }
+// ErrInvalidCursor is wrapped by every error of DecodeCursor.
+var ErrInvalidCursor = errors.New("invalid cursor")
+
+// DecodeCursor checks a client's cursor and returns its search-after
+// values. Every failure wraps ErrInvalidCursor: a cursor is user input.
+func DecodeCursor(s, fp string, sortLen int) ([]string, error) {
+	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrInvalidCursor, why) }
 	if len(s) > maxCursorLen {
 		return nil, bad("too long")
 	}

@@ -1,4 +1,4 @@
-package search
+package rank
 
 import (
 	"container/heap"
@@ -29,7 +29,7 @@ const (
 	proxWeight = 1.0
 )
 
-// wordsQuery scores documents for a bag of words over one or more text
+// WordsQuery scores documents for a bag of words over one or more text
 // fields with BM25F (Robertson & Zaragoza, "The Probabilistic Relevance
 // Framework", 2009): a word's frequency in each field is normalised by the
 // field's length against the field's true mean length (FieldStats),
@@ -58,33 +58,34 @@ const (
 // nDCG@10 0.477 where this scores 0.528 (FTS5's BM25: 0.528), and fixing
 // the mean alone in Bleve gives 0.487. It marshals to JSON for logs and
 // golden files; Bleve's query.ParseQuery cannot read it back.
-type wordsQuery struct {
+type WordsQuery struct {
 	Text     string        `json:"bm25"`
-	Fields   []weightField `json:"fields"`
+	Fields   []WeightField `json:"fields"`
 	MinMatch int           `json:"min_match,omitempty"`
 	// Extra are weighted words added to Text's (pseudo-relevance feedback);
 	// Text's own words weigh Extra[word] when listed, else 1.
 	Extra    map[string]float64 `json:"extra,omitempty"`
 	BoostVal *query.Boost       `json:"boost,omitempty"`
 
-	stats *FieldStats // shared field lengths; nil measures them per search
+	// Stats are the shared field lengths; nil measures them per search.
+	Stats *FieldStats `json:"-"`
 }
 
-// weightField is a field of a wordsQuery and its BM25F weight.
-type weightField struct {
+// WeightField is a field of a WordsQuery and its BM25F weight.
+type WeightField struct {
 	Name   string  `json:"field"`
 	Weight float64 `json:"weight"`
 }
 
-func (q *wordsQuery) SetBoost(b float64) {
+func (q *WordsQuery) SetBoost(b float64) {
 	bb := query.Boost(b)
 	q.BoostVal = &bb
 }
 
-func (q *wordsQuery) Boost() float64 { return q.BoostVal.Value() }
+func (q *WordsQuery) Boost() float64 { return q.BoostVal.Value() }
 
 // Validate checks the fields and weights.
-func (q *wordsQuery) Validate() error {
+func (q *WordsQuery) Validate() error {
 	if len(q.Fields) == 0 {
 		return errors.New("bm25 query: no fields")
 	}
@@ -103,11 +104,11 @@ func (q *wordsQuery) Validate() error {
 
 // Searcher analyses the text with each field's analyzer and opens one
 // posting list per word and field.
-func (q *wordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
+func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	stats := q.stats
+	stats := q.Stats
 	if stats == nil {
 		stats = NewFieldStats()
 	}
@@ -274,7 +275,7 @@ func (h *postingHeap) Pop() any {
 	return x
 }
 
-// wordsSearcher merges the posting lists of a wordsQuery by document and
+// wordsSearcher merges the posting lists of a WordsQuery by document and
 // scores each document once.
 type wordsSearcher struct {
 	options  bsearch.SearcherOptions
@@ -597,7 +598,7 @@ func (s *wordsSearcher) Close() error {
 }
 
 // String is for debugging and test failure messages.
-func (q *wordsQuery) String() string {
+func (q *WordsQuery) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bm25(%q", q.Text)
 	for _, f := range q.Fields {
@@ -606,8 +607,8 @@ func (q *wordsQuery) String() string {
 	return b.String() + ")"
 }
 
-// compile-time checks: wordsQuery is a full Bleve query.
+// compile-time checks: WordsQuery is a full Bleve query.
 var (
-	_ query.BoostableQuery   = (*wordsQuery)(nil)
-	_ query.ValidatableQuery = (*wordsQuery)(nil)
+	_ query.BoostableQuery   = (*WordsQuery)(nil)
+	_ query.ValidatableQuery = (*WordsQuery)(nil)
 )

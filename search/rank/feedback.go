@@ -1,4 +1,4 @@
-package search
+package rank
 
 import (
 	"cmp"
@@ -24,7 +24,7 @@ const (
 	feedbackMaxBytes = 1 << 20
 )
 
-// feedbackQuery is a natural-language wordsQuery expanded by
+// FeedbackQuery is a natural-language WordsQuery expanded by
 // pseudo-relevance feedback, RM3 (Lavrenko & Croft 2001; Abdul-Jaleel et
 // al., UMass at TREC 2004): it runs the query, reads the stored title and
 // body of the top feedbackDocs documents, weighs each word by its share
@@ -39,19 +39,19 @@ const (
 // it finds no words to add and ranks as the plain query. The feedback
 // documents come from the whole index, before any filter: they only
 // suggest words.
-type feedbackQuery struct {
-	Words *wordsQuery `json:"feedback"`
+type FeedbackQuery struct {
+	Words *WordsQuery `json:"feedback"`
 }
 
-func (q *feedbackQuery) SetBoost(b float64) { q.Words.SetBoost(b) }
-func (q *feedbackQuery) Boost() float64     { return q.Words.Boost() }
-func (q *feedbackQuery) Validate() error    { return q.Words.Validate() }
+func (q *FeedbackQuery) SetBoost(b float64) { q.Words.SetBoost(b) }
+func (q *FeedbackQuery) Boost() float64     { return q.Words.Boost() }
+func (q *FeedbackQuery) Validate() error    { return q.Words.Validate() }
 
 // Searcher runs the first pass and returns the searcher of the expanded
 // query. It expands also when scores are not wanted (facet counts), so
 // that the same request always matches the same documents. Errors are the
 // index's.
-func (q *feedbackQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
+func (q *FeedbackQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	top, err := q.firstPass(ctx, r, m)
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ type scoredDoc struct {
 
 // firstPass returns the top feedbackDocs documents of the plain query,
 // best first (ties: index order, as the collector breaks them).
-func (q *feedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m mapping.IndexMapping) ([]scoredDoc, error) {
+func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m mapping.IndexMapping) ([]scoredDoc, error) {
 	s, err := q.Words.Searcher(ctx, r, m, bsearch.SearcherOptions{})
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func (q *feedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m ma
 
 // expand returns the weights of the original and the added words, or nil
 // when there is nothing to add.
-func (q *feedbackQuery) expand(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, top []scoredDoc) (map[string]float64, error) {
+func (q *FeedbackQuery) expand(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, top []scoredDoc) (map[string]float64, error) {
 	if len(top) == 0 {
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func (q *feedbackQuery) expand(ctx context.Context, r index.IndexReader, m mappi
 }
 
 // docFreq is the word's largest document frequency over the query's fields.
-func (q *feedbackQuery) docFreq(ctx context.Context, r index.IndexReader, w string) (uint64, error) {
+func (q *FeedbackQuery) docFreq(ctx context.Context, r index.IndexReader, w string) (uint64, error) {
 	var df uint64
 	for _, f := range q.Words.Fields {
 		tr, err := r.TermFieldReader(ctx, []byte(w), f.Name, false, false, false)
@@ -239,5 +239,5 @@ func (q *feedbackQuery) docFreq(ctx context.Context, r index.IndexReader, w stri
 	return df, nil
 }
 
-// compile-time check: feedbackQuery is a full Bleve query.
-var _ query.BoostableQuery = (*feedbackQuery)(nil)
+// compile-time check: FeedbackQuery is a full Bleve query.
+var _ query.BoostableQuery = (*FeedbackQuery)(nil)

@@ -1,12 +1,16 @@
-package search
+package shape
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"newsdex/indexer"
 )
 
 func TestSnippet(t *testing.T) {
-	svc := newTestService(t)
+	an := textAnalyzer(t)
 	tests := []struct {
 		name, body, title string
 		terms             []string
@@ -25,7 +29,7 @@ func TestSnippet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := svc.newTermMatcher(tt.terms).snippet(tt.body, tt.title)
+			got := NewMatcher(an, tt.terms).Snippet(tt.body, tt.title)
 			if got != tt.want {
 				t.Errorf("snippet =\n %q\nwant\n %q", got, tt.want)
 			}
@@ -34,9 +38,9 @@ func TestSnippet(t *testing.T) {
 }
 
 func TestSnippetPicksDensestPassage(t *testing.T) {
-	svc := newTestService(t)
+	an := textAnalyzer(t)
 	body := "rice " + strings.Repeat("filler words here. ", 40) + "rice and cash sent north " + strings.Repeat("more filler. ", 40)
-	got := svc.newTermMatcher([]string{"rice", "cash"}).snippet(body, "")
+	got := NewMatcher(an, []string{"rice", "cash"}).Snippet(body, "")
 	if !strings.Contains(got, "<mark>rice</mark> and <mark>cash</mark>") {
 		t.Errorf("snippet %q misses the passage with both terms", got)
 	}
@@ -46,12 +50,23 @@ func TestSnippetPicksDensestPassage(t *testing.T) {
 }
 
 func BenchmarkSnippet(b *testing.B) {
-	svc := newTestService(b)
+	an := textAnalyzer(b)
 	body := strings.Repeat("The North Korean defector sent rice and cash to her homeland via a broker. ", 40)
-	m := svc.newTermMatcher([]string{"defector", "rice"})
+	m := NewMatcher(an, []string{"defector", "rice"})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		m.snippet(body, "")
+		m.Snippet(body, "")
 	}
+}
+
+// textAnalyzer is the index's text analyzer, as the service hands it to
+// NewMatcher.
+func textAnalyzer(t testing.TB) analysis.Analyzer {
+	t.Helper()
+	an := indexer.NewMapping().AnalyzerNamed(indexer.AnalyzerText)
+	if an == nil {
+		t.Fatalf("no %s analyzer", indexer.AnalyzerText)
+	}
+	return an
 }

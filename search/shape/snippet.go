@@ -1,4 +1,4 @@
-package search
+package shape
 
 import (
 	"html"
@@ -16,18 +16,20 @@ const snippetBytes = 220
 // maxSnippetMatches bounds the work on a body with very many matches.
 const maxSnippetMatches = 2000
 
-// termMatcher knows which tokens of a text the query matched: a token
+// Matcher knows which tokens of a text the query matched: a token
 // matches when the index analyzer turns it into one of the query's terms,
 // or when its lower-case form starts with one of the query's prefixes.
 // Using the index's own analyzer means "defectors" marks "defector".
-type termMatcher struct {
+type Matcher struct {
 	analyzer analysis.Analyzer
 	terms    map[string]bool
 	prefixes []string
 }
 
-func (s *Service) newTermMatcher(words []string) *termMatcher {
-	m := &termMatcher{analyzer: s.analyzer, terms: map[string]bool{}}
+// NewMatcher matches words (a trailing * marks a prefix) in text
+// analysed with an, the index's text analyzer.
+func NewMatcher(an analysis.Analyzer, words []string) *Matcher {
+	m := &Matcher{analyzer: an, terms: map[string]bool{}}
 	for _, w := range words {
 		if p, ok := strings.CutSuffix(w, "*"); ok {
 			if p != "" {
@@ -35,14 +37,15 @@ func (s *Service) newTermMatcher(words []string) *termMatcher {
 			}
 			continue
 		}
-		for _, t := range s.analyzer.Analyze([]byte(w)) {
+		for _, t := range an.Analyze([]byte(w)) {
 			m.terms[string(t.Term)] = true
 		}
 	}
 	return m
 }
 
-func (m *termMatcher) empty() bool { return len(m.terms) == 0 && len(m.prefixes) == 0 }
+// Empty reports whether there is nothing to match (no positive words).
+func (m *Matcher) Empty() bool { return len(m.terms) == 0 && len(m.prefixes) == 0 }
 
 // analyzeWithOffsets analyses text as the index does, but with each
 // token's Start and End pointing into text itself. Bleve applies char
@@ -65,18 +68,18 @@ func analyzeWithOffsets(an analysis.Analyzer, text string) analysis.TokenStream 
 	return tokens
 }
 
-// span is a matched token's byte range in the text.
-type span struct{ start, end int }
+// Span is a matched token's byte range in the text.
+type Span struct{ Start, End int }
 
-// matches returns the byte ranges of matched tokens in text, in order.
-func (m *termMatcher) matches(text string) []span {
-	if m.empty() || text == "" {
+// Matches returns the byte ranges of matched tokens in text, in order.
+func (m *Matcher) Matches(text string) []Span {
+	if m.Empty() || text == "" {
 		return nil
 	}
-	var out []span
+	var out []Span
 	for _, t := range analyzeWithOffsets(m.analyzer, text) {
 		if m.terms[string(t.Term)] || m.prefixMatch(text[t.Start:t.End]) {
-			out = append(out, span{t.Start, t.End})
+			out = append(out, Span{t.Start, t.End})
 			if len(out) >= maxSnippetMatches {
 				break
 			}
@@ -85,7 +88,7 @@ func (m *termMatcher) matches(text string) []span {
 	return out
 }
 
-func (m *termMatcher) prefixMatch(word string) bool {
+func (m *Matcher) prefixMatch(word string) bool {
 	if len(m.prefixes) == 0 {
 		return false
 	}
@@ -98,23 +101,23 @@ func (m *termMatcher) prefixMatch(word string) bool {
 	return false
 }
 
-// snippet returns the passage of body with the most distinct query terms,
+// Snippet returns the passage of body with the most distinct query terms,
 // HTML-escaped, with matches in <mark>. A body without matches gives its
 // opening; an empty body gives the title, marked the same way.
-func (m *termMatcher) snippet(body, title string) string {
+func (m *Matcher) Snippet(body, title string) string {
 	if strings.TrimSpace(body) == "" {
-		return markAll(title, m.matches(title))
+		return markAll(title, m.Matches(title))
 	}
-	spans := m.matches(body)
+	spans := m.Matches(body)
 	if len(spans) == 0 {
-		return plainSnippet(body)
+		return PlainSnippet(body)
 	}
 	best, bestScore := 0, -1
 	for i := range spans {
 		distinct := map[string]bool{}
 		n := 0
-		for j := i; j < len(spans) && spans[j].end-spans[i].start <= snippetBytes; j++ {
-			distinct[strings.ToLower(body[spans[j].start:spans[j].end])] = true
+		for j := i; j < len(spans) && spans[j].End-spans[i].Start <= snippetBytes; j++ {
+			distinct[strings.ToLower(body[spans[j].Start:spans[j].End])] = true
 			n++
 		}
 		if score := len(distinct)*1000 + n; score > bestScore {
@@ -122,17 +125,17 @@ func (m *termMatcher) snippet(body, title string) string {
 		}
 	}
 	// Start a little before the first match so it reads in context.
-	start := wordStartBefore(body, spans[best].start-snippetBytes/5)
+	start := wordStartBefore(body, spans[best].Start-snippetBytes/5)
 	end := wordEndAfter(body, start+snippetBytes)
-	var in []span
+	var in []Span
 	for _, sp := range spans[best:] {
-		if sp.end > end {
+		if sp.End > end {
 			break
 		}
-		in = append(in, span{sp.start - start, sp.end - start})
+		in = append(in, Span{sp.Start - start, sp.End - start})
 	}
 	out := markAll(body[start:end], in)
-	out = collapseSpace(out)
+	out = CollapseSpace(out)
 	if start > 0 {
 		out = "…" + out
 	}
@@ -142,29 +145,29 @@ func (m *termMatcher) snippet(body, title string) string {
 	return out
 }
 
-// plainSnippet is the opening of the text, escaped.
-func plainSnippet(body string) string {
+// PlainSnippet is the opening of the text, escaped.
+func PlainSnippet(body string) string {
 	end := wordEndAfter(body, snippetBytes)
-	out := collapseSpace(html.EscapeString(body[:end]))
+	out := CollapseSpace(html.EscapeString(body[:end]))
 	if end < len(body) {
 		out += "…"
 	}
 	return out
 }
 
-// markAll escapes text and wraps each span in <mark>.
-func markAll(text string, spans []span) string {
+// markAll escapes text and wraps each Span in <mark>.
+func markAll(text string, spans []Span) string {
 	var b strings.Builder
 	last := 0
 	for _, sp := range spans {
-		if sp.start < last || sp.end > len(text) {
+		if sp.Start < last || sp.End > len(text) {
 			continue
 		}
-		b.WriteString(html.EscapeString(text[last:sp.start]))
+		b.WriteString(html.EscapeString(text[last:sp.Start]))
 		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(text[sp.start:sp.end]))
+		b.WriteString(html.EscapeString(text[sp.Start:sp.End]))
 		b.WriteString("</mark>")
-		last = sp.end
+		last = sp.End
 	}
 	b.WriteString(html.EscapeString(text[last:]))
 	return b.String()
@@ -208,6 +211,5 @@ func wordEndAfter(s string, i int) int {
 
 var spaceRun = regexp.MustCompile(`\s+`)
 
-func collapseSpace(s string) string { return strings.TrimSpace(spaceRun.ReplaceAllString(s, " ")) }
-
-func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
+// CollapseSpace folds each run of white space to one space and trims the ends.
+func CollapseSpace(s string) string { return strings.TrimSpace(spaceRun.ReplaceAllString(s, " ")) }

@@ -1,4 +1,4 @@
-package search
+package shape
 
 import (
 	"errors"
@@ -9,8 +9,8 @@ import (
 
 func TestCursorRoundTrip(t *testing.T) {
 	after := []string{"2019-01-02T00:00:00Z", "doc-17"}
-	c := encodeCursor("fp1", after)
-	got, err := decodeCursor(c, "fp1", 2)
+	c := EncodeCursor("fp1", after)
+	got, err := DecodeCursor(c, "fp1", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,32 +24,32 @@ func TestDecodeCursorRejects(t *testing.T) {
 		{"empty", "", "fp"},
 		{"not base64", "***", "fp"},
 		{"not json", "bm90IGpzb24", "fp"},
-		{"other query", encodeCursor("fp1", []string{"1", "a"}), "fp2"},
-		{"wrong arity", encodeCursor("fp", []string{"1"}), "fp"},
+		{"other query", EncodeCursor("fp1", []string{"1", "a"}), "fp2"},
+		{"wrong arity", EncodeCursor("fp", []string{"1"}), "fp"},
 		{"too long", string(make([]byte, maxCursorLen+1)), "fp"},
 		{"wrong version", "eyJ2Ijo5LCJmIjoiZnAiLCJhIjpbIjEiLCJhIl19", "fp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := decodeCursor(tt.cursor, tt.fp, 2); !errors.Is(err, ErrInvalidRequest) {
-				t.Errorf("err = %v, want ErrInvalidRequest", err)
+			if _, err := DecodeCursor(tt.cursor, tt.fp, 2); !errors.Is(err, ErrInvalidCursor) {
+				t.Errorf("err = %v, want ErrInvalidCursor", err)
 			}
 		})
 	}
 }
 
 // FuzzDecodeCursor: any client-supplied cursor is either accepted with the
-// right number of values or rejected as a request error; never a panic.
+// right number of values or rejected as an invalid cursor; never a panic.
 func FuzzDecodeCursor(f *testing.F) {
-	f.Add(encodeCursor("fp", []string{"0.5", "id"}))
-	f.Add(encodeCursor("fp", []string{"\u0000", "id"}))
+	f.Add(EncodeCursor("fp", []string{"0.5", "id"}))
+	f.Add(EncodeCursor("fp", []string{"\u0000", "id"}))
 	f.Add("eyJ2IjoxfQ")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
-		after, err := decodeCursor(s, "fp", 2)
+		after, err := DecodeCursor(s, "fp", 2)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidRequest) {
-				t.Fatalf("err = %v, not ErrInvalidRequest", err)
+			if !errors.Is(err, ErrInvalidCursor) {
+				t.Fatalf("err = %v, not ErrInvalidCursor", err)
 			}
 			return
 		}

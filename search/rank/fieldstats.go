@@ -1,4 +1,4 @@
-package search
+package rank
 
 import (
 	"container/heap"

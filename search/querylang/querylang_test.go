@@ -1,4 +1,4 @@
-package search
+package querylang
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ import (
 	"newsdex/indexer"
 )
 
-// update rewrites the golden files of the whole package: go test ./search -update
+// update rewrites the golden files of the whole package: go test ./search/querylang -update
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 type parseCase struct {

@@ -1,4 +1,4 @@
-package search
+package rank
 
 import (
 	"context"
@@ -26,12 +26,12 @@ func recencyFactor(boost float64, t, now time.Time) float64 {
 	return 1 + boost*math.Exp2(-float64(age)/float64(recencyHalfLife))
 }
 
-// withRecency wraps q so that newer articles rank a little higher under
+// WithRecency wraps q so that newer articles rank a little higher under
 // sort=relevance (Limits.RecencyBoost, config search.recency_boost): the
 // score is multiplied by recencyFactor, between 1 (undated, or old) and
 // 1+boost (published today). now is truncated to the day so that scores,
 // and with them cursors, stay the same all day.
-func withRecency(q query.Query, boost float64, now time.Time) query.Query {
+func WithRecency(q query.Query, boost float64, now time.Time) query.Query {
 	now = now.UTC().Truncate(24 * time.Hour)
 	return query.NewCustomScoreQueryWithScorer(q, func(_ context.Context, d *bsearch.DocumentMatch) (float64, error) {
 		t, ok := publishedOf(d)

@@ -1,4 +1,4 @@
-package search
+package querylang
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"newsdex/indexer"
+	"newsdex/search/rank"
 )
 
 // DefaultTitleBoost is how much more a title match weighs than a body match.
@@ -32,13 +33,14 @@ type TranslateOptions struct {
 	// the same clauses are skipped at search time instead (see ToBleve).
 	Analyze func(field, text string) []string
 	// Stats, when set, scores plain words and phrases with BM25F over the
-	// fields' true mean lengths (wordsQuery, bm25.go) instead of Bleve's
-	// BM25, whose mean length is wrong (FieldStats); neighbouring words
-	// also score for proximity. Prefix and fuzzy words keep Bleve's
-	// scoring. Nil keeps the plain Bleve translation.
-	Stats *FieldStats
-	// Feedback adds pseudo-relevance feedback (feedback.go) to a query that
-	// is only plain words, for natural-language questions. Needs Stats.
+	// fields' true mean lengths (rank.WordsQuery) instead of Bleve's BM25,
+	// whose mean length is wrong (rank.FieldStats); neighbouring words also
+	// score for proximity. Prefix and fuzzy words keep Bleve's scoring. Nil
+	// keeps the plain Bleve translation.
+	Stats *rank.FieldStats
+	// Feedback adds pseudo-relevance feedback (rank.FeedbackQuery) to a
+	// query that is only plain words, for natural-language questions.
+	// Needs Stats.
 	Feedback bool
 }
 
@@ -94,9 +96,9 @@ func ToBleve(n Node, opts TranslateOptions) (query.Query, error) {
 	if !ok {
 		return query.NewMatchNoneQuery(), nil
 	}
-	if wq, isWords := q.(*wordsQuery); isWords && opts.Feedback {
+	if wq, isWords := q.(*rank.WordsQuery); isWords && opts.Feedback {
 		wq.MinMatch = 1 // any word, also among the parts of a lone word and the added ones
-		return &feedbackQuery{Words: wq}, nil
+		return &rank.FeedbackQuery{Words: wq}, nil
 	}
 	return q, nil
 }
@@ -217,7 +219,7 @@ func (t *translator) or(cs []Node) (query.Query, bool, error) {
 
 // plainWord reports whether c is an unscoped word that is neither prefix
 // nor fuzzy: such words of one AND or OR group score together in one
-// wordsQuery, which sums them without Bleve's coordination factor and
+// rank.WordsQuery, which sums them without Bleve's coordination factor and
 // scores their proximity.
 func plainWord(c Node) (*Term, bool) {
 	t, ok := c.(*Term)
@@ -229,7 +231,7 @@ func plainWord(c Node) (*Term, bool) {
 
 // mergeWords takes the plain words out of a group's clauses (positive
 // ones only; in an OR group, not +required ones) and returns the other
-// clauses and one wordsQuery for the words: all of them required for AND,
+// clauses and one rank.WordsQuery for the words: all of them required for AND,
 // any for OR. Without Stats, or with fewer than two such words, the
 // clauses come back unchanged.
 func (t *translator) mergeWords(cs []Node, any bool) ([]Node, query.Query, error) {
@@ -267,17 +269,17 @@ func (t *translator) mergeWords(cs []Node, any bool) ([]Node, query.Query, error
 	return rest, q, nil
 }
 
-// words is the wordsQuery for text over fs; false when the text analyses
+// words is the rank.WordsQuery for text over fs; false when the text analyses
 // to nothing in every field.
-func (t *translator) words(text string, fs []fieldSpec) (*wordsQuery, bool) {
-	q := &wordsQuery{Text: text, stats: t.opts.Stats}
+func (t *translator) words(text string, fs []fieldSpec) (*rank.WordsQuery, bool) {
+	q := &rank.WordsQuery{Text: text, Stats: t.opts.Stats}
 	kept := false
 	for _, f := range fs {
 		w := f.boost
 		if w == 0 {
 			w = 1
 		}
-		q.Fields = append(q.Fields, weightField{Name: f.name, Weight: w})
+		q.Fields = append(q.Fields, rank.WeightField{Name: f.name, Weight: w})
 		kept = kept || !t.analysesAway(f.name, text)
 	}
 	return q, kept

@@ -1,8 +1,10 @@
-package search
+package querylang
 
 import (
 	"context"
 	"fmt"
+
+	index "github.com/blevesearch/bleve_index_api"
 
 	"newsdex/indexer"
 )
@@ -36,18 +38,25 @@ func postingsBudget(docs uint64) uint64 {
 	return max(minQueryPostings, postingsPerArticle*docs)
 }
 
-// checkCost refuses a query whose words and phrases would read more
-// postings than the budget, or that has more than MaxFuzzyWords fuzzy
-// words, before it runs, with an error wrapping ErrInvalidRequest and a
-// *QueryError at the clause that crossed the bound. The terms prefix and
-// fuzzy words expand to are bounded by MaxTermExpansion.
-func (s *Service) checkCost(node Node) error {
+// CheckCost refuses a query whose words and phrases would read more
+// postings of r than the budget, or that has more than MaxFuzzyWords fuzzy
+// words, before it runs: it returns a *QueryError at the clause that
+// crossed the bound. The terms prefix and fuzzy words expand to are
+// bounded by the service's MaxTermExpansion instead. analyze is the
+// index's analysis (MappingAnalyze). r may be nil, as for an index alias,
+// which has no single reader: its parts bound themselves by the search
+// timeout only, and only the fuzzy-word bound applies. Other errors are
+// the index's.
+func CheckCost(r index.IndexReader, node Node, analyze func(field, text string) []string) error {
 	if t := nthFuzzy(node, MaxFuzzyWords+1); t != nil {
 		qe := qerr(t.Pos, "more than %d fuzzy words", MaxFuzzyWords)
 		qe.Hint = "use ~ on the few words that may be misspelt"
-		return fmt.Errorf("%w: %w", ErrInvalidRequest, qe)
+		return qe
 	}
-	cost, budget, pos, err := s.queryCost(node)
+	if r == nil {
+		return nil
+	}
+	cost, budget, pos, err := queryCost(r, node, analyze)
 	if err != nil {
 		return err
 	}
@@ -56,30 +65,17 @@ func (s *Service) checkCost(node Node) error {
 	}
 	qe := qerr(pos, "the query would read %d index entries; the limit is %d", cost, budget)
 	qe.Hint = "remove repeated or very common words, above all in phrases"
-	return fmt.Errorf("%w: %w", ErrInvalidRequest, qe)
+	return qe
 }
 
 // queryCost returns the weighted postings node reads, the budget, and the
 // position of the clause at which the cost passed the budget (0 if not).
-// Over an index alias the cost is 0.
-func (s *Service) queryCost(node Node) (cost, budget uint64, pos int, err error) {
-	adv, err := s.idx.Advanced()
-	if err != nil {
-		// An index alias has no single reader; its parts bound themselves
-		// by the search timeout only.
-		return 0, minQueryPostings, 0, nil
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("query cost: %w", err)
-	}
-	defer r.Close()
+func queryCost(r index.IndexReader, node Node, analyze func(field, text string) []string) (cost, budget uint64, pos int, err error) {
 	docs, err := r.DocCount()
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("query cost: %w", err)
 	}
 	budget = postingsBudget(docs)
-	analyze := MappingAnalyze(s.idx.Mapping())
 	type fieldTerm struct{ field, term string }
 	dfs := map[fieldTerm]uint64{}
 	df := func(field, term string) (uint64, error) {
