@@ -448,8 +448,9 @@ func (c *columnCache) forSnapshot(snap *scorch.IndexSnapshot) ([]*segColumns, []
 // Warm does ahead of time what the first searches would otherwise wait
 // for (seconds at a million articles, past the search timeout when several
 // come at once): it measures the mean lengths of the text fields for BM25
-// (FieldStats) and builds the search columns of the index's current
-// segments on every core. serve runs it at startup.
+// (FieldStats), resolves the archive's entities and builds the search
+// columns of the index's current segments on every core. serve runs it at
+// startup.
 func (s *Service) Warm(ctx context.Context) error {
 	adv, err := s.idx.Advanced()
 	if err != nil {
@@ -465,6 +466,11 @@ func (s *Service) Warm(ctx context.Context) error {
 		if _, err := s.stats.MeanLength(ctx, r, field, m.AnalyzerNamed(m.AnalyzerNameForPath(field))); err != nil {
 			return fmt.Errorf("warm: %w", err)
 		}
+	}
+	// The archive's entities: the first entity facet would otherwise
+	// resolve them (a second on Reuters-21578).
+	if _, err := s.ents.view(ctx); err != nil {
+		return fmt.Errorf("warm: %w", err)
 	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
