@@ -105,6 +105,8 @@ func (e *Entity) Aliases() []string {
 type Table struct {
 	Entities []Entity
 	byValue  map[valueRef]int32
+	// By type and Key: of the display name, and of any stored value.
+	byName, byVariant map[valueRef]int32
 }
 
 type valueRef struct{ typ, value string }
@@ -121,7 +123,8 @@ func (t *Table) Lookup(typ, value string) (int, bool) {
 
 // Find returns the entity a user means by name: the entity of that type
 // shown under that name, else the one of that type with a stored value
-// spelt that way (ignoring case, dots and suffixes), else -1.
+// spelt that way (ignoring case, dots and suffixes), else -1. Where
+// several match, the one with most articles.
 func (t *Table) Find(typ, name string) int {
 	if t == nil {
 		return -1
@@ -130,25 +133,37 @@ func (t *Table) Find(typ, name string) int {
 	if key == "" {
 		return -1
 	}
-	byVariant := -1
-	for i := range t.Entities {
-		e := &t.Entities[i]
-		if e.Type != typ {
-			continue
-		}
-		if k, _ := Key(e.Name); k == key {
-			return i
-		}
-		if byVariant < 0 {
-			for _, n := range e.Names {
-				if k, _ := Key(n.Value); k == key {
-					byVariant = i
-					break
-				}
-			}
+	if i, ok := t.byName[valueRef{typ, key}]; ok {
+		return int(i)
+	}
+	if i, ok := t.byVariant[valueRef{typ, key}]; ok {
+		return int(i)
+	}
+	return -1
+}
+
+// index builds the table's lookups; Entities are in order of articles,
+// so the first entity to claim a key keeps it.
+func (t *Table) index(keyOf func(string) string) {
+	t.byValue = map[valueRef]int32{}
+	t.byName = map[valueRef]int32{}
+	t.byVariant = map[valueRef]int32{}
+	claim := func(m map[valueRef]int32, r valueRef, i int) {
+		if _, ok := m[r]; !ok {
+			m[r] = int32(i)
 		}
 	}
-	return byVariant
+	for i := range t.Entities {
+		e := &t.Entities[i]
+		claim(t.byName, valueRef{e.Type, keyOf(e.Name)}, i)
+		for _, n := range e.Names {
+			t.byValue[valueRef{n.Type, n.Value}] = int32(i)
+			claim(t.byVariant, valueRef{e.Type, keyOf(n.Value)}, i)
+		}
+		for _, v := range e.Listed {
+			claim(t.byVariant, valueRef{e.Type, keyOf(v)}, i)
+		}
+	}
 }
 
 // Thresholds of the archive's statistics, chosen on Reuters-21578 and
@@ -225,6 +240,7 @@ type resolver struct {
 	pins   map[string]pinInfo
 	// listedBy is the pin whose entry lists a key last.
 	listedBy map[string]string
+	keys map[string]string // Key memo
 	// fixed are the roots a data set placed (a country, a state, a
 	// built-in acronym): the archive's pairings do not move them.
 	fixed map[string]bool
@@ -237,7 +253,17 @@ type pinInfo struct {
 
 func newResolver() *resolver {
 	return &resolver{geo: newGazetteer(), groups: map[string]*group{}, parent: map[string]string{},
-		pinOf: map[string]string{}, pins: map[string]pinInfo{}, listedBy: map[string]string{}, fixed: map[string]bool{}}
+		pinOf: map[string]string{}, pins: map[string]pinInfo{}, listedBy: map[string]string{}, fixed: map[string]bool{}, keys: map[string]string{}}
+}
+
+// key is Key without the corporate flag, remembered.
+func (r *resolver) key(name string) string {
+	k, ok := r.keys[name]
+	if !ok {
+		k, _ = Key(name)
+		r.keys[name] = k
+	}
+	return k
 }
 
 func (r *resolver) addName(n Name) {
@@ -534,7 +560,7 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 		}
 		sets[root] = append(sets[root], r.groups[key])
 	}
-	t := &Table{byValue: map[valueRef]int32{}}
+	t := &Table{}
 	for _, root := range roots {
 		gs := sets[root]
 		e := Entity{}
@@ -575,7 +601,7 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 			e.Type, e.Name = Place, strings.TrimPrefix(root, "geo:state:") // "Colo." is Colorado
 		case strings.HasPrefix(root, "geo:"):
 			e.Type = Place
-			e.Name = displayName(e.Names, Place)
+			e.Name = displayName(e.Names, Place, r.key)
 		default:
 			var label []Name
 			for _, g := range gs {
@@ -583,7 +609,7 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 					label = append(label, g.names...)
 				}
 			}
-			e.Name = displayName(label, e.Type)
+			e.Name = displayName(label, e.Type, r.key)
 		}
 		if !e.Pinned && single {
 			g := gs[0]
@@ -593,6 +619,10 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 			}
 		}
 		t.Entities = append(t.Entities, e)
+	}
+	rootIndex := make(map[string]int, len(roots))
+	for i, rt := range roots {
+		rootIndex[rt] = i
 	}
 	// Blocked names of the tables.
 	for _, a := range tables {
@@ -605,11 +635,8 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 						continue
 					}
 				}
-				root := r.find(node)
-				for i, rt := range roots {
-					if rt == root {
-						t.Entities[i].Blocked = true
-					}
+				if i, ok := rootIndex[r.find(node)]; ok {
+					t.Entities[i].Blocked = true
 				}
 			}
 		}
@@ -617,11 +644,7 @@ func (r *resolver) table(ev Evidence, generic map[string]bool, tables ...*indexe
 	slices.SortStableFunc(t.Entities, func(a, b Entity) int {
 		return cmp.Or(b.Docs-a.Docs, strings.Compare(a.Name, b.Name))
 	})
-	for i, e := range t.Entities {
-		for _, n := range e.Names {
-			t.byValue[valueRef{n.Type, n.Value}] = int32(i)
-		}
-	}
+	t.index(r.key)
 	return t
 }
 
@@ -638,21 +661,19 @@ func argmax(votes map[string]int) string {
 // displayName picks how an entity is shown: its fullest name (most
 // words), then a spelling that is not an abbreviation, then the spelling
 // in most articles.
-func displayName(names []Name, typ string) string {
+func displayName(names []Name, typ string, keyOf func(string) string) string {
 	type cand struct {
-		value       string
+		value, key  string
 		words, docs int
 	}
-	byKey := map[string]int{} // key -> docs
 	var cands []cand
 	for _, n := range names {
-		k, _ := Key(n.Value)
-		byKey[k] += n.Docs
-		cands = append(cands, cand{n.Value, len(strings.Fields(k)), n.Docs})
+		k := keyOf(n.Value)
+		cands = append(cands, cand{n.Value, k, len(strings.Fields(k)), n.Docs})
 	}
 	best := cands[0]
 	for _, c := range cands[1:] {
-		if better(c.value, c.words, c.docs, best.value, best.words, best.docs, typ) {
+		if better(c.value, c.key, c.words, c.docs, best.value, best.key, best.words, best.docs, typ) {
 			best = c
 		}
 	}
@@ -668,7 +689,7 @@ func unbracket(s string) string {
 	return s
 }
 
-func better(v string, words, docs int, bv string, bwords, bdocs int, typ string) bool {
+func better(v, k string, words, docs int, bv, bk string, bwords, bdocs int, typ string) bool {
 	// The fullest name: "Ronald Reagan" over "Reagan", "Moody's Investors
 	// Service" over "Moody"; for other than people only when the archive
 	// uses it (a tenth of the other's articles), so that one article's
@@ -685,8 +706,6 @@ func better(v string, words, docs int, bv string, bwords, bdocs int, typ string)
 	// A long form over its abbreviation: "Securities and Exchange
 	// Commission" over "SEC", "Britain" over "U.K."; between spellings
 	// of one key ("JAPAN", "Japan"; "OPEC", "Opec") the articles decide.
-	k, _ := Key(v)
-	bk, _ := Key(bv)
 	if a, b := isAcronym(v), isAcronym(bv); a != b && k != bk {
 		return !a
 	}
@@ -707,7 +726,7 @@ func (r *resolver) blockDemonyms(t *Table) {
 			continue
 		}
 		for _, n := range e.Names {
-			k, _ := Key(n.Value)
+			k := r.key(n.Value)
 			places[k] = i
 		}
 	}
@@ -716,7 +735,7 @@ func (r *resolver) blockDemonyms(t *Table) {
 		if e.Pinned || e.Blocked || len(e.Names) == 0 {
 			continue
 		}
-		k, _ := Key(e.Names[0].Value)
+		k := r.key(e.Names[0].Value)
 		if p, ok := demonymOf(k, places); ok && p != i {
 			e.Blocked = true
 		}
