@@ -387,7 +387,7 @@ func TestUIScreenshot(t *testing.T) {
 	ctx := newBrowser(t)
 	browse(t, ctx, chromedp.EmulateViewport(w, h), chromedp.Navigate(strings.TrimSuffix(base, "/")+page))
 	waitJS(t, ctx, "the page to fill", `!document.getElementById('main').hasAttribute('aria-busy') &&
-		document.querySelectorAll('#results li.hit, #kwic tbody tr, #article h2, #error:not([hidden])').length > 0`)
+		document.querySelectorAll('#results li.hit, #kwic tbody tr, #article h2, #error:not([hidden]), #entity-view:not([hidden]) #entity-outlets li').length > 0`)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
