@@ -161,11 +161,15 @@ func newHTTPServer(cfg Config, h http.Handler, logger *slog.Logger) *http.Server
 // openServingIndex opens the configured index for reading and writing. A
 // new or empty index is first filled with the built-in corpus, so a new
 // user sees articles at once.
-func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (bleve.Index, error) {
-	idx, created, err := indexer.Open(cfg.Index.Dir)
+//
+// Every write goes through the free-space guard, so a full disk answers
+// writes with 507 and leaves searching alone.
+func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (*indexer.Guarded, error) {
+	opened, created, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
 		return nil, err
 	}
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
 	n, err := idx.DocCount()
 	if err != nil {
 		idx.Close()
@@ -184,6 +188,10 @@ func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (ble
 		logger.Warn("skipped record", slog.String("at", r.Location()), slog.String("error", r.Err.Error()))
 	}
 	sum, err := ing.Ingest(ctx, builtinCorpus)
+	if errors.Is(err, indexer.ErrNoSpace) {
+		idx.Close()
+		return nil, noSpaceError(cfg.Index.Dir, sum.Indexed, err)
+	}
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("index built-in corpus: %w", err)
