@@ -79,7 +79,8 @@ type Guarded struct {
 	opts SpaceOptions
 	free func(dir string) (uint64, bool, error) // bytes available; false when unknown here
 
-	mu       sync.Mutex // one guarded write at a time, so checks see each other's effect
+	mu       sync.Mutex // guards inflight
+	inflight uint64     // expected bytes of the writes under way, which the free space does not show yet
 	full     atomic.Bool
 	refusals atomic.Uint64
 }
@@ -144,14 +145,24 @@ func (g *Guarded) CopyTo(d index.Directory) error {
 
 // write runs f after the space check, turning ENOSPC errors and panics
 // from Bleve into ErrNoSpace.
+//
+// Writes run concurrently (Bleve analyses concurrent batches in
+// parallel); each check counts the writes still under way as taken.
 func (g *Guarded) write(what string, expected uint64, f func() error) (err error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if err := g.check(expected); err != nil {
+	if err := g.check(expected + g.inflight); err != nil {
+		g.mu.Unlock()
 		g.full.Store(true)
 		g.refusals.Add(1)
 		return err
 	}
+	g.inflight += expected
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.inflight -= expected
+		g.mu.Unlock()
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			err = g.failed(what, fmt.Errorf("panic in Bleve: %v", r))
