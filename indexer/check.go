@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zapv15 "github.com/blevesearch/zapx/v15"
 	zapv16 "github.com/blevesearch/zapx/v16"
 	zapv17 "github.com/blevesearch/zapx/v17"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Problem is one thing wrong with an index: the file it is in, relative
@@ -50,19 +52,75 @@ const footerTail = 12
 // every segment file of the index at dir, reading each file once. A
 // directory with no index has no problems.
 func CheckFiles(dir string) ([]Problem, int, error) {
-	store := filepath.Join(dir, "store")
-	files, err := filepath.Glob(filepath.Join(store, "*.zap"))
+	files, problems, err := segmentFiles(dir)
 	if err != nil {
 		return nil, 0, err
 	}
-	slices.Sort(files)
-	var problems []Problem
 	for _, f := range files {
 		if p := checkSegmentFile(f); p != "" {
 			problems = append(problems, Problem{File: rel(dir, f), Problem: p})
 		}
 	}
 	return problems, len(files), nil
+}
+
+// segmentFiles lists the segment files the index's snapshots name, from
+// root.bolt, so that a file a crash left half-written, which no snapshot
+// names and Bleve deletes when it next opens the index for writing, is
+// not taken for damage. When root.bolt is held by a running serve, every
+// segment file is listed; when it cannot be read, that is a problem.
+func segmentFiles(dir string) ([]string, []Problem, error) {
+	store := filepath.Join(dir, "store")
+	all, err := filepath.Glob(filepath.Join(store, "*.zap"))
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(all)
+	root := filepath.Join(store, "root.bolt")
+	if _, err := os.Stat(root); err != nil {
+		return all, nil, nil // no index yet, or not a scorch index
+	}
+	db, err := bolt.Open(root, 0o600, &bolt.Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return all, nil, nil // serve holds it: check every file
+	}
+	if err != nil {
+		return all, []Problem{{File: rel(dir, root), Problem: "unreadable: " + err.Error()}}, nil
+	}
+	defer db.Close()
+	named := map[string]bool{}
+	err = db.View(func(tx *bolt.Tx) error {
+		snapshots := tx.Bucket([]byte{'s'})
+		if snapshots == nil {
+			return nil
+		}
+		return snapshots.ForEachBucket(func(k []byte) error {
+			snap := snapshots.Bucket(k)
+			return snap.ForEachBucket(func(k []byte) error {
+				if p := snap.Bucket(k).Get([]byte{'p'}); p != nil {
+					named[filepath.Join(store, string(p))] = true
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return all, []Problem{{File: rel(dir, root), Problem: "unreadable: " + err.Error()}}, nil
+	}
+	var files []string
+	for _, f := range all {
+		if named[f] {
+			files = append(files, f)
+		}
+	}
+	var problems []Problem
+	for f := range named {
+		if !slices.Contains(all, f) {
+			problems = append(problems, Problem{File: rel(dir, f), Problem: "missing: the index's root.bolt names it"})
+		}
+	}
+	slices.SortFunc(problems, func(a, b Problem) int { return strings.Compare(a.File, b.File) })
+	return files, problems, nil
 }
 
 // checkSegmentFile verifies one segment's footer checksum; it returns
@@ -113,8 +171,7 @@ func Check(ctx context.Context, dir string) (CheckReport, error) {
 	for _, p := range problems {
 		bad[p.File] = true
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
-	slices.Sort(files)
+	files, _, _ := segmentFiles(dir)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return rep, err
