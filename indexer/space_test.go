@@ -12,7 +12,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
-	"newsdex/internal/tmpfs"
+	"newsdex/indexer/tmpfs"
 )
 
 // panicky is an index whose writes panic as zapx does after ENOSPC.

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"newsdex/indexer"
-	"newsdex/internal/tmpfs"
+	"newsdex/indexer/tmpfs"
 )
 
 const testAdminKey = "admin-key-0123456789"
