@@ -1141,7 +1141,37 @@ func hasModifiers(cs []Node) bool {
 // query order without duplicates, trimmed of surrounding punctuation, for
 // highlighting: the snippet matcher marks every word starting with a
 // prefix, and exact forms only as written. Words under a NOT are left out.
-func Terms(n Node) []string {
+func Terms(n Node) []string { return terms(n, true) }
+
+// WordTerms is Terms without the words of phrases, for a concordance that
+// shows each phrase as a whole (Phrases).
+func WordTerms(n Node) []string { return terms(n, false) }
+
+// Phrases returns the positive phrases of the query, in query order.
+func Phrases(n Node) []*Phrase {
+	var out []*Phrase
+	var walk func(Node)
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *Phrase:
+			out = append(out, n)
+		case *And:
+			for _, c := range n.Clauses {
+				walk(c)
+			}
+		case *Or:
+			for _, c := range n.Clauses {
+				walk(c)
+			}
+		case *Must:
+			walk(n.Clause)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func terms(n Node, phrases bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(w string, prefix, exact bool) {
@@ -1169,6 +1199,9 @@ func Terms(n Node) []string {
 				add(w, n.Prefix && i == len(words)-1, n.Exact)
 			}
 		case *Phrase:
+			if !phrases {
+				return
+			}
 			for _, w := range strings.Fields(n.Text) {
 				add(w, strings.HasSuffix(w, "*") && len(strings.TrimRight(w, "*")) > 0, n.Exact)
 			}
