@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -247,4 +249,90 @@ func reutersTestService(t testing.TB) *Service {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+func TestSimilar(t *testing.T) {
+	svc := newTestService(t, matchingArticles()...)
+	res, err := svc.Similar(context.Background(), "m1", Request{Size: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].ID != "m4" {
+		t.Fatalf("similar to m1 (immigration) = %v, want m4 (immigration policy) first", ids(res))
+	}
+	for _, h := range res.Hits {
+		if h.ID == "m1" {
+			t.Errorf("the article itself is among its similar articles")
+		}
+	}
+	res, err = svc.Similar(context.Background(), "m1", Request{Filters: Filters{Sources: []string{"AP"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range res.Hits {
+		if h.Source != "AP" {
+			t.Errorf("filter source=AP, got %s from %s", h.ID, h.Source)
+		}
+	}
+	if _, err := svc.Similar(context.Background(), "nope", Request{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: err = %v, want ErrNotFound", err)
+	}
+	if _, err := svc.Similar(context.Background(), "m1", Request{Size: 1000}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("size 1000: err = %v, want ErrInvalidRequest", err)
+	}
+}
+
+// TestSimilarReuters measures whether more-like-this finds the story's
+// topic: for every 25th Reuters-21578 story with a topic label
+// (reuters_topics), the share of its top-10 similar articles that share a
+// label, and how many stories have most (6+) of their top 10 on topic.
+// Floors pin the figures in BENCHMARKS.md.
+func TestSimilarReuters(t *testing.T) {
+	svc := reutersTestService(t)
+	f, err := os.Open("../../shared/data/reuters21578.jsonl")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	topics := map[string][]string{}
+	var ids []string
+	dec := json.NewDecoder(f)
+	for n := 0; ; n++ {
+		var r struct {
+			ID     string   `json:"id"`
+			Topics []string `json:"reuters_topics"`
+		}
+		if err := dec.Decode(&r); err != nil {
+			break
+		}
+		if len(r.Topics) > 0 {
+			topics[r.ID] = r.Topics
+			ids = append(ids, r.ID)
+		}
+	}
+	var stories, onTopic, hits, most int
+	for i := 0; i < len(ids); i += 25 {
+		res, err := svc.Similar(context.Background(), ids[i], Request{Size: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stories++
+		k := 0
+		for _, h := range res.Hits {
+			hits++
+			if slices.ContainsFunc(topics[h.ID], func(tp string) bool { return slices.Contains(topics[ids[i]], tp) }) {
+				onTopic++
+				k++
+			}
+		}
+		if k >= 6 {
+			most++
+		}
+	}
+	share := float64(onTopic) / float64(max(hits, 1))
+	t.Logf("%d stories: %.1f%% of their top-10 similar articles share a Reuters topic label; %d (%.1f%%) have 6 or more of 10 on topic",
+		stories, 100*share, most, 100*float64(most)/float64(stories))
+	if share < 0.55 || float64(most)/float64(stories) < 0.55 {
+		t.Errorf("similar articles on topic: %.3f of hits, %d of %d stories with 6+: below the floors (0.55, 0.55)", share, most, stories)
+	}
 }
