@@ -22,8 +22,15 @@ const (
 	// the similar-articles query asks for.
 	similarTerms = 25
 	// similarEntityBoost weighs a shared person, organisation or place
-	// against one distinctive word.
-	similarEntityBoost = 2
+	// against the article's most distinctive word (boost 1). Measured on
+	// Reuters-21578 with entities extracted (TestSimilarReuters), the
+	// share of the top 10 on the story's topic is 65.6% with no entities,
+	// 60.6% at boost 2, 63.0% at 1, 64.2% at 0.5 and 64.7% at 0.25:
+	// topics are subjects, which names cut across (USA, Reuters), so the
+	// proxy cannot reward names; 0.5 keeps them as a tie-breaker towards
+	// the same story. Leaving out names in more than a tenth of the
+	// archive changed nothing (60.6% at boost 2).
+	similarEntityBoost = 0.5
 )
 
 // Similar returns the articles most like article id ("more like this"):

@@ -1000,6 +1000,8 @@
   // ---- Article view -----------------------------------------------------------
 
   async function renderArticle(st, my) {
+    $('similar').hidden = true; // until this article's list comes
+    $('similar-list').replaceChildren();
     const a = await api('/api/v1/articles/' + encodeURIComponent(st.id));
     if (my !== seq) return;
     const qw = queryWords(st.q);
@@ -1026,6 +1028,38 @@
     art.append(h, meta, entityChips(st, a, 'Named in this article'), body);
     $('status').textContent = '';
     document.title = (a.title || 'Article') + ' · newsdex';
+    await renderSimilar(st, my);
+  }
+
+  // renderSimilar lists the articles most like the one shown (the API's
+  // more like this, over the whole archive the key may see: the search's
+  // filters are left out). A failure here leaves the article in place and
+  // says so under it.
+  const SIMILAR_SIZE = 10;
+  async function renderSimilar(st, my) {
+    const box = $('similar');
+    const ol = $('similar-list');
+    const note = $('similar-note');
+    ol.replaceChildren();
+    note.textContent = '';
+    box.hidden = false;
+    let res;
+    try {
+      res = await api('/api/v1/articles/' + encodeURIComponent(st.id) + '/similar', { size: String(SIMILAR_SIZE) });
+    } catch (err) {
+      if (my === seq) note.textContent = 'Similar articles could not be found: ' + err.message;
+      return;
+    }
+    if (my !== seq) return;
+    for (const h of (res.hits || []).slice(0, SIMILAR_SIZE)) {
+      const meta = el('p', { class: 'meta' });
+      if (h.source) meta.append(el('span', { class: 'outlet', text: h.source }));
+      if (h.source && h.published) meta.append(' · ');
+      if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
+      ol.append(el('li', { class: 'hit', 'data-id': h.id },
+        el('h4', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title' })), meta));
+    }
+    if (!ol.children.length) note.textContent = 'No other article is much like this one.';
   }
 
   // safeURL admits only web links, so a stored javascript: URL is inert.
