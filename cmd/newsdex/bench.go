@@ -59,6 +59,14 @@ type benchResult struct {
 	AnonMB    float64 `json:"rss_anon_mb"` // of which heap and stacks
 	FileMB    float64 `json:"rss_file_mb"` // of which mmapped index pages
 	FirstErr  string  `json:"first_error,omitempty"`
+	// Backups, with --backups: backups of the index streamed one after
+	// another through the whole timed run (to io.Discard), and the mean
+	// time of one, so p50/p99 above are latencies while a backup streams.
+	Backups *struct {
+		Count int     `json:"count"`
+		MeanS float64 `json:"mean_s"`
+		MB    float64 `json:"mb"` // of one backup
+	} `json:"backups,omitempty"`
 }
 
 // queryTime is one query's latency in the first pass.
@@ -80,8 +88,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	size := fs.Int("size", 10, "hits per page")
 	noCache := fs.Bool("no-cache", false, "turn the result cache off, so every request runs the whole search")
 	empty := fs.Bool("empty-query", false, "add the empty query (the landing page: every article) to the queries")
+	backups := fs.Bool("backups", false, "stream backups of the index (as GET /api/v1/admin/backup does) one after another during the timed run")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--empty-query] [--config FILE]")
+		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--empty-query] [--backups] [--config FILE]")
 		fmt.Fprintln(stderr, "Serves the index on a loopback port and prints one JSON object of throughput and latency.")
 		fs.PrintDefaults()
 	}
@@ -204,6 +213,31 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var all []time.Duration
 	var wg sync.WaitGroup
 	start := time.Now()
+	if *backups {
+		wg.Go(func() {
+			var n int
+			var took time.Duration
+			var bytes int64
+			for runCtx.Err() == nil {
+				t := time.Now()
+				sum, err := indexer.WriteBackup(runCtx, idx, cfg.Index.Dir, io.Discard)
+				if err != nil {
+					break // the run ended mid-backup
+				}
+				n, took, bytes = n+1, took+time.Since(t), sum.Bytes
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out.Backups = &struct {
+				Count int     `json:"count"`
+				MeanS float64 `json:"mean_s"`
+				MB    float64 `json:"mb"`
+			}{Count: n, MB: round(float64(bytes)/(1<<20), 1)}
+			if n > 0 {
+				out.Backups.MeanS = round(took.Seconds()/float64(n), 2)
+			}
+		})
+	}
 	for c := range *concurrency {
 		wg.Go(func() {
 			lat := make([]time.Duration, 0, 1<<14)

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"newsdex/indexer"
 )
 
 // flipByte inverts one bit of the byte at off (from the end when
@@ -65,6 +68,24 @@ func TestCheckFindsFlippedBytes(t *testing.T) {
 	segs, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
 	if len(segs) == 0 {
 		t.Fatal("no segment files")
+	}
+	// A segment merged away just before index closed can still be on
+	// disk, named by no snapshot: check rightly ignores it, and a flipped
+	// byte there is no damage. Bleve deletes such files when it next
+	// opens the index for writing; do that, so every file flipped below
+	// is live.
+	var named int
+	fmt.Sscanf(out, "ok: %d segment files", &named)
+	if len(segs) != named {
+		t.Logf("%d segment files on disk, %d named by the index: opening it once to drop the rest", len(segs), named)
+		idx, err := indexer.OpenExisting(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx.Close()
+		if segs, _ = filepath.Glob(filepath.Join(dir, "store", "*.zap")); len(segs) != named {
+			t.Fatalf("still %d segment files on disk, %d named", len(segs), named)
+		}
 	}
 	for _, seg := range segs {
 		st, err := os.Stat(seg)

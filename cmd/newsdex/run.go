@@ -32,7 +32,8 @@ Usage:
   newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE] [--force]
   newsdex stats  [--index DIR]
   newsdex check  [--index DIR]                            verify checksums and read every article
-  newsdex backup [--index DIR] DEST                       online copy of the index
+  newsdex backup [--index DIR] DEST                       online copy of the index (DEST.tar or -: a tar)
+  newsdex restore FILE.tar DIR                            unpack a backup tar into DIR and check it
   newsdex entities list|merge|rename|retype|block|unblock|split|export [--index DIR] ...
   newsdex bench  --index DIR --queries FILE [--concurrency N] [--duration D]
   newsdex eval ner [--out FILE] CONLL_FILE
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBench(ctx, rest, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "entities":
 		return runEntities(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

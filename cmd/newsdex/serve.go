@@ -119,6 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !damaged {
 		api.SetWriter(indexer.NewWriter(idx, ing)) // POST/DELETE /api/v1/articles, with admin keys
+		api.SetBackuper(idx)                       // GET /api/v1/admin/backup, with admin keys
 	}
 	n, _ := idx.DocCount()
 	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())

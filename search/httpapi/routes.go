@@ -24,6 +24,7 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/facets/:field", s.handleFacetValues)
 	api.POST("/articles", s.requireAdmin(), s.handleIngest)       // write.go
 	api.DELETE("/articles/:id", s.requireAdmin(), s.handleDelete) // write.go
+	api.GET("/admin/backup", s.requireAdmin(), s.handleBackup)    // backup.go
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
 

@@ -82,6 +82,7 @@ type Server struct {
 	opts     Options
 	searcher atomic.Pointer[Searcher]
 	writer   atomic.Pointer[Writer]
+	backuper atomic.Pointer[Backuper] // backup.go
 	access   *access
 	embed    *embedAssets
 	metrics  *metrics

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"newsdex/indexer"
+)
+
+// Backuper streams a consistent snapshot of the index as a tar while it
+// keeps serving. *indexer.Guarded satisfies it.
+type Backuper interface {
+	Backup(ctx context.Context, w io.Writer) (indexer.BackupSummary, error)
+}
+
+var _ Backuper = (*indexer.Guarded)(nil)
+
+// SetBackuper enables GET /api/v1/admin/backup (with admin keys).
+func (s *Server) SetBackuper(b Backuper) { s.backuper.Store(&b) }
+
+// handleBackup answers GET /api/v1/admin/backup (admin) with a tar of
+// the index as it was when the request arrived; searches and writes go on
+// meanwhile. `newsdex restore FILE.tar DIR` unpacks and checks it. Once
+// the body has begun, an error can no longer change the status: the
+// connection is cut instead, and the tar then lacks its manifest and
+// root.bolt, so restore refuses it.
+func (s *Server) handleBackup(c *gin.Context) {
+	p := s.backuper.Load()
+	if p == nil {
+		s.deny(c, http.StatusServiceUnavailable, "backup_unavailable",
+			"backups are not available: the index is not open yet, or is served read-only (serve --force)")
+		return
+	}
+	start := time.Now()
+	name := "newsdex-backup-" + start.UTC().Format("20060102T150405Z") + ".tar"
+	c.Header("Content-Type", "application/x-tar")
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	sum, err := (*p).Backup(c.Request.Context(), c.Writer)
+	if err != nil {
+		if !c.Writer.Written() {
+			s.writeError(c, err)
+			return
+		}
+		s.logger.LogAttrs(c.Request.Context(), slog.LevelError, "backup failed while streaming",
+			slog.String("request_id", c.GetString(requestIDKey)), slog.String("error", err.Error()),
+			slog.Int64("bytes", sum.Bytes))
+		panic(http.ErrAbortHandler) // cut the connection: the client must not take a partial tar for a backup
+	}
+	s.logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "backup streamed",
+		slog.Int("files", sum.Files), slog.Int64("bytes", sum.Bytes), slog.Duration("took", time.Since(start)))
+}
