@@ -29,18 +29,20 @@ import (
 
 // Limits bound what one request may cost. Zero values take the defaults.
 type Limits struct {
-	DefaultOperator  string        // "and" or "or" between bare words
-	Timeout          time.Duration // deadline for one search
-	MaxQueryLength   int           // bytes
-	MaxClauses       int           // terms in a query, values in a filter
-	MaxDepth         int           // parenthesis nesting
-	MaxTermExpansion int           // index terms one query may visit (prefix, fuzzy)
-	MaxSize          int
-	MaxOffset        int // from+size
-	MaxFacetSize     int
-	TitleBoost       float64
-	RecencyBoost     float64
-	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
+	DefaultOperator   string        // "and" or "or" between bare words
+	Timeout           time.Duration // deadline for one search
+	MaxQueryLength    int           // bytes
+	MaxClauses        int           // terms in a query, values in a filter
+	MaxDepth          int           // parenthesis nesting
+	MaxTermExpansion  int           // index terms one query may visit (prefix, fuzzy)
+	MaxSize           int
+	MaxOffset         int // from+size
+	MaxFacetSize      int
+	TitleBoost        float64
+	RecencyBoost      float64
+	ResultCache       int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
+	MaxAnalysisSize   int // outlets, names, terms or network nodes one analysis returns (issue 13)
+	SignificantSample int // matching articles whose text significant terms reads
 }
 
 // DefaultLimits are the limits config.yaml ships with.
@@ -48,6 +50,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		DefaultOperator: "and", Timeout: 5 * time.Second, MaxQueryLength: 4096, MaxClauses: 1024,
 		MaxDepth: 32, MaxTermExpansion: 2000, MaxSize: 100, MaxOffset: 1000, MaxFacetSize: 100, TitleBoost: 2,
+		MaxAnalysisSize: 200, SignificantSample: 2000,
 	}
 }
 
@@ -82,6 +85,12 @@ func (l *Limits) setDefaults() {
 	}
 	if l.TitleBoost <= 0 {
 		l.TitleBoost = d.TitleBoost
+	}
+	if l.MaxAnalysisSize <= 0 {
+		l.MaxAnalysisSize = d.MaxAnalysisSize
+	}
+	if l.SignificantSample <= 0 {
+		l.SignificantSample = d.SignificantSample
 	}
 }
 
