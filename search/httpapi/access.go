@@ -448,6 +448,7 @@ var (
 	_ Searcher     = guarded{}
 	_ kwicSearcher = guarded{}
 	_ exporter     = guarded{}
+	_ timeliner    = guarded{}
 	_ EntityEditor = guarded{}
 	_ limited      = guarded{}
 )
@@ -550,6 +551,21 @@ func (g guarded) Export(ctx context.Context, req search.Request, emit func(total
 		return 0, err
 	}
 	return ex.Export(ctx, req, emit)
+}
+
+func (g guarded) Timeline(ctx context.Context, tr search.TimelineRequest) (*search.Timeline, error) {
+	a, ok := g.inner.(timeliner)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &tr.Request); err != nil {
+		return nil, err
+	}
+	return a.Timeline(ctx, tr)
 }
 
 // Limits passes on the inner searcher's limits, if it tells them.

@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"newsdex/search"
+)
+
+// The research analytics of issue 13. Each takes the search parameters
+// (q, filters, mode) and is asked of the searcher by type assertion, as
+// KWIC and export are; with public keys, guarded applies the key's filter.
+
+// timeliner is what the timeline endpoint needs; *search.Service has it.
+type timeliner interface {
+	Timeline(ctx context.Context, tr search.TimelineRequest) (*search.Timeline, error)
+}
+
+var _ timeliner = (*search.Service)(nil)
+
+// analysisFormat reads format: json (default) or one of the others.
+func analysisFormat(v url.Values, others ...string) (string, error) {
+	f := v.Get("format")
+	if f == "" || f == "json" {
+		return "json", nil
+	}
+	for _, o := range others {
+		if f == o {
+			return f, nil
+		}
+	}
+	return "", badRequest("format must be json or " + strings.Join(others, " or ") + ", got " + strconv.Quote(truncate(f, 20)))
+}
+
+// handleTimeline answers GET /api/v1/timeline: counts over time of up to
+// ten queries (repeat q), or of one query split by outlet, with shares of
+// all coverage; format=csv downloads it.
+func (s *Server) handleTimeline(c *gin.Context) {
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
+		return
+	}
+	tl, ok := sr.(timeliner)
+	if !ok {
+		s.writeError(c, errUnsupported)
+		return
+	}
+	format, err := analysisFormat(v, formatCSV)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	tr := search.TimelineRequest{Request: req, Queries: nonEmpty(v["q"]), Interval: v.Get("interval"), Split: v.Get("split")}
+	if len(v["q"]) > search.MaxSeries {
+		s.writeError(c, badRequest("at most "+strconv.Itoa(search.MaxSeries)+" queries (q) per timeline"))
+		return
+	}
+	if tr.Size, err = intParam(v, "size"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res, err := tl.Timeline(c.Request.Context(), tr)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if format == "json" {
+		c.JSON(http.StatusOK, res)
+		return
+	}
+	startDownload(c, "newsdex-timeline", formatCSV)
+	c.Status(http.StatusOK)
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write(timelineHeader(res))
+	for i, b := range res.All {
+		row := []string{b.Key, strconv.Itoa(b.Count)}
+		for _, se := range res.Series {
+			sb := se.Buckets[i]
+			row = append(row, strconv.Itoa(sb.Count), strconv.FormatFloat(sb.Share, 'g', 6, 64))
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+}
+
+// timelineHeader is the CSV header of a timeline: key, all, then a count
+// and a share column per series, named by its query or outlet.
+func timelineHeader(t *search.Timeline) []string {
+	h := []string{"key", "all"}
+	for _, se := range t.Series {
+		name := se.Query
+		if se.Source != "" {
+			name = se.Source
+		}
+		if name == "" {
+			name = "(all)"
+		}
+		name = csvCell(name)
+		h = append(h, name, name+" share")
+	}
+	return h
+}
+
+// csvCell keeps a user's text from being read as a formula by a
+// spreadsheet: a cell starting with = + - @ gets a leading apostrophe.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"newsdex/indexer"
+	"newsdex/search"
+)
+
+// analyticsArticles are dated articles from three outlets naming a few
+// people, organisations and places together, for the analytics endpoints.
+func analyticsArticles() []indexer.Article {
+	people := []string{"Ann Lee", "Bo Chen", "Cy Dorr"}
+	orgs := []string{"Harbour Board", "Dock Union"}
+	places := []string{"Portsmouth", "Leith"}
+	start := time.Date(2019, 1, 3, 9, 0, 0, 0, time.UTC)
+	var out []indexer.Article
+	for i := range 40 {
+		a := indexer.Article{
+			ID:     fmt.Sprintf("an%02d", i),
+			Title:  fmt.Sprintf("Harbour report %d", i),
+			Body:   []string{"The harbour strike went on.", "Dock fees rose at the harbour.", "Election results came late."}[i%3],
+			Source: []string{"Alpha Times", "Beta Post", "Gamma Wire"}[i%3],
+		}
+		if i%7 != 6 {
+			a.Published = start.AddDate(0, 0, i*4)
+		}
+		for j := range i%3 + 1 {
+			a.Persons = append(a.Persons, people[(i+j)%len(people)])
+		}
+		if i%2 == 0 {
+			a.Organizations = []string{orgs[i%4/2]}
+		}
+		a.Places = []string{places[i%5%2]}
+		out = append(out, a)
+	}
+	return out
+}
+
+// analyticsServer serves the seed corpus plus analyticsArticles, with a
+// public key limited to Alpha Times when keyed is set.
+func analyticsServer(t *testing.T, keyed bool) *Server {
+	t.Helper()
+	svc := uiService(t, nil, analyticsArticles()...)
+	opts := Options{MaxBodyBytes: 1 << 16}
+	if keyed {
+		opts.PublicKeys = []PublicKey{{Key: testPublicKey, Filter: search.Filters{Sources: []string{"Alpha Times"}}}}
+	}
+	s := New(slog.New(slog.DiscardHandler), opts)
+	s.SetSearcher(svc)
+	return s
+}
+
+func apiURL(path string, params ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(params); i += 2 {
+		v.Add(params[i], params[i+1])
+	}
+	return path + "?" + v.Encode()
+}
+
+// searchTotal is the total of a plain search through the API.
+func searchTotal(t *testing.T, h http.Handler, header map[string]string, params ...string) int {
+	t.Helper()
+	rec := request{target: apiURL("/api/v1/search", params...), header: header}.do(t, h)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("search %v: %d %s", params, rec.Code, rec.Body)
+	}
+	var res search.Result
+	decode(t, rec, &res)
+	return int(res.Total)
+}
+
+func TestTimelineAPI(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			h := analyticsServer(t, keyed)
+			var header map[string]string
+			if keyed {
+				header = bearerHeader(testPublicKey)
+			}
+			rec := request{target: apiURL("/api/v1/timeline", "q", "harbour", "q", "election", "interval", "month", "person", "Ann Lee"), header: header}.do(t, h)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var tl search.Timeline
+			decode(t, rec, &tl)
+			if len(tl.Series) != 2 || len(tl.All) == 0 {
+				t.Fatalf("timeline %+v", tl)
+			}
+			for i, b := range tl.All {
+				from, _ := time.Parse("2006-01", b.Key)
+				to := from.AddDate(0, 1, -1).Format(time.DateOnly)
+				if got := searchTotal(t, h, header, "person", "Ann Lee", "from_date", from.Format(time.DateOnly), "to_date", to); got != b.Count {
+					t.Errorf("all[%s] = %d, search = %d", b.Key, b.Count, got)
+				}
+				for _, se := range tl.Series {
+					if got := searchTotal(t, h, header, "q", se.Query, "person", "Ann Lee", "from_date", from.Format(time.DateOnly), "to_date", to); got != se.Buckets[i].Count {
+						t.Errorf("%s[%s] = %d, search = %d", se.Query, b.Key, se.Buckets[i].Count, got)
+					}
+				}
+			}
+
+			// The CSV has the same numbers.
+			rec = request{target: apiURL("/api/v1/timeline", "q", "harbour", "q", "=election", "interval", "month", "person", "Ann Lee", "format", "csv"), header: header}.do(t, h)
+			if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
+				t.Fatalf("csv: %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+			rows, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"key", "all", "harbour", "harbour share", "'=election", "'=election share"}; strings.Join(rows[0], "|") != strings.Join(want, "|") {
+				t.Errorf("csv header %q, want %q", rows[0], want)
+			}
+			if len(rows) != len(tl.All)+1 {
+				t.Fatalf("csv has %d rows, want %d", len(rows), len(tl.All)+1)
+			}
+			for i, b := range tl.All {
+				if rows[i+1][0] != b.Key || rows[i+1][1] != fmt.Sprint(b.Count) || rows[i+1][2] != fmt.Sprint(tl.Series[0].Buckets[i].Count) {
+					t.Errorf("csv row %d = %q, want %s,%d,%d", i+1, rows[i+1], b.Key, b.Count, tl.Series[0].Buckets[i].Count)
+				}
+			}
+		})
+	}
+}
+
+// TestAnalyticsBadInput: every analytics endpoint answers bad input
+// with 400 and a message.
+func TestAnalyticsBadInput(t *testing.T) {
+	h := analyticsServer(t, false)
+	many := []string{}
+	for i := range 11 {
+		many = append(many, "q", fmt.Sprint("w", i))
+	}
+	tests := []struct {
+		name, target, want string
+	}{
+		{"timeline interval", apiURL("/api/v1/timeline", "interval", "decade"), "interval"},
+		{"timeline format", apiURL("/api/v1/timeline", "format", "xml"), "format"},
+		{"timeline queries", apiURL("/api/v1/timeline", many...), "at most 10"},
+		{"timeline split", apiURL("/api/v1/timeline", "split", "person"), "split"},
+		{"timeline size", apiURL("/api/v1/timeline", "split", "source", "size", "11"), "size"},
+		{"timeline query", apiURL("/api/v1/timeline", "q", "(harbour"), ""},
+		{"timeline date", apiURL("/api/v1/timeline", "from_date", "yesterday"), "from_date"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := request{target: tt.target}.do(t, h)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("%s: status %d, want 400: %s", tt.target, rec.Code, rec.Body)
+			}
+			var e apiError
+			decode(t, rec, &e)
+			if e.Error.Message == "" || !strings.Contains(e.Error.Message, tt.want) {
+				t.Errorf("%s: message %q, want it to mention %q", tt.target, e.Error.Message, tt.want)
+			}
+		})
+	}
+}
