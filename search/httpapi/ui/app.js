@@ -18,7 +18,7 @@
   const FACET_SIZE = 10;
   const KWIC_WIDTH = 60;
   const KWIC_LIMIT = 1000;
-  const VIEWS = ['results', 'kwic', 'article', 'entity'];
+  const VIEWS = ['results', 'kwic', 'article', 'entity', 'compare'];
   // The entity types are the facets after the outlets; the API names
   // them as the facets do.
   const ENTITY_FACETS = FACETS.slice(1);
@@ -65,6 +65,11 @@
       ksort: ['left', 'right'].includes(p.get('ksort')) ? p.get('ksort') : '',
       etype: entityFacet(p.get('etype')) ? p.get('etype') : '',
       ename: p.get('ename') || '',
+      // Compare view (timeline): its queries, series, measure, interval.
+      cq: p.getAll('cq').filter(Boolean).slice(0, 10),
+      cby: p.get('cby') === 'source' ? 'source' : '',
+      cmeasure: p.get('cmeasure') === 'share' ? 'share' : 'count',
+      cint: ['day', 'week', 'year'].includes(p.get('cint')) ? p.get('cint') : 'month',
     };
     for (const f of FACETS) st.filters[f.name] = p.getAll(f.name).filter(Boolean);
     if (st.view === 'article' && !st.id) st.view = 'results';
@@ -95,6 +100,12 @@
       p.set('ename', st.ename);
     }
     if (st.ksort) p.set('ksort', st.ksort);
+    if (st.view === 'compare') {
+      for (const q of st.cq) p.append('cq', q);
+      if (st.cby) p.set('cby', st.cby);
+      if (st.cmeasure !== 'count') p.set('cmeasure', st.cmeasure);
+      if (st.cint !== 'month') p.set('cint', st.cint);
+    }
     const qs = p.toString();
     return location.pathname + (qs ? '?' + qs : '');
   }
@@ -328,6 +339,7 @@
     $('kwic-view').hidden = st.view !== 'kwic';
     $('article-view').hidden = st.view !== 'article';
     $('entity-view').hidden = st.view !== 'entity';
+    $('compare-view').hidden = st.view !== 'compare';
     const page = st.view === 'article' || st.view === 'entity'; // a page of its own, not a search
     $('toolbar').hidden = page;
     $('chart-box').hidden = page;
@@ -340,6 +352,7 @@
     try {
       if (st.view === 'article') await renderArticle(st, my);
       else if (st.view === 'entity') await renderEntity(st, my);
+      else if (st.view === 'compare') await Promise.all([renderSearch(st, my), renderCompare(st, my)]);
       else await renderSearch(st, my);
     } catch (err) {
       if (my === seq) {
@@ -1039,6 +1052,74 @@
     }
   }
 
+  // ---- Compare view (GET /api/v1/timeline) ---------------------------------
+
+  // timelineParams are the timeline request of the compare view: the
+  // search's filters, and its queries (the search's own when none).
+  function timelineParams(st) {
+    const p = searchParams(st);
+    p.delete('q');
+    p.delete('sort');
+    const qs = st.cq.length ? st.cq : [st.q];
+    for (const q of (st.cby ? qs.slice(0, 1) : qs)) p.append('q', q);
+    if (st.cby) p.set('split', st.cby);
+    p.set('interval', st.cint);
+    return p;
+  }
+
+  async function renderCompare(st, my) {
+    $('compare-q').value = st.cq.join('\n');
+    $('compare-by').value = st.cby;
+    $('compare-measure').value = st.cmeasure;
+    $('compare-interval').value = st.cint;
+    const p = timelineParams(st);
+    const csv = new URLSearchParams(p);
+    csv.set('format', 'csv');
+    $('compare-csv').setAttribute('href', '/api/v1/timeline?' + withKey(csv));
+    const tl = await api('/api/v1/timeline', p);
+    if (my !== seq) return;
+    const share = st.cmeasure === 'share';
+    const label = (se) => se.source || se.query || '(everything)';
+    $('compare-status').textContent = plural(tl.series.length, 'series', 'series') + ' per ' + tl.interval +
+      (share ? ', as a share of all articles in scope' : ', article counts') + ' · ' + tl.took_ms.toFixed(1) + ' ms';
+    const legend = $('compare-legend');
+    legend.replaceChildren();
+    tl.series.forEach((se, i) => legend.append(el('li', { class: 'compare-item', 'data-series': String(i) },
+      el('span', { class: 'swatch series-' + i, 'aria-hidden': 'true' }), label(se) + ': ' + plural(se.total, 'match', 'matches'))));
+    const box = $('compare-chart');
+    box.replaceChildren();
+    if (!tl.all.length) {
+      box.append(el('p', { class: 'empty', text: 'No dated articles in scope.' }));
+      return;
+    }
+    const W = Math.max(320, Math.round(box.clientWidth || 800));
+    const H = 220;
+    const pad = { top: 14, bottom: 18, left: 4, right: 4 };
+    const val = (b) => (share ? b.share : b.count);
+    const max = Math.max(...tl.series.flatMap((se) => se.buckets.map(val)), share ? 0.0001 : 1);
+    const n = tl.all.length;
+    const x = (i) => pad.left + (n === 1 ? (W - pad.left - pad.right) / 2 : (i * (W - pad.left - pad.right)) / (n - 1));
+    const y = (v) => H - pad.bottom - ((H - pad.top - pad.bottom) * v) / max;
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Series over time; the legend lists them' });
+    s.append(svg('line', { class: 'axis', x1: 0, x2: W, y1: H - pad.bottom + 0.5, y2: H - pad.bottom + 0.5 }));
+    tl.series.forEach((se, i) => {
+      const line = svg('polyline', { class: 'series-' + i, 'data-series': String(i), points: se.buckets.map((b, j) => x(j).toFixed(1) + ',' + y(val(b)).toFixed(1)).join(' ') });
+      const t = svg('title', {});
+      t.textContent = label(se);
+      line.append(t);
+      s.append(line);
+    });
+    const text = (tx, ty, anchor, txt) => {
+      const t = svg('text', { x: tx, y: ty, 'text-anchor': anchor });
+      t.textContent = txt;
+      s.append(t);
+    };
+    text(2, H - 4, 'start', tl.all[0].key);
+    if (n > 1) text(W - 2, H - 4, 'end', tl.all[n - 1].key);
+    text(2, 10, 'start', 'max ' + (share ? (max * 100).toFixed(1) + '%' : nf.format(max)));
+    box.append(s);
+  }
+
   // ---- Wiring ---------------------------------------------------------------
 
   function init() {
@@ -1102,6 +1183,15 @@
       const first = document.querySelector('#facets input');
       $('sidebar').scrollIntoView();
       if (first) first.focus();
+    });
+    $('compare-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const st = readState();
+      st.cq = $('compare-q').value.split('\n').map((q) => q.trim()).filter(Boolean).slice(0, 10);
+      st.cby = $('compare-by').value;
+      st.cmeasure = $('compare-measure').value;
+      st.cint = $('compare-interval').value;
+      go(st);
     });
     window.addEventListener('popstate', () => render({}));
     render({});

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"newsdex/search"
+)
+
+// TestAnalyticsInBrowser drives the analytics views of the researcher
+// page in headless Chromium: the numbers shown are the API's, and the
+// page stays within its Content-Security-Policy (no console errors).
+func TestAnalyticsInBrowser(t *testing.T) {
+	svc := uiService(t, nil, analyticsArticles()...)
+	ts := httptest.NewServer(newTestServer(t, svc))
+	t.Cleanup(ts.Close)
+	ctx := newBrowser(t)
+	problems := consoleProblems(ctx)
+
+	t.Run("compare overlays queries and downloads CSV", func(t *testing.T) {
+		browse(t, ctx, chromedp.Navigate(ts.URL+"/?view=compare&cq=harbour&cq=election&cint=month"))
+		waitJS(t, ctx, "compare chart", `document.querySelectorAll('#compare-chart polyline').length === 2`)
+		tl, err := svc.Timeline(context.Background(), search.TimelineRequest{Queries: []string{"harbour", "election"}, Interval: "month"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		legend := jsEval[[]string](t, ctx, `[...document.querySelectorAll('#compare-legend li')].map(e => e.textContent)`)
+		if len(legend) != 2 || !strings.HasPrefix(legend[0], "harbour: ") || !strings.Contains(legend[0], strconv.Itoa(int(tl.Series[0].Total))+" ") {
+			t.Errorf("legend = %q, want harbour with %d matches first", legend, tl.Series[0].Total)
+		}
+		points := jsEval[int](t, ctx, `document.querySelector('#compare-chart polyline').getAttribute('points').split(' ').length`)
+		if points != len(tl.All) {
+			t.Errorf("%d points per line, want %d buckets", points, len(tl.All))
+		}
+		href := jsEval[string](t, ctx, `document.getElementById('compare-csv').href`)
+		u, err := url.Parse(href)
+		if err != nil || u.Path != "/api/v1/timeline" || u.Query().Get("format") != "csv" || len(u.Query()["q"]) != 2 {
+			t.Errorf("CSV link %q", href)
+		}
+		// Switching to shares and to outlets goes through the form.
+		jsEval[bool](t, ctx, `(document.getElementById('compare-measure').value = 'share',
+			document.getElementById('compare-by').value = 'source', document.getElementById('compare-go').click(), true)`)
+		waitJS(t, ctx, "outlet series", `location.search.includes('cby=source') && document.querySelectorAll('#compare-chart polyline').length === 3`)
+		if got := jsEval[string](t, ctx, `document.getElementById('compare-status').textContent`); !strings.Contains(got, "share") {
+			t.Errorf("status %q does not say shares", got)
+		}
+	})
+
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console problems: %q", p)
+	}
+}
