@@ -80,6 +80,9 @@ type SearchConfig struct {
 	MaxFacetSize     int           `mapstructure:"max_facet_size"`
 	TitleBoost       float64       `mapstructure:"title_boost"`
 	RecencyBoost     float64       `mapstructure:"recency_boost"`
+	// Research analytics (issue 13).
+	MaxAnalysisSize   int `mapstructure:"max_analysis_size"`
+	SignificantSample int `mapstructure:"significant_sample"`
 }
 
 // LogConfig chooses the log format and level.
@@ -119,6 +122,8 @@ var defaults = map[string]any{
 	"search.max_facet_size":       100,
 	"search.title_boost":          2.0,
 	"search.recency_boost":        0.0,
+	"search.max_analysis_size":    200,
+	"search.significant_sample":   2000,
 	"log.format":                  "text",
 	"log.level":                   "info",
 }
@@ -197,6 +202,8 @@ func (c Config) Validate() error {
 	check(c.Search.MaxFacetSize > 0, "search.max_facet_size must be positive")
 	check(c.Search.TitleBoost > 0, "search.title_boost must be positive")
 	check(c.Search.RecencyBoost >= 0, "search.recency_boost must be >= 0")
+	check(c.Search.MaxAnalysisSize > 0, "search.max_analysis_size must be positive")
+	check(c.Search.SignificantSample > 0, "search.significant_sample must be positive")
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -217,5 +217,8 @@ func searchLimits(cfg Config) search.Limits {
 		MaxFacetSize:     s.MaxFacetSize,
 		TitleBoost:       s.TitleBoost,
 		RecencyBoost:     s.RecencyBoost,
+
+		MaxAnalysisSize:   s.MaxAnalysisSize,
+		SignificantSample: s.SignificantSample,
 	}
 }
