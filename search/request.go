@@ -113,6 +113,11 @@ type Request struct {
 	// Restrict is a filter the caller cannot widen, such as a public key's
 	// fixed outlet. It is ANDed with Filters.
 	Restrict Filters
+	// With names entities as "type:name" (a network node's id, NodeID)
+	// that every match must name, each ANDed with the rest: the articles
+	// behind a co-occurrence edge, even of two people (two values of one
+	// filter are ORed).
+	With []string
 }
 
 // DefaultSize is the page size when a request gives none.
@@ -181,9 +186,39 @@ func (r *Request) Validate(lim Limits) error {
 			}
 		}
 	}
+	if len(r.With) > lim.MaxClauses {
+		return bad("too many with values (%d); the limit is %d", len(r.With), lim.MaxClauses)
+	}
+	for _, w := range r.With {
+		if _, _, err := withFilter(w); err != nil {
+			return err
+		}
+	}
 	r.Filters.clampDates()
 	r.Restrict.clampDates()
 	return nil
+}
+
+// withFilter reads one With value, "type:name", as a filter.
+func withFilter(w string) (Filters, string, error) {
+	typ, name, ok := strings.Cut(w, ":")
+	name = strings.TrimSpace(name)
+	var f Filters
+	switch {
+	case !ok || name == "":
+		return f, "", fmt.Errorf("%w: with must be type:name (person:Ann Lee), got %q", ErrInvalidRequest, truncate(w, 60))
+	case typ == FacetPerson:
+		f.Persons = []string{name}
+	case typ == FacetOrg:
+		f.Orgs = []string{name}
+	case typ == FacetPlace:
+		f.Places = []string{name}
+	case typ == FacetSource:
+		f.Sources = []string{name}
+	default:
+		return f, "", fmt.Errorf("%w: with: unknown type %q (want person, org, place or source)", ErrInvalidRequest, truncate(typ, 20))
+	}
+	return f, name, nil
 }
 
 // LogValue keeps request logs structured and short.

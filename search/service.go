@@ -282,6 +282,13 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
+	for _, w := range req.With {
+		f, _, err := withFilter(w)
+		if err != nil {
+			return nil, nil, err
+		}
+		filters = append(filters, s.filterQueries(f)...)
+	}
 	if len(filters) == 0 {
 		return q, querylang.Terms(node), nil
 	}
@@ -417,8 +424,9 @@ func fingerprint(req Request) string {
 		F, R     Filters
 		S        string
 		FullText bool
-		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
+		M        string   `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
+		W        []string `json:",omitempty"` // With
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

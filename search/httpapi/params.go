@@ -84,6 +84,7 @@ func searchRequest(v url.Values) (search.Request, error) {
 	req.Filters.Persons = nonEmpty(v["person"])
 	req.Filters.Orgs = nonEmpty(v["org"])
 	req.Filters.Places = nonEmpty(v["place"])
+	req.With = nonEmpty(v["with"])
 	var err error
 	if req.Filters.FromDate, err = dateParam(v, "from_date"); err != nil {
 		return req, err
