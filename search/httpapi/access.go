@@ -449,6 +449,7 @@ var (
 	_ kwicSearcher = guarded{}
 	_ exporter     = guarded{}
 	_ timeliner    = guarded{}
+	_ networker    = guarded{}
 	_ EntityEditor = guarded{}
 	_ limited      = guarded{}
 )
@@ -566,6 +567,21 @@ func (g guarded) Timeline(ctx context.Context, tr search.TimelineRequest) (*sear
 		return nil, err
 	}
 	return a.Timeline(ctx, tr)
+}
+
+func (g guarded) Cooccurrence(ctx context.Context, cr search.CooccurrenceRequest) (*search.Network, error) {
+	a, ok := g.inner.(networker)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &cr.Request); err != nil {
+		return nil, err
+	}
+	return a.Cooccurrence(ctx, cr)
 }
 
 // Limits passes on the inner searcher's limits, if it tells them.

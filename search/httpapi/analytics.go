@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"newsdex/search"
+	"newsdex/search/count"
 )
 
 // The research analytics of issue 13. Each takes the search parameters
@@ -114,4 +115,66 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// networker is what the co-occurrence endpoint needs; *search.Service
+// has it.
+type networker interface {
+	Cooccurrence(ctx context.Context, cr search.CooccurrenceRequest) (*search.Network, error)
+}
+
+var _ networker = (*search.Service)(nil)
+
+// handleCooccurrence answers GET /api/v1/cooccurrence: the entities named
+// most among the matches and the articles naming each pair together, as
+// JSON, GEXF 1.2 (format=gexf) or a CSV edge list (format=csv).
+func (s *Server) handleCooccurrence(c *gin.Context) {
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
+		return
+	}
+	nw, ok := sr.(networker)
+	if !ok {
+		s.writeError(c, errUnsupported)
+		return
+	}
+	format, err := analysisFormat(v, "gexf", formatCSV)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cr := search.CooccurrenceRequest{Request: req}
+	for _, t := range v["types"] {
+		for _, typ := range strings.Split(t, ",") {
+			if typ = strings.TrimSpace(typ); typ != "" {
+				cr.Types = append(cr.Types, typ)
+			}
+		}
+	}
+	if cr.Size, err = intParam(v, "size"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res, err := nw.Cooccurrence(c.Request.Context(), cr)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	switch format {
+	case "gexf":
+		c.Header("Content-Type", "application/gexf+xml; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="newsdex-network.gexf"`)
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Status(http.StatusOK)
+		err = count.WriteGEXF(c.Writer, res.Nodes, res.Edges)
+	case formatCSV:
+		startDownload(c, "newsdex-network", formatCSV)
+		c.Status(http.StatusOK)
+		err = count.WriteEdgeCSV(c.Writer, res.Nodes, res.Edges, csvCell)
+	default:
+		c.JSON(http.StatusOK, res)
+	}
+	if err != nil {
+		s.logStreamError(c, "cooccurrence", err)
+	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/csv"
+	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -150,6 +151,10 @@ func TestAnalyticsBadInput(t *testing.T) {
 		{"timeline size", apiURL("/api/v1/timeline", "split", "source", "size", "11"), "size"},
 		{"timeline query", apiURL("/api/v1/timeline", "q", "(harbour"), ""},
 		{"timeline date", apiURL("/api/v1/timeline", "from_date", "yesterday"), "from_date"},
+		{"network type", apiURL("/api/v1/cooccurrence", "types", "person,source"), "type"},
+		{"network size", apiURL("/api/v1/cooccurrence", "size", "201"), "size"},
+		{"network format", apiURL("/api/v1/cooccurrence", "format", "graphml"), "format"},
+		{"search with", apiURL("/api/v1/search", "with", "Ann Lee"), "with"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,6 +166,63 @@ func TestAnalyticsBadInput(t *testing.T) {
 			decode(t, rec, &e)
 			if e.Error.Message == "" || !strings.Contains(e.Error.Message, tt.want) {
 				t.Errorf("%s: message %q, want it to mention %q", tt.target, e.Error.Message, tt.want)
+			}
+		})
+	}
+}
+
+func TestCooccurrenceAPI(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			h := analyticsServer(t, keyed)
+			var header map[string]string
+			if keyed {
+				header = bearerHeader(testPublicKey)
+			}
+			rec := request{target: apiURL("/api/v1/cooccurrence", "q", "harbour OR election", "types", "person,org", "types", "place", "size", "6"), header: header}.do(t, h)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var nw search.Network
+			decode(t, rec, &nw)
+			if len(nw.Nodes) == 0 || len(nw.Nodes) > 6 || len(nw.Edges) == 0 {
+				t.Fatalf("network %+v", nw)
+			}
+			for _, n := range nw.Nodes {
+				if got := searchTotal(t, h, header, "q", "harbour OR election", n.Type, n.Name); got != n.Count {
+					t.Errorf("node %s: %d, search %d", n.ID, n.Count, got)
+				}
+			}
+			for _, e := range nw.Edges {
+				if got := searchTotal(t, h, header, "q", "harbour OR election", "with", e.Source, "with", e.Target); got != e.Count {
+					t.Errorf("edge %s–%s: %d, search %d", e.Source, e.Target, e.Count, got)
+				}
+			}
+
+			rec = request{target: apiURL("/api/v1/cooccurrence", "q", "harbour OR election", "size", "6", "format", "gexf"), header: header}.do(t, h)
+			var g struct {
+				XMLName xml.Name
+				Nodes   []struct {
+					Label string `xml:"label,attr"`
+				} `xml:"graph>nodes>node"`
+				Edges []struct {
+					Weight int `xml:"weight,attr"`
+				} `xml:"graph>edges>edge"`
+			}
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "gexf") {
+				t.Fatalf("gexf: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if err := xml.Unmarshal(rec.Body.Bytes(), &g); err != nil {
+				t.Fatal(err)
+			}
+			if g.XMLName.Space != "http://gexf.net/1.2" || len(g.Nodes) != len(nw.Nodes) || len(g.Edges) != len(nw.Edges) || g.Edges[0].Weight != nw.Edges[0].Count {
+				t.Errorf("gexf %+v, want the JSON's %d nodes and %d edges", g, len(nw.Nodes), len(nw.Edges))
+			}
+
+			rec = request{target: apiURL("/api/v1/cooccurrence", "q", "harbour OR election", "size", "6", "format", "csv"), header: header}.do(t, h)
+			rows, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil || len(rows) != len(nw.Edges)+1 || rows[0][0] != "source" || rows[1][4] != fmt.Sprint(nw.Edges[0].Count) {
+				t.Errorf("csv %q (%v), want %d edges", rows, err, len(nw.Edges))
 			}
 		})
 	}
