@@ -52,6 +52,27 @@ func TestAnalyticsInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("network lists the articles behind an edge", func(t *testing.T) {
+		browse(t, ctx, chromedp.Navigate(ts.URL+"/?view=network&q="+url.QueryEscape("harbour OR election")))
+		waitJS(t, ctx, "network", `document.querySelectorAll('#network-chart g.edge').length > 0`)
+		nw, err := svc.Cooccurrence(context.Background(), search.CooccurrenceRequest{Request: search.Request{Query: "harbour OR election"}, Size: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsEval[int](t, ctx, `document.querySelectorAll('#network-chart circle').length`); got != len(nw.Nodes) {
+			t.Errorf("%d nodes drawn, want %d", got, len(nw.Nodes))
+		}
+		if got := jsEval[int](t, ctx, `document.querySelectorAll('#network-chart g.edge').length`); got != len(nw.Edges) {
+			t.Errorf("%d edges drawn, want %d", got, len(nw.Edges))
+		}
+		want := jsEval[int](t, ctx, `(() => { const g = document.querySelector('#network-chart g.edge'); g.dispatchEvent(new MouseEvent('click', {bubbles: true})); return +g.dataset.count; })()`)
+		waitJS(t, ctx, "edge articles", `document.querySelectorAll('#network-articles li').length === `+strconv.Itoa(min(want, 20)))
+		links := jsEval[[]string](t, ctx, `[...document.querySelectorAll('#network-exports a')].map(a => a.href)`)
+		if len(links) != 2 || !strings.Contains(links[0], "format=gexf") {
+			t.Errorf("network downloads %q", links)
+		}
+	})
+
 	if p := problems(); len(p) > 0 {
 		t.Errorf("console problems: %q", p)
 	}

@@ -18,7 +18,7 @@
   const FACET_SIZE = 10;
   const KWIC_WIDTH = 60;
   const KWIC_LIMIT = 1000;
-  const VIEWS = ['results', 'kwic', 'article', 'entity', 'compare'];
+  const VIEWS = ['results', 'kwic', 'article', 'entity', 'compare', 'network'];
   // The entity types are the facets after the outlets; the API names
   // them as the facets do.
   const ENTITY_FACETS = FACETS.slice(1);
@@ -340,6 +340,7 @@
     $('article-view').hidden = st.view !== 'article';
     $('entity-view').hidden = st.view !== 'entity';
     $('compare-view').hidden = st.view !== 'compare';
+    $('network-view').hidden = st.view !== 'network';
     const page = st.view === 'article' || st.view === 'entity'; // a page of its own, not a search
     $('toolbar').hidden = page;
     $('chart-box').hidden = page;
@@ -353,6 +354,7 @@
       if (st.view === 'article') await renderArticle(st, my);
       else if (st.view === 'entity') await renderEntity(st, my);
       else if (st.view === 'compare') await Promise.all([renderSearch(st, my), renderCompare(st, my)]);
+      else if (st.view === 'network') await Promise.all([renderSearch(st, my), renderNetwork(st, my)]);
       else await renderSearch(st, my);
     } catch (err) {
       if (my === seq) {
@@ -1118,6 +1120,95 @@
     if (n > 1) text(W - 2, H - 4, 'end', tl.all[n - 1].key);
     text(2, 10, 'start', 'max ' + (share ? (max * 100).toFixed(1) + '%' : nf.format(max)));
     box.append(s);
+  }
+
+  // ---- Network view (GET /api/v1/cooccurrence) -----------------------------
+
+  const NETWORK_SIZE = 30;
+
+  async function renderNetwork(st, my) {
+    const p = searchParams(st);
+    p.delete('sort');
+    p.set('size', String(NETWORK_SIZE));
+    const nw = await api('/api/v1/cooccurrence', p);
+    if (my !== seq) return;
+    $('network-status').textContent = plural(nw.nodes.length, 'name', 'names') + ' named most in ' + plural(nw.total, 'match', 'matches') +
+      ', ' + plural(nw.edges.length, 'pair', 'pairs') + ' named together · ' + nw.took_ms.toFixed(1) + ' ms';
+    const ex = $('network-exports');
+    ex.replaceChildren('Download:');
+    for (const [format, label] of [['gexf', 'GEXF (Gephi)'], ['csv', 'CSV edge list']]) {
+      const dp = new URLSearchParams(p);
+      dp.set('format', format);
+      ex.append(' ', el('a', { href: '/api/v1/cooccurrence?' + withKey(dp), download: 'newsdex-network.' + format, class: 'export-link', 'data-format': format, text: label }));
+    }
+    $('network-articles').replaceChildren();
+    const box = $('network-chart');
+    box.replaceChildren();
+    if (!nw.nodes.length) {
+      box.append(el('p', { class: 'empty', text: 'No people, organisations or places in these matches.' }));
+      return;
+    }
+    // Nodes on a circle, grouped by type; edges as lines, thicker for
+    // more articles. Select a line to list its articles.
+    const W = 640;
+    const H = 520;
+    const R = 200;
+    const pos = new Map();
+    const order = nw.nodes.slice().sort((a, b) => a.type.localeCompare(b.type) || b.count - a.count);
+    order.forEach((n, i) => {
+      const a = (2 * Math.PI * i) / order.length - Math.PI / 2;
+      pos.set(n.id, { x: W / 2 + R * Math.cos(a), y: H / 2 + R * Math.sin(a), a });
+    });
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'group', 'aria-label': 'Network of names; each line is a pair named together' });
+    const maxEdge = Math.max(...nw.edges.map((e) => e.count), 1);
+    const byID = new Map(nw.nodes.map((n) => [n.id, n]));
+    for (const e of nw.edges) {
+      const a = pos.get(e.source);
+      const b = pos.get(e.target);
+      const name = byID.get(e.source).name + ' and ' + byID.get(e.target).name + ': ' + plural(e.count, 'article', 'articles');
+      const g = svg('g', { class: 'edge', tabindex: '0', role: 'button', 'aria-label': name, 'data-source': e.source, 'data-target': e.target, 'data-count': String(e.count) });
+      const t = svg('title', {});
+      t.textContent = name;
+      const coords = { x1: a.x.toFixed(1), y1: a.y.toFixed(1), x2: b.x.toFixed(1), y2: b.y.toFixed(1) };
+      g.append(t, svg('line', Object.assign({ class: 'hit' }, coords)), svg('line', Object.assign({ class: 'vis', 'stroke-width': (0.5 + (3.5 * e.count) / maxEdge).toFixed(2) }, coords)));
+      const pick = () => {
+        for (const x of s.querySelectorAll('.edge.selected')) x.classList.remove('selected');
+        g.classList.add('selected');
+        edgeArticles(st, e, name);
+      };
+      g.addEventListener('click', pick);
+      g.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); }
+      });
+      s.append(g);
+    }
+    const maxNode = Math.max(...nw.nodes.map((n) => n.count), 1);
+    for (const n of order) {
+      const c = pos.get(n.id);
+      const circle = svg('circle', { class: n.type, cx: c.x.toFixed(1), cy: c.y.toFixed(1), r: (3 + (7 * n.count) / maxNode).toFixed(1), 'data-id': n.id });
+      const t = svg('title', {});
+      t.textContent = n.name + ' (' + n.type + '): ' + plural(n.count, 'article', 'articles');
+      circle.append(t);
+      const right = Math.cos(c.a) >= 0;
+      const label = svg('text', { x: (c.x + (right ? 12 : -12)).toFixed(1), y: (c.y + 4).toFixed(1), 'text-anchor': right ? 'start' : 'end' });
+      label.textContent = n.name;
+      s.append(circle, label);
+    }
+    box.append(s);
+  }
+
+  // edgeArticles lists the matches naming both ends of an edge.
+  async function edgeArticles(st, e, name) {
+    const p = searchParams(st);
+    p.append('with', e.source);
+    p.append('with', e.target);
+    p.set('size', '20');
+    const list = $('network-articles');
+    const res = await api('/api/v1/search', p);
+    $('network-articles-h').textContent = name + (res.total > res.hits.length ? ' (first ' + res.hits.length + ')' : '');
+    list.replaceChildren(...res.hits.map((h) => el('li', { class: 'hit', 'data-id': h.id },
+      appLink(h.title || h.id, Object.assign(readState(), { view: 'article', id: h.id })),
+      el('span', { class: 'meta', text: ' ' + [h.source, formatDate(h.published)].filter(Boolean).join(' · ') }))));
   }
 
   // ---- Wiring ---------------------------------------------------------------
