@@ -29,6 +29,12 @@ const DefaultAnalysisSize = 20
 // facet must be among facets. It returns the Bleve result (Total and
 // Facets) and the hook, for histograms.
 func (s *Service) tally(ctx context.Context, req Request, facets map[string]int, days bool, visit func([]int32)) (*bleve.SearchResult, *facetCount, error) {
+	return s.tallyHooked(ctx, req, facets, days, visit, nil)
+}
+
+// tallyHooked is tally with onDoc called on every match (facetCount.onDoc);
+// then facets must not be empty.
+func (s *Service) tallyHooked(ctx context.Context, req Request, facets map[string]int, days bool, visit func([]int32), onDoc func(*segColumns, uint64)) (*bleve.SearchResult, *facetCount, error) {
 	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
 	if err := req.Validate(s.lim); err != nil {
 		return nil, nil, err
@@ -45,9 +51,12 @@ func (s *Service) tally(ctx context.Context, req Request, facets map[string]int,
 	if days {
 		breq.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
 	}
-	res, fc, err := s.runVisited(ctx, breq, visit)
+	res, fc, err := s.runHooked(ctx, breq, visit, onDoc)
 	if err != nil {
 		return nil, nil, err
+	}
+	if onDoc != nil && (fc == nil || len(fc.segs) == 0) {
+		return nil, nil, fmt.Errorf("list matches: this index has no per-segment counter (an alias of several indexes?)")
 	}
 	if visit != nil && (fc == nil || fc.ents == nil) {
 		return nil, nil, fmt.Errorf("count entities: this index has no per-segment counter (an alias of several indexes?)")

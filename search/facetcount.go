@@ -588,6 +588,9 @@ type facetCount struct {
 	// counting (analytics) accumulates over it. The slice is reused.
 	visit    func(ents []int32)
 	visitBuf []int32
+	// onDoc, when set, is called with every match's segment columns and
+	// number within the segment (samples read ids and outlets there).
+	onDoc func(seg *segColumns, local uint64)
 }
 
 // take moves to a hook what it can do for breq: its terms facets when it
@@ -713,7 +716,7 @@ func (fc *facetCount) context(ctx context.Context) context.Context {
 
 // bind prepares counting over the reader the search runs on.
 func (fc *facetCount) bind(r index.IndexReader) error {
-	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r, ents: fc.ents, visit: fc.visit}
+	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r, ents: fc.ents, visit: fc.visit, onDoc: fc.onDoc}
 	if snap, ok := r.(*scorch.IndexSnapshot); ok {
 		segs, offs, err := fc.cache.forSnapshot(snap)
 		if err != nil {
@@ -760,6 +763,9 @@ func (fc *facetCount) add(id index.IndexInternalID) {
 	}
 	i, local := locate(fc.offs, &fc.cur, id.Value())
 	seg := fc.segs[i]
+	if fc.onDoc != nil {
+		fc.onDoc(seg, local)
+	}
 	if fc.ents != nil {
 		fc.addEntities(seg, local)
 	}
@@ -1044,6 +1050,12 @@ func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*b
 // caller that needs the visits must check that the returned hook is not
 // nil: without one (an alias, a failed hook) there were none.
 func (s *Service) runVisited(ctx context.Context, breq *bleve.SearchRequest, visit func(ents []int32)) (*bleve.SearchResult, *facetCount, error) {
+	return s.runHooked(ctx, breq, visit, nil)
+}
+
+// runHooked is runVisited with onDoc called on every match too (see
+// facetCount.onDoc) when breq counts a facet the hook can take.
+func (s *Service) runHooked(ctx context.Context, breq *bleve.SearchRequest, visit func(ents []int32), onDoc func(*segColumns, uint64)) (*bleve.SearchResult, *facetCount, error) {
 	facets, order := breq.Facets, breq.Sort
 	// The hook serves one search of one index: an alias over several
 	// indexes (no Advanced index) searches them concurrently, so it is
@@ -1059,6 +1071,9 @@ func (s *Service) runVisited(ctx context.Context, breq *bleve.SearchRequest, vis
 		fc = s.columns.take(breq, ents)
 		if fc != nil && ents != nil {
 			fc.visit = visit
+		}
+		if fc != nil {
+			fc.onDoc = onDoc
 		}
 	}
 	if fc == nil {

@@ -445,13 +445,14 @@ type guarded struct {
 }
 
 var (
-	_ Searcher     = guarded{}
-	_ kwicSearcher = guarded{}
-	_ exporter     = guarded{}
-	_ timeliner    = guarded{}
-	_ networker    = guarded{}
-	_ EntityEditor = guarded{}
-	_ limited      = guarded{}
+	_ Searcher      = guarded{}
+	_ kwicSearcher  = guarded{}
+	_ exporter      = guarded{}
+	_ timeliner     = guarded{}
+	_ networker     = guarded{}
+	_ significanter = guarded{}
+	_ EntityEditor  = guarded{}
+	_ limited       = guarded{}
 )
 
 // scope returns the public key of the request, nil for an admin.
@@ -582,6 +583,21 @@ func (g guarded) Cooccurrence(ctx context.Context, cr search.CooccurrenceRequest
 		return nil, err
 	}
 	return a.Cooccurrence(ctx, cr)
+}
+
+func (g guarded) Significant(ctx context.Context, sr search.SignificantRequest) (*search.Significant, error) {
+	a, ok := g.inner.(significanter)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &sr.Request); err != nil {
+		return nil, err
+	}
+	return a.Significant(ctx, sr)
 }
 
 // Limits passes on the inner searcher's limits, if it tells them.

@@ -36,7 +36,8 @@ func analysisFormat(v url.Values, others ...string) (string, error) {
 			return f, nil
 		}
 	}
-	return "", badRequest("format must be json or " + strings.Join(others, " or ") + ", got " + strconv.Quote(truncate(f, 20)))
+	want := strings.Join(append([]string{"json"}, others...), ", ")
+	return "", badRequest("format must be one of " + want + "; got " + strconv.Quote(truncate(f, 20)))
 }
 
 // handleTimeline answers GET /api/v1/timeline: counts over time of up to
@@ -177,4 +178,42 @@ func (s *Server) handleCooccurrence(c *gin.Context) {
 	if err != nil {
 		s.logStreamError(c, "cooccurrence", err)
 	}
+}
+
+// significanter is what the significant endpoint needs; *search.Service
+// has it.
+type significanter interface {
+	Significant(ctx context.Context, sr search.SignificantRequest) (*search.Significant, error)
+}
+
+var _ significanter = (*search.Service)(nil)
+
+// handleSignificant answers GET /api/v1/significant: the terms or names
+// most distinctive of the matches against a background.
+func (s *Server) handleSignificant(c *gin.Context) {
+	sr, v, req, ok := s.searchInput(c)
+	if !ok {
+		return
+	}
+	sg, ok := sr.(significanter)
+	if !ok {
+		s.writeError(c, errUnsupported)
+		return
+	}
+	if _, err := analysisFormat(v); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	in := search.SignificantRequest{Request: req, Field: v.Get("field"), Background: v.Get("background")}
+	var err error
+	if in.Size, err = intParam(v, "size"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res, err := sg.Significant(c.Request.Context(), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
 }

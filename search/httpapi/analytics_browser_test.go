@@ -73,6 +73,24 @@ func TestAnalyticsInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("distinctive words join the query", func(t *testing.T) {
+		browse(t, ctx, chromedp.Navigate(ts.URL+"/?q=strike"))
+		waitJS(t, ctx, "distinctive panel", `document.querySelectorAll('#distinctive-list button').length > 0`)
+		sg, err := svc.Significant(context.Background(), search.SignificantRequest{Request: search.Request{Query: "strike"}, Field: "terms", Size: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := jsEval[[]string](t, ctx, `[...document.querySelectorAll('#distinctive-list button')].map(b => b.dataset.value)`)
+		if len(got) != len(sg.Items) || got[0] != sg.Items[0].Value {
+			t.Fatalf("panel lists %q, API %+v", got, sg.Items)
+		}
+		jsEval[bool](t, ctx, `(document.querySelector('#distinctive-list button').click(), true)`)
+		waitJS(t, ctx, "query extended", `document.getElementById('q').value === 'strike "`+sg.Items[0].Value+`"'`)
+		// Names become filters.
+		jsEval[bool](t, ctx, `(() => { const s = document.getElementById('distinctive-field'); s.value = 'place'; s.dispatchEvent(new Event('change')); return true; })()`)
+		waitJS(t, ctx, "places", `[...document.querySelectorAll('#distinctive-list button')].some(b => ['Portsmouth', 'Leith'].includes(b.dataset.value)) || document.getElementById('distinctive-note').textContent.includes('None')`)
+	})
+
 	if p := problems(); len(p) > 0 {
 		t.Errorf("console problems: %q", p)
 	}

@@ -27,14 +27,14 @@ func analyticsArticles() []indexer.Article {
 		a := indexer.Article{
 			ID:     fmt.Sprintf("an%02d", i),
 			Title:  fmt.Sprintf("Harbour report %d", i),
-			Body:   []string{"The harbour strike went on.", "Dock fees rose at the harbour.", "Election results came late."}[i%3],
+			Body:   []string{"The harbour strike went on.", "Dock fees rose at the harbour.", "Election results came late."}[(i/3)%3],
 			Source: []string{"Alpha Times", "Beta Post", "Gamma Wire"}[i%3],
 		}
 		if i%7 != 6 {
 			a.Published = start.AddDate(0, 0, i*4)
 		}
 		for j := range i%3 + 1 {
-			a.Persons = append(a.Persons, people[(i+j)%len(people)])
+			a.Persons = append(a.Persons, people[(i/3+j)%len(people)])
 		}
 		if i%2 == 0 {
 			a.Organizations = []string{orgs[i%4/2]}
@@ -155,6 +155,11 @@ func TestAnalyticsBadInput(t *testing.T) {
 		{"network size", apiURL("/api/v1/cooccurrence", "size", "201"), "size"},
 		{"network format", apiURL("/api/v1/cooccurrence", "format", "graphml"), "format"},
 		{"search with", apiURL("/api/v1/search", "with", "Ann Lee"), "with"},
+		{"significant field", apiURL("/api/v1/significant", "field", "title"), "field"},
+		{"significant no field", apiURL("/api/v1/significant"), "field"},
+		{"significant size", apiURL("/api/v1/significant", "field", "terms", "size", "500"), "size"},
+		{"significant format", apiURL("/api/v1/significant", "field", "terms", "format", "csv"), "format"},
+		{"significant background", apiURL("/api/v1/significant", "field", "terms", "background", "(x"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,5 +230,44 @@ func TestCooccurrenceAPI(t *testing.T) {
 				t.Errorf("csv %q (%v), want %d edges", rows, err, len(nw.Edges))
 			}
 		})
+	}
+}
+
+func TestSignificantAPI(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		for _, field := range []string{"terms", "person", "place"} {
+			t.Run(fmt.Sprintf("keyed=%v/%s", keyed, field), func(t *testing.T) {
+				h := analyticsServer(t, keyed)
+				var header map[string]string
+				if keyed {
+					header = bearerHeader(testPublicKey)
+				}
+				rec := request{target: apiURL("/api/v1/significant", "q", "strike", "field", field, "size", "5"), header: header}.do(t, h)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				var res search.Significant
+				decode(t, rec, &res)
+				if res.Method != "jlh" || int(res.ForegroundTotal) != searchTotal(t, h, header, "q", "strike") || int(res.BackgroundTotal) != searchTotal(t, h, header) {
+					t.Errorf("method %q, totals %d/%d", res.Method, res.ForegroundTotal, res.BackgroundTotal)
+				}
+				if len(res.Items) == 0 {
+					t.Fatalf("no items: %s", rec.Body)
+				}
+				for _, it := range res.Items {
+					var fg, bg int
+					if field == "terms" {
+						fg = searchTotal(t, h, header, "q", "strike AND \""+it.Value+"\"")
+						bg = searchTotal(t, h, header, "q", "\""+it.Value+"\"")
+					} else {
+						fg = searchTotal(t, h, header, "q", "strike", field, it.Value)
+						bg = searchTotal(t, h, header, field, it.Value)
+					}
+					if fg != it.FG || bg != it.BG {
+						t.Errorf("%q: fg %d bg %d, searches %d and %d", it.Value, it.FG, it.BG, fg, bg)
+					}
+				}
+			})
+		}
 	}
 }

@@ -29,6 +29,7 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	// Research analytics (analytics.go, issue 13).
 	api.GET("/timeline", s.handleTimeline)
 	api.GET("/cooccurrence", s.handleCooccurrence)
+	api.GET("/significant", s.handleSignificant)
 
 	// The archive's people, organisations and places, and their
 	// corrections (entities.go).

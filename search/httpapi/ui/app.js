@@ -349,6 +349,7 @@
     $('active').hidden = st.view === 'entity'; // the entity page is not a search
     document.querySelector('.layout').classList.toggle('single', page);
     renderActive(st);
+    renderDistinctive(st, my);
     $('main').setAttribute('aria-busy', 'true');
     try {
       if (st.view === 'article') await renderArticle(st, my);
@@ -1122,6 +1123,40 @@
     box.append(s);
   }
 
+  // ---- Distinctive terms and names (GET /api/v1/significant) ---------------
+
+  // renderDistinctive fills the sidebar panel for a search with a query:
+  // the words or names most distinctive of its matches against everything
+  // in the filters' scope. A word joins the query; a name becomes a filter.
+  async function renderDistinctive(st, my) {
+    const box = $('distinctive');
+    box.hidden = !st.q || st.view === 'article' || st.view === 'entity';
+    if (box.hidden) return;
+    const field = $('distinctive-field').value;
+    const p = searchParams(st);
+    p.delete('sort');
+    p.set('field', field);
+    p.set('size', '10');
+    const list = $('distinctive-list');
+    let res;
+    try {
+      res = await api('/api/v1/significant', p);
+    } catch (err) {
+      if (my === seq) $('distinctive-note').textContent = err.message;
+      return;
+    }
+    if (my !== seq) return;
+    $('distinctive-note').textContent = 'By JLH against ' + plural(res.background_total, 'article', 'articles') +
+      (res.sampled ? '; words found in ' + nf.format(res.sampled) + ' sampled matches' : '') + (res.items.length ? '' : '. None stands out.');
+    list.replaceChildren(...res.items.map((it) => el('li', null, el('button', {
+      type: 'button', class: 'distinctive-item', 'data-value': it.value, 'data-focus': 'distinctive:' + field + ':' + it.value,
+      title: it.fg + ' of ' + res.foreground_total + ' matches, ' + it.bg + ' of ' + res.background_total + ' in scope',
+      onclick: () => go(field === 'terms'
+        ? withSearch(st, (n) => { n.q = (n.q ? n.q + ' ' : '') + '"' + it.value + '"'; })
+        : toggleFilter(st, field, it.value)),
+    }, el('span', { text: it.value }), el('span', { class: 'n', text: nf.format(it.fg) })))));
+  }
+
   // ---- Network view (GET /api/v1/cooccurrence) -----------------------------
 
   const NETWORK_SIZE = 30;
@@ -1275,6 +1310,7 @@
       $('sidebar').scrollIntoView();
       if (first) first.focus();
     });
+    $('distinctive-field').addEventListener('change', () => renderDistinctive(readState(), seq));
     $('compare-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const st = readState();
