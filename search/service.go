@@ -50,7 +50,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		DefaultOperator: "and", Timeout: 5 * time.Second, MaxQueryLength: 4096, MaxClauses: 1024,
 		MaxDepth: 32, MaxTermExpansion: 2000, MaxSize: 100, MaxOffset: 1000, MaxFacetSize: 100, TitleBoost: 2,
-		MaxAnalysisSize: 200, SignificantSample: 2000,
+		MaxAnalysisSize: 200, SignificantSample: 1000,
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/indexer"
@@ -147,8 +146,10 @@ func (s *Service) significantNames(ctx context.Context, facet string, fg, bg Req
 
 // termStats are a term's articles in a sample and its written forms.
 type termStats struct {
+	term  string
 	docs  int
 	forms map[string]int
+	stamp int // the last article counted
 }
 
 // significantTerms finds candidate terms in samples of the foreground
@@ -276,7 +277,13 @@ func (s *Service) countWithTerm(ctx context.Context, q query.Query, term string)
 		t.SetField(f)
 		qs = append(qs, t)
 	}
-	breq := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(q, bleve.NewDisjunctionQuery(qs...)), 0, 0, false)
+	var cq query.Query = bleve.NewDisjunctionQuery(qs...)
+	if _, all := q.(*query.MatchAllQuery); !all {
+		// Everything ANDed with the term is the term alone; walking every
+		// document to confirm it costs more than the term's postings.
+		cq = bleve.NewConjunctionQuery(q, cq)
+	}
+	breq := bleve.NewSearchRequestOptions(cq, 0, 0, false)
 	breq.Score = bleve.ScoreNone
 	res, err := s.run(ctx, breq)
 	if err != nil {
@@ -300,58 +307,81 @@ func (s *Service) sampleTerms(ctx context.Context, ids []string) (map[string]*te
 	if err != nil {
 		return nil, err
 	}
-	// Words are cut from the text as written (the analyzer's tokenizer
-	// without its character filter, which folds accents and so moves the
-	// offsets), then each distinct word is analysed alone to its term.
-	var tokenizer analysis.Tokenizer
-	if da, ok := s.analyzer.(*analysis.DefaultAnalyzer); ok {
-		tokenizer = da.Tokenizer
+	// Words are cut from the text as written (not with the analyzer's
+	// char filter, which folds accents and so moves the offsets, nor its
+	// UAX #29 tokenizer, four times slower), then each distinct word is
+	// analysed alone to its index term.
+	type written struct {
+		st *termStats // nil: not a term worth counting
+		n  int        // occurrences of this form
 	}
-	termOf := map[string]string{} // written word → term; "" none
-	seen := map[string]bool{}
+	termOf := map[string]*written{} // written word → its term and count
 	for i, h := range res.Hits {
 		if i%64 == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("read sample: %w", ctx.Err())
 		}
-		clear(seen)
+		stamp := i + 1
 		for _, text := range []string{fieldString(h.Fields, indexer.FieldTitle), fieldString(h.Fields, indexer.FieldBody)} {
-			var words []string
-			if tokenizer != nil {
-				for _, tok := range tokenizer.Tokenize([]byte(text)) {
-					words = append(words, string(tok.Term))
-				}
-			} else { // another analyzer: its terms stand for the words
-				for _, tok := range s.analyzer.Analyze([]byte(text)) {
-					words = append(words, string(tok.Term))
-				}
-			}
-			for _, form := range words {
-				term, ok := termOf[form]
-				if !ok {
+			eachWord(text, func(form string) {
+				w := termOf[form]
+				if w == nil {
+					var st *termStats
 					if wordLike(form) {
 						if toks := s.analyzer.Analyze([]byte(form)); len(toks) == 1 && utf8.RuneCount(toks[0].Term) >= 2 {
-							term = string(toks[0].Term)
+							term := string(toks[0].Term)
+							if st = out[term]; st == nil {
+								st = &termStats{term: term, forms: map[string]int{}}
+
+								out[term] = st
+							}
 						}
 					}
-					termOf[form] = term
+					w = &written{st: st}
+					termOf[strings.Clone(form)] = w
 				}
-				if term == "" {
-					continue
-				}
-				st := out[term]
+				st := w.st
 				if st == nil {
-					st = &termStats{forms: map[string]int{}}
-					out[term] = st
+					return
 				}
-				st.forms[form]++
-				if !seen[term] {
-					seen[term] = true
+				w.n++
+				if st.stamp != stamp {
+					st.stamp = stamp
 					st.docs++
 				}
-			}
+			})
+		}
+	}
+	for form, w := range termOf {
+		if w.st != nil {
+			w.st.forms[form] += w.n
 		}
 	}
 	return out, nil
+}
+
+// eachWord calls fn with each word of text: letters, digits and marks,
+// with apostrophes inside (Kim's). The string passed shares text's memory.
+func eachWord(text string, fn func(string)) {
+	start := -1
+	for i, r := range text {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+		if !inWord && (r == '\'' || r == '’') && start >= 0 {
+			// An apostrophe stays when a letter follows.
+			if next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):]); unicode.IsLetter(next) {
+				inWord = true
+			}
+		}
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord && start >= 0:
+			fn(text[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		fn(text[start:])
+	}
 }
 
 // wordLike reports whether a written form is a word worth showing: two

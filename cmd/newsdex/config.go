@@ -123,7 +123,7 @@ var defaults = map[string]any{
 	"search.title_boost":          2.0,
 	"search.recency_boost":        0.0,
 	"search.max_analysis_size":    200,
-	"search.significant_sample":   2000,
+	"search.significant_sample":   1000,
 	"log.format":                  "text",
 	"log.level":                   "info",
 }
