@@ -118,7 +118,18 @@ type Request struct {
 	// behind a co-occurrence edge, even of two people (two values of one
 	// filter are ORed).
 	With []string
+	// Sample, when positive, narrows the matches to that many drawn
+	// uniformly at random (sample.go); the same Seed, query and index give
+	// the same sample. Stratify "source" draws from every outlet in
+	// proportion to its matches. Sorting and paging then apply within
+	// the sample.
+	Sample   int
+	Seed     uint64
+	Stratify string
 }
+
+// MaxSample is the largest sample one request may draw.
+const MaxSample = 10000
 
 // DefaultSize is the page size when a request gives none.
 const DefaultSize = 10
@@ -185,6 +196,15 @@ func (r *Request) Validate(lim Limits) error {
 				return bad("too many filter values (%d); the limit is %d", len(vals), lim.MaxClauses)
 			}
 		}
+	}
+	if r.Sample < 0 || r.Sample > MaxSample {
+		return bad("sample must be between 1 and %d, got %d", MaxSample, r.Sample)
+	}
+	if r.Stratify != "" && r.Stratify != FacetSource {
+		return bad("unknown stratify %q (want source)", r.Stratify)
+	}
+	if r.Sample == 0 && (r.Stratify != "" || r.Seed != 0) {
+		return bad("seed and stratify apply only with sample")
 	}
 	if len(r.With) > lim.MaxClauses {
 		return bad("too many with values (%d); the limit is %d", len(r.With), lim.MaxClauses)

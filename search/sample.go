@@ -2,8 +2,12 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/search/count"
 )
@@ -82,4 +86,26 @@ func (s *Service) sampleIDs(ctx context.Context, req Request, n int, seed uint64
 	}
 	slices.Sort(out)
 	return out, len(refs), nil
+}
+
+// sampleQuery narrows q, the query of req, to a seeded random sample of
+// its matches (req.Sample of them), and returns the number of matches it
+// was drawn from.
+func (s *Service) sampleQuery(ctx context.Context, req Request, q query.Query) (query.Query, int, error) {
+	ids, n, err := s.sampleIDs(ctx, req, req.Sample, req.Seed, req.Stratify == FacetSource)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sample: %w", err)
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	bq.AddFilter(bleve.NewDocIDQuery(ids))
+	return bq, n, nil
+}
+
+// sampleKey is the part of a cursor's fingerprint a sample adds.
+func sampleKey(req Request) string {
+	if req.Sample == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d/%s", req.Sample, req.Seed, req.Stratify)
 }

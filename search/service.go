@@ -158,6 +158,9 @@ type Result struct {
 	Facets     map[string][]FacetValue `json:"facets,omitempty"`
 	Histogram  []Bucket                `json:"histogram"` // null unless asked for
 	NextCursor string                  `json:"next_cursor,omitempty"`
+	// SampleOf is, for a sampled search, the number of matches the sample
+	// was drawn from; Total is then the sample's size.
+	SampleOf uint64 `json:"sample_of,omitempty"`
 }
 
 // storedFields are loaded for every hit: what a result list shows.
@@ -180,6 +183,12 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	q, terms, err := s.buildQuery(req)
 	if err != nil {
 		return nil, err
+	}
+	var sampleOf int
+	if req.Sample > 0 { // the matches narrowed to a seeded random sample (sample.go)
+		if q, sampleOf, err = s.sampleQuery(ctx, req, q); err != nil {
+			return nil, err
+		}
 	}
 	breq := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
 	breq.Fields = storedFields
@@ -205,7 +214,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.analyzer, terms)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req))
@@ -426,7 +435,8 @@ func fingerprint(req Request) string {
 		FullText bool
 		M        string   `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
 		W        []string `json:",omitempty"` // With
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With})
+		Sample   string   `json:",omitempty"` // sample, seed, stratify
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req)})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,6 +156,9 @@ func TestAnalyticsBadInput(t *testing.T) {
 		{"network size", apiURL("/api/v1/cooccurrence", "size", "201"), "size"},
 		{"network format", apiURL("/api/v1/cooccurrence", "format", "graphml"), "format"},
 		{"search with", apiURL("/api/v1/search", "with", "Ann Lee"), "with"},
+		{"sample size", apiURL("/api/v1/search", "sample", "10001"), "sample"},
+		{"sample seed", apiURL("/api/v1/search", "sample", "3", "seed", "-1"), "seed"},
+		{"sample stratify", apiURL("/api/v1/export", "format", "csv", "sample", "3", "stratify", "person"), "stratify"},
 		{"significant field", apiURL("/api/v1/significant", "field", "title"), "field"},
 		{"significant no field", apiURL("/api/v1/significant"), "field"},
 		{"significant size", apiURL("/api/v1/significant", "field", "terms", "size", "500"), "size"},
@@ -269,5 +273,50 @@ func TestSignificantAPI(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSampleAPI: sample=N&seed=S on search and export draw the same N
+// articles, within a public key's part of the archive.
+func TestSampleAPI(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			h := analyticsServer(t, keyed)
+			var header map[string]string
+			if keyed {
+				header = bearerHeader(testPublicKey)
+			}
+			params := []string{"q", "harbour", "sample", "5", "seed", "42", "stratify", "source"}
+			rec := request{target: apiURL("/api/v1/search", append(params, "size", "20")...), header: header}.do(t, h)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("search: %d %s", rec.Code, rec.Body)
+			}
+			var res search.Result
+			decode(t, rec, &res)
+			if len(res.Hits) != 5 || res.Total != 5 || int(res.SampleOf) != searchTotal(t, h, header, "q", "harbour") {
+				t.Fatalf("sampled search: %d hits, total %d, sample_of %d", len(res.Hits), res.Total, res.SampleOf)
+			}
+			var ids []string
+			for _, hit := range res.Hits {
+				ids = append(ids, hit.ID)
+				if keyed && hit.Source != "Alpha Times" {
+					t.Errorf("hit %s from %q outside the key's outlet", hit.ID, hit.Source)
+				}
+			}
+			rec = request{target: apiURL("/api/v1/export", append(params, "format", "csv")...), header: header}.do(t, h)
+			rows, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil || rec.Code != http.StatusOK {
+				t.Fatalf("export: %d %v", rec.Code, err)
+			}
+			var exported []string
+			for _, r := range rows[1:] {
+				exported = append(exported, r[0])
+			}
+			slices.Sort(ids)
+			slices.Sort(exported)
+			if !slices.Equal(ids, exported) {
+				t.Errorf("export drew %q, search %q", exported, ids)
+			}
+		})
 	}
 }

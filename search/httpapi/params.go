@@ -101,6 +101,15 @@ func searchRequest(v url.Values) (search.Request, error) {
 	if req.FacetSize, err = intParam(v, "facet_size"); err != nil {
 		return req, err
 	}
+	if req.Sample, err = intParam(v, "sample"); err != nil { // issue 13: reproducible samples
+		return req, err
+	}
+	if sd := v.Get("seed"); sd != "" {
+		if req.Seed, err = strconv.ParseUint(sd, 10, 64); err != nil {
+			return req, badRequest(fmt.Sprintf("seed must be a non-negative integer, got %q", truncate(sd, 40)))
+		}
+	}
+	req.Stratify = v.Get("stratify")
 	for _, f := range v["facets"] {
 		for _, name := range strings.Split(f, ",") {
 			if name = strings.TrimSpace(name); name != "" {
