@@ -68,24 +68,54 @@ func Resolve(n int, buckets [][]int, sig func(i int) *Signature, earlier func(a,
 	return out
 }
 
-// GroupAll groups signatures held in memory (the index does the same from
-// its stored band keys): a convenience for tests and measurements.
-func GroupAll(sigs []*Signature, earlier func(a, b int) bool, opts Options) []int {
-	byKey := map[string][]int{}
+// Buckets lists the articles that agree on some whole band, one bucket
+// per band and value shared by two or more; nil signatures are left out.
+// It sorts one band at a time, so memory stays at one entry per article.
+func Buckets(sigs []*Signature) [][]int {
+	type entry struct {
+		h uint64
+		i int32
+	}
+	hashes := make([][B]uint64, len(sigs))
 	for i, s := range sigs {
-		if s == nil {
-			continue
-		}
-		for _, k := range s.Bands() {
-			byKey[k] = append(byKey[k], i)
+		if s != nil {
+			hashes[i] = s.BandHashes()
 		}
 	}
-	var buckets [][]int
-	for _, b := range byKey {
-		if len(b) > 1 {
-			buckets = append(buckets, b)
+	var out [][]int
+	es := make([]entry, 0, len(sigs))
+	for b := range B {
+		es = es[:0]
+		for i, s := range sigs {
+			if s != nil {
+				es = append(es, entry{hashes[i][b], int32(i)})
+			}
+		}
+		slices.SortFunc(es, func(x, y entry) int {
+			if c := cmp.Compare(x.h, y.h); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.i, y.i)
+		})
+		for lo := 0; lo < len(es); {
+			hi := lo + 1
+			for hi < len(es) && es[hi].h == es[lo].h {
+				hi++
+			}
+			if hi-lo > 1 {
+				bucket := make([]int, hi-lo)
+				for k := range bucket {
+					bucket[k] = int(es[lo+k].i)
+				}
+				out = append(out, bucket)
+			}
+			lo = hi
 		}
 	}
-	slices.SortFunc(buckets, func(a, b []int) int { return cmp.Compare(a[0], b[0]) })
-	return Resolve(len(sigs), buckets, func(i int) *Signature { return sigs[i] }, earlier, opts)
+	return out
+}
+
+// GroupAll groups signatures held in memory: Buckets, then Resolve.
+func GroupAll(sigs []*Signature, earlier func(a, b int) bool, opts Options) []int {
+	return Resolve(len(sigs), Buckets(sigs), func(i int) *Signature { return sigs[i] }, earlier, opts)
 }

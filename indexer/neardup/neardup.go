@@ -77,9 +77,12 @@ func (o Options) Copies(a, b *Signature) bool {
 }
 
 // Signature is an article's MinHash signature and its number of distinct
-// shingles; the zero value (no shingles) matches nothing.
+// shingles; the zero value (no shingles) matches nothing. Each minimum is
+// kept to 16 bits: two different minima then agree by chance once in
+// 65,536, which moves a similarity estimate by far less than its sampling
+// error, and the stored signature is half as long.
 type Signature struct {
-	Min      [K]uint32
+	Min      [K]uint16
 	Shingles uint32
 }
 
@@ -104,8 +107,9 @@ func Of(text string) (sig Signature, ok bool) {
 	if len(words) == 0 {
 		return sig, false
 	}
-	for i := range sig.Min {
-		sig.Min[i] = ^uint32(0)
+	var mins [K]uint32
+	for i := range mins {
+		mins[i] = ^uint32(0)
 	}
 	n := max(1, len(words)-ShingleWords+1)
 	seen := make(map[uint64]struct{}, n)
@@ -120,10 +124,13 @@ func Of(text string) (sig Signature, ok bool) {
 		}
 		seen[h] = struct{}{}
 		for i := range K {
-			if v := uint32((hashA[i]*h + hashB[i]) >> 32); v < sig.Min[i] {
-				sig.Min[i] = v
+			if v := uint32((hashA[i]*h + hashB[i]) >> 32); v < mins[i] {
+				mins[i] = v
 			}
 		}
+	}
+	for i, v := range mins {
+		sig.Min[i] = uint16(v >> 16)
 	}
 	sig.Shingles = uint32(len(seen))
 	return sig, true
@@ -171,30 +178,29 @@ func Containment(a, b *Signature, j float64) float64 {
 	return min(1, inter/float64(small))
 }
 
-// Bands returns the signature's B band keys: the band's number and a hash
-// of its R values, as 16 hex digits. Two signatures share a key exactly
-// when they agree on that whole band (up to 64-bit hash collisions).
-func (s *Signature) Bands() []string {
-	out := make([]string, B)
-	var buf [4 * R]byte
+// BandHashes returns a hash of each of the signature's B bands (its R
+// values). Two signatures agree on a whole band when the band's hashes
+// are equal (up to 64-bit collisions).
+func (s *Signature) BandHashes() [B]uint64 {
+	var out [B]uint64
+	var buf [2 * R]byte
 	for b := range B {
 		for r := range R {
-			binary.LittleEndian.PutUint32(buf[4*r:], s.Min[b*R+r])
+			binary.LittleEndian.PutUint16(buf[2*r:], s.Min[b*R+r])
 		}
-		h := xxhash.Sum64(buf[:]) ^ uint64(b)*0x9e3779b97f4a7c15
-		out[b] = fmt.Sprintf("%02x%014x", b, h>>8)
+		out[b] = xxhash.Sum64(buf[:])
 	}
 	return out
 }
 
-// String encodes the signature for storage (base64 of K little-endian
-// uint32s and the shingle count); Parse reverses it.
+// String encodes the signature for the index (base64 of K little-endian
+// uint16s and the shingle count, 270 characters); Parse reverses it.
 func (s *Signature) String() string {
-	var buf [4*K + 4]byte
+	var buf [2*K + 4]byte
 	for i, v := range s.Min {
-		binary.LittleEndian.PutUint32(buf[4*i:], v)
+		binary.LittleEndian.PutUint16(buf[2*i:], v)
 	}
-	binary.LittleEndian.PutUint32(buf[4*K:], s.Shingles)
+	binary.LittleEndian.PutUint32(buf[2*K:], s.Shingles)
 	return base64.RawStdEncoding.EncodeToString(buf[:])
 }
 
@@ -205,12 +211,12 @@ func Parse(str string) (Signature, error) {
 	if err != nil {
 		return s, fmt.Errorf("signature: %w", err)
 	}
-	if len(b) != 4*K+4 {
+	if len(b) != 2*K+4 {
 		return s, errors.New("signature: wrong length")
 	}
 	for i := range s.Min {
-		s.Min[i] = binary.LittleEndian.Uint32(b[4*i:])
+		s.Min[i] = binary.LittleEndian.Uint16(b[2*i:])
 	}
-	s.Shingles = binary.LittleEndian.Uint32(b[4*K:])
+	s.Shingles = binary.LittleEndian.Uint32(b[2*K:])
 	return s, nil
 }
