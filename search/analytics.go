@@ -39,6 +39,11 @@ func (s *Service) tallyHooked(ctx context.Context, req Request, facets map[strin
 	if err := req.Validate(s.lim); err != nil {
 		return nil, nil, err
 	}
+	if req.Dedup {
+		if _, err := s.duplicates(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
 	q, _, err := s.buildQuery(req)
 	if err != nil {
 		return nil, nil, err

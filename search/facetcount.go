@@ -472,6 +472,10 @@ func (s *Service) Warm(ctx context.Context) error {
 	if _, err := s.ents.view(ctx); err != nil {
 		return fmt.Errorf("warm: %w", err)
 	}
+	// The near-duplicate groups, which every search's hits read (dups.go).
+	if _, err := s.duplicates(ctx); err != nil {
+		return fmt.Errorf("warm: %w", err)
+	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil

@@ -126,6 +126,9 @@ type Request struct {
 	Sample   int
 	Seed     uint64
 	Stratify string
+	// Dedup counts and returns one article per near-duplicate group: every
+	// copy but the group's earliest article is left out (dups.go).
+	Dedup bool
 }
 
 // MaxSample is the largest sample one request may draw.

@@ -22,6 +22,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/indexer/neardup"
 	"newsdex/search/querylang"
 	"newsdex/search/rank"
 	"newsdex/search/shape"
@@ -29,19 +30,22 @@ import (
 
 // Limits bound what one request may cost. Zero values take the defaults.
 type Limits struct {
-	DefaultOperator   string        // "and" or "or" between bare words
-	Timeout           time.Duration // deadline for one search
-	MaxQueryLength    int           // bytes
-	MaxClauses        int           // terms in a query, values in a filter
-	MaxDepth          int           // parenthesis nesting
-	MaxTermExpansion  int           // index terms one query may visit (prefix, fuzzy)
-	MaxSize           int
-	MaxOffset         int // from+size
-	MaxFacetSize      int
-	TitleBoost        float64
-	RecencyBoost      float64
-	ResultCache       int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
-	MaxAnalysisSize   int // outlets, names, terms or network nodes one analysis returns (issue 13)
+	DefaultOperator  string        // "and" or "or" between bare words
+	Timeout          time.Duration // deadline for one search
+	MaxQueryLength   int           // bytes
+	MaxClauses       int           // terms in a query, values in a filter
+	MaxDepth         int           // parenthesis nesting
+	MaxTermExpansion int           // index terms one query may visit (prefix, fuzzy)
+	MaxSize          int
+	MaxOffset        int // from+size
+	MaxFacetSize     int
+	TitleBoost       float64
+	RecencyBoost     float64
+	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
+	MaxAnalysisSize  int // outlets, names, terms or network nodes one analysis returns (issue 13)
+	// NearDuplicates says when two articles are copies (dups.go); zero
+	// fields take neardup's defaults.
+	NearDuplicates    neardup.Options
 	SignificantSample int // matching articles whose text significant terms reads
 }
 
@@ -106,6 +110,7 @@ type Service struct {
 	results  *resultCache      // nil when caching is off
 	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
+	dups     *dupCache         // near-duplicate groups (dups.go)
 }
 
 // NewService returns a Service over idx. aliases may be nil.
@@ -117,7 +122,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
 		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
-		ents: newEntities(idx, aliases, logger)}, nil
+		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates)}, nil
 }
 
 // Limits returns the limits in force.
@@ -136,6 +141,11 @@ type Hit struct {
 	Organizations []string `json:"organizations,omitzero"`
 	Places        []string `json:"places,omitzero"`
 	Body          string   `json:"body,omitempty"` // only with Request.FullText
+	// Copies is the number of articles in the hit's near-duplicate group
+	// (1: none) and Group its earliest article (dups.go); both are left
+	// out for an index without signatures.
+	Copies int    `json:"copies,omitempty"`
+	Group  string `json:"group,omitempty"`
 }
 
 // FacetValue is one value of a facet and the number of matches that have it.
@@ -180,6 +190,10 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil
 	}
+	dups, err := s.duplicates(ctx) // copies and group on hits; dedup reads it in buildQuery
+	if err != nil {
+		return nil, err
+	}
 	q, terms, err := s.buildQuery(req)
 	if err != nil {
 		return nil, err
@@ -217,7 +231,11 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.analyzer, terms)
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, s.hit(h, matcher, req))
+		hit := s.hit(h, matcher, req)
+		if dups.signed {
+			hit.Group, hit.Copies = dups.copiesOf(hit.ID)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	if len(req.Facets) > 0 {
 		out.Facets = map[string][]FacetValue{}
@@ -289,6 +307,9 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	}
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
+	}
+	if req.Dedup { // every copy but each group's earliest left out (dups.go)
+		q = s.dups.current().dedupQuery(q)
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	for _, w := range req.With {
@@ -436,7 +457,8 @@ func fingerprint(req Request) string {
 		M        string   `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
 		W        []string `json:",omitempty"` // With
 		Sample   string   `json:",omitempty"` // sample, seed, stratify
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req)})
+		Dedup    bool     `json:",omitempty"`
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req), req.Dedup})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
@@ -588,6 +610,11 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
+	}
+	if req.Dedup {
+		if _, err := s.duplicates(ctx); err != nil {
+			return nil, err
+		}
 	}
 	q, _, err := s.buildQuery(req)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"newsdex/data"
 	"newsdex/indexer"
+	"newsdex/indexer/neardup"
 	"newsdex/search"
 	"newsdex/search/httpapi"
 )
@@ -220,5 +221,6 @@ func searchLimits(cfg Config) search.Limits {
 
 		MaxAnalysisSize:   s.MaxAnalysisSize,
 		SignificantSample: s.SignificantSample,
+		NearDuplicates:    neardup.Options{Jaccard: s.NearDuplicateJaccard, Containment: s.NearDuplicateContainment},
 	}
 }

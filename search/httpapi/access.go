@@ -451,6 +451,7 @@ var (
 	_ timeliner     = guarded{}
 	_ networker     = guarded{}
 	_ significanter = guarded{}
+	_ copier        = guarded{}
 	_ EntityEditor  = guarded{}
 	_ limited       = guarded{}
 )
@@ -598,6 +599,21 @@ func (g guarded) Significant(ctx context.Context, sr search.SignificantRequest) 
 		return nil, err
 	}
 	return a.Significant(ctx, sr)
+}
+
+func (g guarded) Copies(ctx context.Context, req search.Request, id string) (*search.Copies, error) {
+	a, ok := g.inner.(copier)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &req); err != nil {
+		return nil, err
+	}
+	return a.Copies(ctx, req, id)
 }
 
 // Limits passes on the inner searcher's limits, if it tells them.

@@ -217,3 +217,30 @@ func (s *Server) handleSignificant(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, res)
 }
+
+// copier is what the copies endpoint needs; *search.Service has it.
+type copier interface {
+	Copies(ctx context.Context, req search.Request, id string) (*search.Copies, error)
+}
+
+var _ copier = (*search.Service)(nil)
+
+// handleCopies answers GET /api/v1/articles/{id}/copies: the article's
+// near-duplicate group, itself included, earliest first.
+func (s *Server) handleCopies(c *gin.Context) {
+	sr, _, req, ok := s.searchInput(c)
+	if !ok {
+		return
+	}
+	cp, ok := sr.(copier)
+	if !ok {
+		s.writeError(c, errUnsupported)
+		return
+	}
+	res, err := cp.Copies(c.Request.Context(), req, c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -156,6 +157,7 @@ func TestAnalyticsBadInput(t *testing.T) {
 		{"network size", apiURL("/api/v1/cooccurrence", "size", "201"), "size"},
 		{"network format", apiURL("/api/v1/cooccurrence", "format", "graphml"), "format"},
 		{"search with", apiURL("/api/v1/search", "with", "Ann Lee"), "with"},
+		{"dedup", apiURL("/api/v1/timeline", "dedup", "yes"), "dedup"},
 		{"sample size", apiURL("/api/v1/search", "sample", "10001"), "sample"},
 		{"sample seed", apiURL("/api/v1/search", "sample", "3", "seed", "-1"), "seed"},
 		{"sample stratify", apiURL("/api/v1/export", "format", "csv", "sample", "3", "stratify", "person"), "stratify"},
@@ -316,6 +318,101 @@ func TestSampleAPI(t *testing.T) {
 			slices.Sort(exported)
 			if !slices.Equal(ids, exported) {
 				t.Errorf("export drew %q, search %q", exported, ids)
+			}
+		})
+	}
+}
+
+// copyArticles are three stories and two copies of the first, one from
+// the keyed outlet.
+func copyArticles() []indexer.Article {
+	vocab := strings.Fields("pier road storm repairs council budget river police court minister school hospital election market price rain bridge festival museum factory airport train islands farmers fishing tourism housing water energy wind solar")
+	story := func(seed string) string {
+		r := rand.New(rand.NewPCG(uint64(len(seed)), uint64(seed[0])))
+		var ps []string
+		for range 4 {
+			w := []string{seed}
+			for range 16 {
+				w = append(w, vocab[r.IntN(len(vocab))])
+			}
+			ps = append(ps, strings.Join(w, " ")+".")
+		}
+		return strings.Join(ps, "\n\n")
+	}
+	day := func(d int) time.Time { return time.Date(2021, 3, d, 9, 0, 0, 0, time.UTC) }
+	orig := story("Harbourside ferry")
+	ps := strings.Split(orig, "\n\n")
+	return []indexer.Article{
+		{ID: "dup-a", Title: "Ferry resumes", Body: orig, Source: "Beta Post", Published: day(1)},
+		{ID: "dup-b", Title: "Islands ferry back", Body: "By Staff\n\n" + orig, Source: "Alpha Times", Published: day(2)},
+		{ID: "dup-c", Title: "Ferry back", Body: strings.Join(ps[:3], "\n\n"), Source: "Gamma Wire", Published: day(3)},
+		{ID: "uniq-d", Title: "Museum opens", Body: story("Museum opening"), Source: "Alpha Times", Published: day(4)},
+		{ID: "uniq-e", Title: "Bridge closes", Body: story("Bridgetown"), Source: "Beta Post", Published: day(5)},
+	}
+}
+
+func TestCopiesAPI(t *testing.T) {
+	svc := uiService(t, nil, copyArticles()...)
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyed=%v", keyed), func(t *testing.T) {
+			opts := Options{MaxBodyBytes: 1 << 16}
+			var header map[string]string
+			if keyed {
+				opts.PublicKeys = []PublicKey{{Key: testPublicKey, Filter: search.Filters{Sources: []string{"Alpha Times"}}}}
+				header = bearerHeader(testPublicKey)
+			}
+			h := New(slog.New(slog.DiscardHandler), opts)
+			h.SetSearcher(svc)
+			rec := request{target: apiURL("/api/v1/search", "q", "ferry OR museum OR bridge", "size", "20"), header: header}.do(t, h)
+			var res search.Result
+			decode(t, rec, &res)
+			for _, hit := range res.Hits {
+				wantCopies, wantGroup := 1, hit.ID
+				if strings.HasPrefix(hit.ID, "dup-") {
+					wantCopies, wantGroup = 3, "dup-a"
+				}
+				if hit.Copies != wantCopies || hit.Group != wantGroup {
+					t.Errorf("%s: copies %d group %q, want %d %q", hit.ID, hit.Copies, hit.Group, wantCopies, wantGroup)
+				}
+			}
+			all := searchTotal(t, h, header, "q", "ferry OR museum OR bridge")
+			dedup := searchTotal(t, h, header, "q", "ferry OR museum OR bridge", "dedup", "true")
+			want := 3
+			if keyed {
+				want = 1 // dup-b is a later copy: left out; uniq-d stays
+			}
+			if dedup != want || (!keyed && all != 5) {
+				t.Errorf("dedup total %d (of %d), want %d", dedup, all, want)
+			}
+			rec = request{target: apiURL("/api/v1/export", "q", "ferry OR museum OR bridge", "dedup", "true", "format", "csv"), header: header}.do(t, h)
+			rows, _ := csv.NewReader(rec.Body).ReadAll()
+			if len(rows) != want+1 {
+				t.Errorf("dedup export: %d rows, want %d", len(rows)-1, want)
+			}
+
+			rec = request{target: "/api/v1/articles/dup-b/copies", header: header}.do(t, h)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("copies: %d %s", rec.Code, rec.Body)
+			}
+			var cp search.Copies
+			decode(t, rec, &cp)
+			wantIDs, wantGroup := []string{"dup-a", "dup-b", "dup-c"}, "dup-a"
+			if keyed {
+				wantIDs, wantGroup = []string{"dup-b"}, "dup-b"
+			}
+			var got []string
+			for _, c := range cp.Copies {
+				got = append(got, c.ID)
+			}
+			if cp.Group != wantGroup || !slices.Equal(got, wantIDs) {
+				t.Errorf("copies of dup-b: group %q %q, want %q %q", cp.Group, got, wantGroup, wantIDs)
+			}
+			missing := "/api/v1/articles/nope/copies"
+			if keyed {
+				missing = "/api/v1/articles/dup-a/copies" // outside the key's outlet
+			}
+			if rec := (request{target: missing, header: header}).do(t, h); rec.Code != http.StatusNotFound {
+				t.Errorf("%s: %d, want 404", missing, rec.Code)
 			}
 		})
 	}

@@ -110,6 +110,13 @@ func searchRequest(v url.Values) (search.Request, error) {
 		}
 	}
 	req.Stratify = v.Get("stratify")
+	if d := v.Get("dedup"); d != "" {
+		b, err := strconv.ParseBool(d)
+		if err != nil {
+			return req, badRequest(fmt.Sprintf("dedup must be true or false, got %q", truncate(d, 20)))
+		}
+		req.Dedup = b
+	}
 	for _, f := range v["facets"] {
 		for _, name := range strings.Split(f, ",") {
 			if name = strings.TrimSpace(name); name != "" {

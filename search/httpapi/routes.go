@@ -30,6 +30,7 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/timeline", s.handleTimeline)
 	api.GET("/cooccurrence", s.handleCooccurrence)
 	api.GET("/significant", s.handleSignificant)
+	api.GET("/articles/:id/copies", s.handleCopies)
 
 	// The archive's people, organisations and places, and their
 	// corrections (entities.go).
