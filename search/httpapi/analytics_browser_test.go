@@ -17,7 +17,7 @@ import (
 // page in headless Chromium: the numbers shown are the API's, and the
 // page stays within its Content-Security-Policy (no console errors).
 func TestAnalyticsInBrowser(t *testing.T) {
-	svc := uiService(t, nil, analyticsArticles()...)
+	svc := uiService(t, nil, append(analyticsArticles(), copyArticles()...)...)
 	ts := httptest.NewServer(newTestServer(t, svc))
 	t.Cleanup(ts.Close)
 	ctx := newBrowser(t)
@@ -89,6 +89,25 @@ func TestAnalyticsInBrowser(t *testing.T) {
 		// Names become filters.
 		jsEval[bool](t, ctx, `(() => { const s = document.getElementById('distinctive-field'); s.value = 'place'; s.dispatchEvent(new Event('change')); return true; })()`)
 		waitJS(t, ctx, "places", `[...document.querySelectorAll('#distinctive-list button')].some(b => ['Portsmouth', 'Leith'].includes(b.dataset.value)) || document.getElementById('distinctive-note').textContent.includes('None')`)
+	})
+
+	t.Run("unique stories and copies", func(t *testing.T) {
+		q := "ferry OR museum OR bridge"
+		browse(t, ctx, chromedp.Navigate(ts.URL+"/?q="+url.QueryEscape(q)))
+		waitJS(t, ctx, "results", `document.querySelectorAll('#results li.hit').length === 5`)
+		if got := jsEval[[]string](t, ctx, `[...document.querySelectorAll('#results li.hit .copies-toggle')].map(b => b.textContent)`); len(got) != 3 || got[0] != "3 copies" {
+			t.Errorf("copies links %q, want 3 copies on each of the 3 copies", got)
+		}
+		jsEval[bool](t, ctx, `(document.querySelector('#results li[data-id="dup-b"] .copies-toggle').click(), true)`)
+		waitJS(t, ctx, "copies list", `document.querySelectorAll('#results li[data-id="dup-b"] .copies-list li').length === 3`)
+		if got := jsEval[string](t, ctx, `document.querySelector('#results li[data-id="dup-b"] .copies-list li').dataset.id`); got != "dup-a" {
+			t.Errorf("first copy listed %q, want the earliest, dup-a", got)
+		}
+		jsEval[bool](t, ctx, `(document.getElementById('dedup').click(), true)`)
+		waitJS(t, ctx, "unique stories", `location.search.includes('dedup=true') && document.querySelectorAll('#results li.hit').length === 3`)
+		if got := jsEval[int](t, ctx, `parseInt(document.getElementById('status').textContent, 10)`); got != 3 {
+			t.Errorf("status shows %d matches with unique stories, want 3", got)
+		}
 	})
 
 	if p := problems(); len(p) > 0 {

@@ -70,6 +70,7 @@
       cby: p.get('cby') === 'source' ? 'source' : '',
       cmeasure: p.get('cmeasure') === 'share' ? 'share' : 'count',
       cint: ['day', 'week', 'year'].includes(p.get('cint')) ? p.get('cint') : 'month',
+      dedup: p.get('dedup') === 'true', // unique stories: one article per near-duplicate group
     };
     for (const f of FACETS) st.filters[f.name] = p.getAll(f.name).filter(Boolean);
     if (st.view === 'article' && !st.id) st.view = 'results';
@@ -86,6 +87,7 @@
     if (st.from_date) p.set('from_date', st.from_date);
     if (st.to_date) p.set('to_date', st.to_date);
     if (st.sort !== 'relevance') p.set('sort', st.sort);
+    if (st.dedup) p.set('dedup', 'true');
     return p;
   }
 
@@ -333,6 +335,7 @@
     showError('');
     $('q').value = st.q;
     $('sort').value = st.sort;
+    $('dedup').checked = st.dedup;
     document.title = (st.q ? st.q + ' · ' : '') + 'newsdex';
     for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-pressed', String(b.dataset.view === st.view));
     $('results-view').hidden = st.view !== 'results';
@@ -678,10 +681,33 @@
       if (h.source) meta.append(el('span', { class: 'outlet', text: h.source }));
       if (h.source && h.published) meta.append(' · ');
       if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
+      if (h.copies > 1) meta.append(' · ', copiesToggle(h));
       ol.append(el('li', { class: 'hit', 'data-id': h.id },
         el('h2', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title', 'data-focus': 'hit:' + h.id })),
         meta, snippet, entityChips(st, h, 'Named in this article', 8)));
     }
+  }
+
+  // copiesToggle is a hit's "N copies": it lists the articles of its
+  // near-duplicate group (GET /api/v1/articles/{id}/copies) below it.
+  function copiesToggle(h) {
+    const b = el('button', { type: 'button', class: 'copies-toggle', 'aria-expanded': 'false', 'data-focus': 'copies:' + h.id, text: plural(h.copies, 'copy', 'copies') });
+    b.addEventListener('click', async () => {
+      const li = b.closest('li');
+      const old = li.querySelector('.copies-list');
+      if (old) { old.remove(); b.setAttribute('aria-expanded', 'false'); return; }
+      try {
+        const res = await api('/api/v1/articles/' + encodeURIComponent(h.id) + '/copies');
+        const st = readState();
+        li.append(el('ol', { class: 'copies-list' }, ...res.copies.map((c) => el('li', { 'data-id': c.id },
+          appLink(c.title || c.id, articleState(st, c.id)),
+          ' ' + [c.source, formatDate(c.published)].filter(Boolean).join(' · ') + (c.id === res.group ? ' (first)' : '')))));
+        b.setAttribute('aria-expanded', 'true');
+      } catch (err) {
+        showError(err.message);
+      }
+    });
+    return b;
   }
 
   function renderPager(st, res) {
@@ -1255,6 +1281,7 @@
       go(withSearch(st, (n) => { n.q = $('q').value.trim(); }));
     });
     $('sort').addEventListener('change', () => go(withSearch(readState(), (n) => { n.sort = $('sort').value; })));
+    $('dedup').addEventListener('change', () => go(withSearch(readState(), (n) => { n.dedup = $('dedup').checked; })));
     for (const b of document.querySelectorAll('.tabs button')) {
       b.addEventListener('click', () => {
         const st = readState();
