@@ -59,6 +59,17 @@ func BenchmarkAnalytics(b *testing.B) {
 			r, err := svc.Significant(ctx, SignificantRequest{Field: FacetPerson, Size: 20})
 			return items(r, err, func() int { return len(r.Items) })
 		}},
+		{"duplicates/resolve", func() (int, error) {
+			svc.dups.mu.Lock()
+			svc.dups.v = nil // resolve again, as after a write
+			svc.dups.mu.Unlock()
+			v, err := svc.duplicates(ctx)
+			return items(v, err, func() int { return len(v.later) })
+		}},
+		{"search/dedup", func() (int, error) {
+			r, err := svc.Search(ctx, Request{Dedup: true, Facets: []string{FacetSource}, Histogram: "month"})
+			return items(r, err, func() int { return int(r.Total) })
+		}},
 		{"significant/org-oil", func() (int, error) {
 			r, err := svc.Significant(ctx, SignificantRequest{Request: Request{Query: "oil"}, Field: FacetOrg, Size: 20})
 			return items(r, err, func() int { return len(r.Items) })
