@@ -39,6 +39,11 @@ const (
 	FieldPublishedDay   = "published_day"  // keyword YYYY-MM-DD: counts over time from one terms facet
 	FieldPublishedSort  = "published_sort" // keyword RFC 3339 UTC: date order that cursors can resume
 	DocType             = "article"
+
+	// FieldDupSig is the article's MinHash signature (package neardup),
+	// computed at ingest from the body (or the title), as a keyword with
+	// doc values: near-duplicate grouping reads it as a column.
+	FieldDupSig = "dup_sig"
 )
 
 // ErrNoContent is returned for a record with neither title nor body.

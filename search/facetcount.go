@@ -472,6 +472,10 @@ func (s *Service) Warm(ctx context.Context) error {
 	if _, err := s.ents.view(ctx); err != nil {
 		return fmt.Errorf("warm: %w", err)
 	}
+	// The near-duplicate groups, which every search's hits read (dups.go).
+	if _, err := s.duplicates(ctx); err != nil {
+		return fmt.Errorf("warm: %w", err)
+	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return nil
@@ -582,6 +586,15 @@ type facetCount struct {
 	entCounts []uint32        // per entity: articles
 	entStamp  []uint64        // per entity: the last article counted
 	extra     []entity.Entity // entities of names newer than the table
+
+	// visit, when set, receives each matching article's entities (by
+	// entity number, each once, blocked ones left out); co-occurrence
+	// counting (analytics) accumulates over it. The slice is reused.
+	visit    func(ents []int32)
+	visitBuf []int32
+	// onDoc, when set, is called with every match's segment columns and
+	// number within the segment (samples read ids and outlets there).
+	onDoc func(seg *segColumns, local uint64)
 }
 
 // take moves to a hook what it can do for breq: its terms facets when it
@@ -707,7 +720,7 @@ func (fc *facetCount) context(ctx context.Context) context.Context {
 
 // bind prepares counting over the reader the search runs on.
 func (fc *facetCount) bind(r index.IndexReader) error {
-	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r, ents: fc.ents}
+	*fc = facetCount{cache: fc.cache, want: fc.want, size: fc.size, names: fc.names, reader: r, ents: fc.ents, visit: fc.visit, onDoc: fc.onDoc}
 	if snap, ok := r.(*scorch.IndexSnapshot); ok {
 		segs, offs, err := fc.cache.forSnapshot(snap)
 		if err != nil {
@@ -754,6 +767,9 @@ func (fc *facetCount) add(id index.IndexInternalID) {
 	}
 	i, local := locate(fc.offs, &fc.cur, id.Value())
 	seg := fc.segs[i]
+	if fc.onDoc != nil {
+		fc.onDoc(seg, local)
+	}
 	if fc.ents != nil {
 		fc.addEntities(seg, local)
 	}
@@ -824,6 +840,7 @@ func (fc *facetCount) bindEntities() {
 func (fc *facetCount) addEntities(seg *segColumns, local uint64) {
 	stamp := fc.matched // unique per article, never 0
 	var saw [3]bool
+	fc.visitBuf = fc.visitBuf[:0]
 	for i, slot := range entitySlots {
 		col, of := seg.cols[slot], fc.entOf[i]
 		one := func(v uint32) {
@@ -835,6 +852,9 @@ func (fc *facetCount) addEntities(seg *segColumns, local uint64) {
 			if t := fc.entType[e]; t >= 0 {
 				fc.entCounts[e]++
 				saw[t] = true
+				if fc.visit != nil {
+					fc.visitBuf = append(fc.visitBuf, e)
+				}
 			}
 		}
 		if col.single != nil {
@@ -851,6 +871,9 @@ func (fc *facetCount) addEntities(seg *segColumns, local uint64) {
 		if t := slotType(slot); t != "" && !saw[slices.Index(entity.Types, t)] {
 			fc.missing[slot]++
 		}
+	}
+	if fc.visit != nil {
+		fc.visit(fc.visitBuf)
 	}
 }
 
@@ -1023,6 +1046,20 @@ func (fc *facetCount) histogram(fr *bsearch.FacetResult, interval string) []Buck
 // runs again the plain way, so a result is never wrong, only slower.
 // It also returns the hook, for histogram; nil when there was none.
 func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*bleve.SearchResult, *facetCount, error) {
+	return s.runVisited(ctx, breq, nil)
+}
+
+// runVisited is runCounted with visit called on every matching article's
+// entities (see facetCount.visit) when breq counts an entity facet. A
+// caller that needs the visits must check that the returned hook is not
+// nil: without one (an alias, a failed hook) there were none.
+func (s *Service) runVisited(ctx context.Context, breq *bleve.SearchRequest, visit func(ents []int32)) (*bleve.SearchResult, *facetCount, error) {
+	return s.runHooked(ctx, breq, visit, nil)
+}
+
+// runHooked is runVisited with onDoc called on every match too (see
+// facetCount.onDoc) when breq counts a facet the hook can take.
+func (s *Service) runHooked(ctx context.Context, breq *bleve.SearchRequest, visit func(ents []int32), onDoc func(*segColumns, uint64)) (*bleve.SearchResult, *facetCount, error) {
 	facets, order := breq.Facets, breq.Sort
 	// The hook serves one search of one index: an alias over several
 	// indexes (no Advanced index) searches them concurrently, so it is
@@ -1036,6 +1073,12 @@ func (s *Service) runCounted(ctx context.Context, breq *bleve.SearchRequest) (*b
 			}
 		}
 		fc = s.columns.take(breq, ents)
+		if fc != nil && ents != nil {
+			fc.visit = visit
+		}
+		if fc != nil {
+			fc.onDoc = onDoc
+		}
 	}
 	if fc == nil {
 		res, err := s.run(ctx, breq)

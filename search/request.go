@@ -113,7 +113,26 @@ type Request struct {
 	// Restrict is a filter the caller cannot widen, such as a public key's
 	// fixed outlet. It is ANDed with Filters.
 	Restrict Filters
+	// With names entities as "type:name" (a network node's id, NodeID)
+	// that every match must name, each ANDed with the rest: the articles
+	// behind a co-occurrence edge, even of two people (two values of one
+	// filter are ORed).
+	With []string
+	// Sample, when positive, narrows the matches to that many drawn
+	// uniformly at random (sample.go); the same Seed, query and index give
+	// the same sample. Stratify "source" draws from every outlet in
+	// proportion to its matches. Sorting and paging then apply within
+	// the sample.
+	Sample   int
+	Seed     uint64
+	Stratify string
+	// Dedup counts and returns one article per near-duplicate group: every
+	// copy but the group's earliest article is left out (dups.go).
+	Dedup bool
 }
+
+// MaxSample is the largest sample one request may draw.
+const MaxSample = 10000
 
 // DefaultSize is the page size when a request gives none.
 const DefaultSize = 10
@@ -181,9 +200,48 @@ func (r *Request) Validate(lim Limits) error {
 			}
 		}
 	}
+	if r.Sample < 0 || r.Sample > MaxSample {
+		return bad("sample must be between 1 and %d, got %d", MaxSample, r.Sample)
+	}
+	if r.Stratify != "" && r.Stratify != FacetSource {
+		return bad("unknown stratify %q (want source)", r.Stratify)
+	}
+	if r.Sample == 0 && (r.Stratify != "" || r.Seed != 0) {
+		return bad("seed and stratify apply only with sample")
+	}
+	if len(r.With) > lim.MaxClauses {
+		return bad("too many with values (%d); the limit is %d", len(r.With), lim.MaxClauses)
+	}
+	for _, w := range r.With {
+		if _, _, err := withFilter(w); err != nil {
+			return err
+		}
+	}
 	r.Filters.clampDates()
 	r.Restrict.clampDates()
 	return nil
+}
+
+// withFilter reads one With value, "type:name", as a filter.
+func withFilter(w string) (Filters, string, error) {
+	typ, name, ok := strings.Cut(w, ":")
+	name = strings.TrimSpace(name)
+	var f Filters
+	switch {
+	case !ok || name == "":
+		return f, "", fmt.Errorf("%w: with must be type:name (person:Ann Lee), got %q", ErrInvalidRequest, truncate(w, 60))
+	case typ == FacetPerson:
+		f.Persons = []string{name}
+	case typ == FacetOrg:
+		f.Orgs = []string{name}
+	case typ == FacetPlace:
+		f.Places = []string{name}
+	case typ == FacetSource:
+		f.Sources = []string{name}
+	default:
+		return f, "", fmt.Errorf("%w: with: unknown type %q (want person, org, place or source)", ErrInvalidRequest, truncate(typ, 20))
+	}
+	return f, name, nil
 }
 
 // LogValue keeps request logs structured and short.

@@ -22,6 +22,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/indexer/neardup"
 	"newsdex/search/querylang"
 	"newsdex/search/rank"
 	"newsdex/search/shape"
@@ -41,6 +42,11 @@ type Limits struct {
 	TitleBoost       float64
 	RecencyBoost     float64
 	ResultCache      int // results kept for repeated searches (resultcache.go); 0 means 256, negative none
+	MaxAnalysisSize  int // outlets, names, terms or network nodes one analysis returns (issue 13)
+	// NearDuplicates says when two articles are copies (dups.go); zero
+	// fields take neardup's defaults.
+	NearDuplicates    neardup.Options
+	SignificantSample int // matching articles whose text significant terms reads
 }
 
 // DefaultLimits are the limits config.yaml ships with.
@@ -48,6 +54,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		DefaultOperator: "and", Timeout: 5 * time.Second, MaxQueryLength: 4096, MaxClauses: 1024,
 		MaxDepth: 32, MaxTermExpansion: 2000, MaxSize: 100, MaxOffset: 1000, MaxFacetSize: 100, TitleBoost: 2,
+		MaxAnalysisSize: 200, SignificantSample: 1000,
 	}
 }
 
@@ -83,6 +90,12 @@ func (l *Limits) setDefaults() {
 	if l.TitleBoost <= 0 {
 		l.TitleBoost = d.TitleBoost
 	}
+	if l.MaxAnalysisSize <= 0 {
+		l.MaxAnalysisSize = d.MaxAnalysisSize
+	}
+	if l.SignificantSample <= 0 {
+		l.SignificantSample = d.SignificantSample
+	}
 }
 
 // Service answers searches over one Bleve index. It is safe for concurrent
@@ -98,6 +111,7 @@ type Service struct {
 	results  *resultCache      // nil when caching is off
 	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
+	dups     *dupCache         // near-duplicate groups (dups.go)
 }
 
 // NewService returns a Service over idx. aliases may be nil.
@@ -110,7 +124,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
 		exact:   idx.Mapping().AnalyzerNamed(indexer.AnalyzerExact),
 		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
-		ents: newEntities(idx, aliases, logger)}, nil
+		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates)}, nil
 }
 
 // Limits returns the limits in force.
@@ -129,6 +143,11 @@ type Hit struct {
 	Organizations []string `json:"organizations,omitzero"`
 	Places        []string `json:"places,omitzero"`
 	Body          string   `json:"body,omitempty"` // only with Request.FullText
+	// Copies is the number of articles in the hit's near-duplicate group
+	// (1: none) and Group its earliest article (dups.go); both are left
+	// out for an index without signatures.
+	Copies int    `json:"copies,omitempty"`
+	Group  string `json:"group,omitempty"`
 }
 
 // FacetValue is one value of a facet and the number of matches that have it.
@@ -151,6 +170,9 @@ type Result struct {
 	Facets     map[string][]FacetValue `json:"facets,omitempty"`
 	Histogram  []Bucket                `json:"histogram"` // null unless asked for
 	NextCursor string                  `json:"next_cursor,omitempty"`
+	// SampleOf is, for a sampled search, the number of matches the sample
+	// was drawn from; Total is then the sample's size.
+	SampleOf uint64 `json:"sample_of,omitempty"`
 }
 
 // storedFields are loaded for every hit: what a result list shows.
@@ -170,9 +192,19 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil
 	}
+	dups, err := s.duplicates(ctx) // copies and group on hits; dedup reads it in buildQuery
+	if err != nil {
+		return nil, err
+	}
 	q, terms, err := s.buildQuery(req)
 	if err != nil {
 		return nil, err
+	}
+	var sampleOf int
+	if req.Sample > 0 { // the matches narrowed to a seeded random sample (sample.go)
+		if q, sampleOf, err = s.sampleQuery(ctx, req, q); err != nil {
+			return nil, err
+		}
 	}
 	breq := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
 	breq.Fields = storedFields
@@ -198,10 +230,14 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact)
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, s.hit(h, matcher, req))
+		hit := s.hit(h, matcher, req)
+		if dups.signed {
+			hit.Group, hit.Copies = dups.copiesOf(hit.ID)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	if len(req.Facets) > 0 {
 		out.Facets = map[string][]FacetValue{}
@@ -275,7 +311,17 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
 	}
+	if req.Dedup { // every copy but each group's earliest left out (dups.go)
+		q = s.dups.current().dedupQuery(q)
+	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
+	for _, w := range req.With {
+		f, _, err := withFilter(w)
+		if err != nil {
+			return nil, nil, err
+		}
+		filters = append(filters, s.filterQueries(f)...)
+	}
 	if len(filters) == 0 {
 		return q, querylang.Terms(node), nil
 	}
@@ -411,8 +457,11 @@ func fingerprint(req Request) string {
 		F, R     Filters
 		S        string
 		FullText bool
-		M        string `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode})
+		M        string   `json:",omitempty"` // query mode; omitted by default so old cursors stay valid
+		W        []string `json:",omitempty"` // With
+		Sample   string   `json:",omitempty"` // sample, seed, stratify
+		Dedup    bool     `json:",omitempty"`
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req), req.Dedup})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
@@ -564,6 +613,11 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
+	}
+	if req.Dedup {
+		if _, err := s.duplicates(ctx); err != nil {
+			return nil, err
+		}
 	}
 	q, _, err := s.buildQuery(req)
 	if err != nil {

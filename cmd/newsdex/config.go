@@ -80,6 +80,12 @@ type SearchConfig struct {
 	MaxFacetSize     int           `mapstructure:"max_facet_size"`
 	TitleBoost       float64       `mapstructure:"title_boost"`
 	RecencyBoost     float64       `mapstructure:"recency_boost"`
+	// Research analytics (issue 13).
+	MaxAnalysisSize   int `mapstructure:"max_analysis_size"`
+	SignificantSample int `mapstructure:"significant_sample"`
+	// Near-duplicate grouping (issue 13, package neardup).
+	NearDuplicateJaccard     float64 `mapstructure:"near_duplicate_jaccard"`
+	NearDuplicateContainment float64 `mapstructure:"near_duplicate_containment"`
 }
 
 // LogConfig chooses the log format and level.
@@ -91,36 +97,40 @@ type LogConfig struct {
 // defaults are built into the binary and match config.yaml, so a config
 // file needs to set only what it changes.
 var defaults = map[string]any{
-	"index.dir":                   "data/index",
-	"index.aliases":               "",
-	"index.batch_docs":            1000,
-	"index.batch_bytes":           8 << 20,
-	"index.workers":               0,
-	"index.entities":              true,
-	"server.addr":                 "127.0.0.1:8080",
-	"server.read_header_timeout":  "5s",
-	"server.shutdown_timeout":     "10s",
-	"server.max_body_bytes":       10 << 20,
-	"server.cors.allowed_origins": []string{},
-	"server.admin_keys":           []string{},
-	"server.public_keys":          []map[string]any{},
-	"server.rate_limit.rps":       0.0,
-	"server.rate_limit.burst":     20,
-	"server.public_full_text":     true,
-	"server.trusted_proxies":      []string{},
-	"search.default_operator":     "and",
-	"search.timeout":              "5s",
-	"search.max_query_length":     4096,
-	"search.max_clauses":          1024,
-	"search.max_depth":            32,
-	"search.max_term_expansion":   2000,
-	"search.max_size":             100,
-	"search.max_offset":           1000,
-	"search.max_facet_size":       100,
-	"search.title_boost":          2.0,
-	"search.recency_boost":        0.0,
-	"log.format":                  "text",
-	"log.level":                   "info",
+	"index.dir":                         "data/index",
+	"index.aliases":                     "",
+	"index.batch_docs":                  1000,
+	"index.batch_bytes":                 8 << 20,
+	"index.workers":                     0,
+	"index.entities":                    true,
+	"server.addr":                       "127.0.0.1:8080",
+	"server.read_header_timeout":        "5s",
+	"server.shutdown_timeout":           "10s",
+	"server.max_body_bytes":             10 << 20,
+	"server.cors.allowed_origins":       []string{},
+	"server.admin_keys":                 []string{},
+	"server.public_keys":                []map[string]any{},
+	"server.rate_limit.rps":             0.0,
+	"server.rate_limit.burst":           20,
+	"server.public_full_text":           true,
+	"server.trusted_proxies":            []string{},
+	"search.default_operator":           "and",
+	"search.timeout":                    "5s",
+	"search.max_query_length":           4096,
+	"search.max_clauses":                1024,
+	"search.max_depth":                  32,
+	"search.max_term_expansion":         2000,
+	"search.max_size":                   100,
+	"search.max_offset":                 1000,
+	"search.max_facet_size":             100,
+	"search.title_boost":                2.0,
+	"search.recency_boost":              0.0,
+	"search.max_analysis_size":          200,
+	"search.significant_sample":         1000,
+	"search.near_duplicate_jaccard":     0.5,
+	"search.near_duplicate_containment": 0.8,
+	"log.format":                        "text",
+	"log.level":                         "info",
 }
 
 // defaultConfigFile is read when --config is not given, if it exists.
@@ -197,6 +207,10 @@ func (c Config) Validate() error {
 	check(c.Search.MaxFacetSize > 0, "search.max_facet_size must be positive")
 	check(c.Search.TitleBoost > 0, "search.title_boost must be positive")
 	check(c.Search.RecencyBoost >= 0, "search.recency_boost must be >= 0")
+	check(c.Search.MaxAnalysisSize > 0, "search.max_analysis_size must be positive")
+	check(c.Search.SignificantSample > 0, "search.significant_sample must be positive")
+	check(c.Search.NearDuplicateJaccard > 0 && c.Search.NearDuplicateJaccard <= 1, "search.near_duplicate_jaccard must be in (0, 1]")
+	check(c.Search.NearDuplicateContainment > 0 && c.Search.NearDuplicateContainment <= 1, "search.near_duplicate_containment must be in (0, 1]")
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

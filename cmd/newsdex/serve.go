@@ -14,6 +14,7 @@ import (
 
 	"newsdex/data"
 	"newsdex/indexer"
+	"newsdex/indexer/neardup"
 	"newsdex/search"
 	"newsdex/search/httpapi"
 )
@@ -260,5 +261,9 @@ func searchLimits(cfg Config) search.Limits {
 		MaxFacetSize:     s.MaxFacetSize,
 		TitleBoost:       s.TitleBoost,
 		RecencyBoost:     s.RecencyBoost,
+
+		MaxAnalysisSize:   s.MaxAnalysisSize,
+		SignificantSample: s.SignificantSample,
+		NearDuplicates:    neardup.Options{Jaccard: s.NearDuplicateJaccard, Containment: s.NearDuplicateContainment},
 	}
 }

@@ -445,11 +445,15 @@ type guarded struct {
 }
 
 var (
-	_ Searcher     = guarded{}
-	_ kwicSearcher = guarded{}
-	_ exporter     = guarded{}
-	_ EntityEditor = guarded{}
-	_ limited      = guarded{}
+	_ Searcher      = guarded{}
+	_ kwicSearcher  = guarded{}
+	_ exporter      = guarded{}
+	_ timeliner     = guarded{}
+	_ networker     = guarded{}
+	_ significanter = guarded{}
+	_ copier        = guarded{}
+	_ EntityEditor  = guarded{}
+	_ limited       = guarded{}
 )
 
 // scope returns the public key of the request, nil for an admin.
@@ -550,6 +554,66 @@ func (g guarded) Export(ctx context.Context, req search.Request, emit func(total
 		return 0, err
 	}
 	return ex.Export(ctx, req, emit)
+}
+
+func (g guarded) Timeline(ctx context.Context, tr search.TimelineRequest) (*search.Timeline, error) {
+	a, ok := g.inner.(timeliner)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &tr.Request); err != nil {
+		return nil, err
+	}
+	return a.Timeline(ctx, tr)
+}
+
+func (g guarded) Cooccurrence(ctx context.Context, cr search.CooccurrenceRequest) (*search.Network, error) {
+	a, ok := g.inner.(networker)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &cr.Request); err != nil {
+		return nil, err
+	}
+	return a.Cooccurrence(ctx, cr)
+}
+
+func (g guarded) Significant(ctx context.Context, sr search.SignificantRequest) (*search.Significant, error) {
+	a, ok := g.inner.(significanter)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &sr.Request); err != nil {
+		return nil, err
+	}
+	return a.Significant(ctx, sr)
+}
+
+func (g guarded) Copies(ctx context.Context, req search.Request, id string) (*search.Copies, error) {
+	a, ok := g.inner.(copier)
+	if !ok {
+		return nil, errUnsupported
+	}
+	k, err := g.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.restrict(k, &req); err != nil {
+		return nil, err
+	}
+	return a.Copies(ctx, req, id)
 }
 
 // Limits passes on the inner searcher's limits, if it tells them.

@@ -84,6 +84,7 @@ func searchRequest(v url.Values) (search.Request, error) {
 	req.Filters.Persons = nonEmpty(v["person"])
 	req.Filters.Orgs = nonEmpty(v["org"])
 	req.Filters.Places = nonEmpty(v["place"])
+	req.With = nonEmpty(v["with"])
 	var err error
 	if req.Filters.FromDate, err = dateParam(v, "from_date"); err != nil {
 		return req, err
@@ -99,6 +100,22 @@ func searchRequest(v url.Values) (search.Request, error) {
 	}
 	if req.FacetSize, err = intParam(v, "facet_size"); err != nil {
 		return req, err
+	}
+	if req.Sample, err = intParam(v, "sample"); err != nil { // issue 13: reproducible samples
+		return req, err
+	}
+	if sd := v.Get("seed"); sd != "" {
+		if req.Seed, err = strconv.ParseUint(sd, 10, 64); err != nil {
+			return req, badRequest(fmt.Sprintf("seed must be a non-negative integer, got %q", truncate(sd, 40)))
+		}
+	}
+	req.Stratify = v.Get("stratify")
+	if d := v.Get("dedup"); d != "" {
+		b, err := strconv.ParseBool(d)
+		if err != nil {
+			return req, badRequest(fmt.Sprintf("dedup must be true or false, got %q", truncate(d, 20)))
+		}
+		req.Dedup = b
 	}
 	for _, f := range v["facets"] {
 		for _, name := range strings.Split(f, ",") {

@@ -28,6 +28,12 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
 
+	// Research analytics (analytics.go, issue 13).
+	api.GET("/timeline", s.handleTimeline)
+	api.GET("/cooccurrence", s.handleCooccurrence)
+	api.GET("/significant", s.handleSignificant)
+	api.GET("/articles/:id/copies", s.handleCopies)
+
 	// The archive's people, organisations and places, and their
 	// corrections (entities.go).
 	api.GET("/entities", s.handleEntities)

@@ -18,7 +18,7 @@
   const FACET_SIZE = 10;
   const KWIC_WIDTH = 60;
   const KWIC_LIMIT = 1000;
-  const VIEWS = ['results', 'kwic', 'article', 'entity'];
+  const VIEWS = ['results', 'kwic', 'article', 'entity', 'compare', 'network'];
   // The entity types are the facets after the outlets; the API names
   // them as the facets do.
   const ENTITY_FACETS = FACETS.slice(1);
@@ -65,6 +65,12 @@
       ksort: ['left', 'right'].includes(p.get('ksort')) ? p.get('ksort') : '',
       etype: entityFacet(p.get('etype')) ? p.get('etype') : '',
       ename: p.get('ename') || '',
+      // Compare view (timeline): its queries, series, measure, interval.
+      cq: p.getAll('cq').filter(Boolean).slice(0, 10),
+      cby: p.get('cby') === 'source' ? 'source' : '',
+      cmeasure: p.get('cmeasure') === 'share' ? 'share' : 'count',
+      cint: ['day', 'week', 'year'].includes(p.get('cint')) ? p.get('cint') : 'month',
+      dedup: p.get('dedup') === 'true', // unique stories: one article per near-duplicate group
     };
     for (const f of FACETS) st.filters[f.name] = p.getAll(f.name).filter(Boolean);
     if (st.view === 'article' && !st.id) st.view = 'results';
@@ -81,6 +87,7 @@
     if (st.from_date) p.set('from_date', st.from_date);
     if (st.to_date) p.set('to_date', st.to_date);
     if (st.sort !== 'relevance') p.set('sort', st.sort);
+    if (st.dedup) p.set('dedup', 'true');
     return p;
   }
 
@@ -95,6 +102,12 @@
       p.set('ename', st.ename);
     }
     if (st.ksort) p.set('ksort', st.ksort);
+    if (st.view === 'compare') {
+      for (const q of st.cq) p.append('cq', q);
+      if (st.cby) p.set('cby', st.cby);
+      if (st.cmeasure !== 'count') p.set('cmeasure', st.cmeasure);
+      if (st.cint !== 'month') p.set('cint', st.cint);
+    }
     const qs = p.toString();
     return location.pathname + (qs ? '?' + qs : '');
   }
@@ -322,12 +335,15 @@
     showError('');
     $('q').value = st.q;
     $('sort').value = st.sort;
+    $('dedup').checked = st.dedup;
     document.title = (st.q ? st.q + ' · ' : '') + 'newsdex';
     for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-pressed', String(b.dataset.view === st.view));
     $('results-view').hidden = st.view !== 'results';
     $('kwic-view').hidden = st.view !== 'kwic';
     $('article-view').hidden = st.view !== 'article';
     $('entity-view').hidden = st.view !== 'entity';
+    $('compare-view').hidden = st.view !== 'compare';
+    $('network-view').hidden = st.view !== 'network';
     const page = st.view === 'article' || st.view === 'entity'; // a page of its own, not a search
     $('toolbar').hidden = page;
     $('chart-box').hidden = page;
@@ -336,10 +352,13 @@
     $('active').hidden = st.view === 'entity'; // the entity page is not a search
     document.querySelector('.layout').classList.toggle('single', page);
     renderActive(st);
+    renderDistinctive(st, my);
     $('main').setAttribute('aria-busy', 'true');
     try {
       if (st.view === 'article') await renderArticle(st, my);
       else if (st.view === 'entity') await renderEntity(st, my);
+      else if (st.view === 'compare') await Promise.all([renderSearch(st, my), renderCompare(st, my)]);
+      else if (st.view === 'network') await Promise.all([renderSearch(st, my), renderNetwork(st, my)]);
       else await renderSearch(st, my);
     } catch (err) {
       if (my === seq) {
@@ -662,10 +681,33 @@
       if (h.source) meta.append(el('span', { class: 'outlet', text: h.source }));
       if (h.source && h.published) meta.append(' · ');
       if (h.published) meta.append(el('time', { datetime: h.published, text: formatDate(h.published) }));
+      if (h.copies > 1) meta.append(' · ', copiesToggle(h));
       ol.append(el('li', { class: 'hit', 'data-id': h.id },
         el('h2', null, appLink(h.title || '(untitled)', articleState(st, h.id), { class: 'hit-title', 'data-focus': 'hit:' + h.id })),
         meta, snippet, entityChips(st, h, 'Named in this article', 8)));
     }
+  }
+
+  // copiesToggle is a hit's "N copies": it lists the articles of its
+  // near-duplicate group (GET /api/v1/articles/{id}/copies) below it.
+  function copiesToggle(h) {
+    const b = el('button', { type: 'button', class: 'copies-toggle', 'aria-expanded': 'false', 'data-focus': 'copies:' + h.id, text: plural(h.copies, 'copy', 'copies') });
+    b.addEventListener('click', async () => {
+      const li = b.closest('li');
+      const old = li.querySelector('.copies-list');
+      if (old) { old.remove(); b.setAttribute('aria-expanded', 'false'); return; }
+      try {
+        const res = await api('/api/v1/articles/' + encodeURIComponent(h.id) + '/copies');
+        const st = readState();
+        li.append(el('ol', { class: 'copies-list' }, ...res.copies.map((c) => el('li', { 'data-id': c.id },
+          appLink(c.title || c.id, articleState(st, c.id)),
+          ' ' + [c.source, formatDate(c.published)].filter(Boolean).join(' · ') + (c.id === res.group ? ' (first)' : '')))));
+        b.setAttribute('aria-expanded', 'true');
+      } catch (err) {
+        showError(err.message);
+      }
+    });
+    return b;
   }
 
   function renderPager(st, res) {
@@ -1073,6 +1115,197 @@
     }
   }
 
+  // ---- Compare view (GET /api/v1/timeline) ---------------------------------
+
+  // timelineParams are the timeline request of the compare view: the
+  // search's filters, and its queries (the search's own when none).
+  function timelineParams(st) {
+    const p = searchParams(st);
+    p.delete('q');
+    p.delete('sort');
+    const qs = st.cq.length ? st.cq : [st.q];
+    for (const q of (st.cby ? qs.slice(0, 1) : qs)) p.append('q', q);
+    if (st.cby) p.set('split', st.cby);
+    p.set('interval', st.cint);
+    return p;
+  }
+
+  async function renderCompare(st, my) {
+    $('compare-q').value = st.cq.join('\n');
+    $('compare-by').value = st.cby;
+    $('compare-measure').value = st.cmeasure;
+    $('compare-interval').value = st.cint;
+    const p = timelineParams(st);
+    const csv = new URLSearchParams(p);
+    csv.set('format', 'csv');
+    $('compare-csv').setAttribute('href', '/api/v1/timeline?' + withKey(csv));
+    const tl = await api('/api/v1/timeline', p);
+    if (my !== seq) return;
+    const share = st.cmeasure === 'share';
+    const label = (se) => se.source || se.query || '(everything)';
+    $('compare-status').textContent = plural(tl.series.length, 'series', 'series') + ' per ' + tl.interval +
+      (share ? ', as a share of all articles in scope' : ', article counts') + ' · ' + tl.took_ms.toFixed(1) + ' ms';
+    const legend = $('compare-legend');
+    legend.replaceChildren();
+    tl.series.forEach((se, i) => legend.append(el('li', { class: 'compare-item', 'data-series': String(i) },
+      el('span', { class: 'swatch series-' + i, 'aria-hidden': 'true' }), label(se) + ': ' + plural(se.total, 'match', 'matches'))));
+    const box = $('compare-chart');
+    box.replaceChildren();
+    if (!tl.all.length) {
+      box.append(el('p', { class: 'empty', text: 'No dated articles in scope.' }));
+      return;
+    }
+    const W = Math.max(320, Math.round(box.clientWidth || 800));
+    const H = 220;
+    const pad = { top: 14, bottom: 18, left: 4, right: 4 };
+    const val = (b) => (share ? b.share : b.count);
+    const max = Math.max(...tl.series.flatMap((se) => se.buckets.map(val)), share ? 0.0001 : 1);
+    const n = tl.all.length;
+    const x = (i) => pad.left + (n === 1 ? (W - pad.left - pad.right) / 2 : (i * (W - pad.left - pad.right)) / (n - 1));
+    const y = (v) => H - pad.bottom - ((H - pad.top - pad.bottom) * v) / max;
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Series over time; the legend lists them' });
+    s.append(svg('line', { class: 'axis', x1: 0, x2: W, y1: H - pad.bottom + 0.5, y2: H - pad.bottom + 0.5 }));
+    tl.series.forEach((se, i) => {
+      const line = svg('polyline', { class: 'series-' + i, 'data-series': String(i), points: se.buckets.map((b, j) => x(j).toFixed(1) + ',' + y(val(b)).toFixed(1)).join(' ') });
+      const t = svg('title', {});
+      t.textContent = label(se);
+      line.append(t);
+      s.append(line);
+    });
+    const text = (tx, ty, anchor, txt) => {
+      const t = svg('text', { x: tx, y: ty, 'text-anchor': anchor });
+      t.textContent = txt;
+      s.append(t);
+    };
+    text(2, H - 4, 'start', tl.all[0].key);
+    if (n > 1) text(W - 2, H - 4, 'end', tl.all[n - 1].key);
+    text(2, 10, 'start', 'max ' + (share ? (max * 100).toFixed(1) + '%' : nf.format(max)));
+    box.append(s);
+  }
+
+  // ---- Distinctive terms and names (GET /api/v1/significant) ---------------
+
+  // renderDistinctive fills the sidebar panel for a search with a query:
+  // the words or names most distinctive of its matches against everything
+  // in the filters' scope. A word joins the query; a name becomes a filter.
+  async function renderDistinctive(st, my) {
+    const box = $('distinctive');
+    box.hidden = !st.q || st.view === 'article' || st.view === 'entity';
+    if (box.hidden) return;
+    const field = $('distinctive-field').value;
+    const p = searchParams(st);
+    p.delete('sort');
+    p.set('field', field);
+    p.set('size', '10');
+    const list = $('distinctive-list');
+    let res;
+    try {
+      res = await api('/api/v1/significant', p);
+    } catch (err) {
+      if (my === seq) $('distinctive-note').textContent = err.message;
+      return;
+    }
+    if (my !== seq) return;
+    $('distinctive-note').textContent = 'By JLH against ' + plural(res.background_total, 'article', 'articles') +
+      (res.sampled ? '; words found in ' + nf.format(res.sampled) + ' sampled matches' : '') + (res.items.length ? '' : '. None stands out.');
+    list.replaceChildren(...res.items.map((it) => el('li', null, el('button', {
+      type: 'button', class: 'distinctive-item', 'data-value': it.value, 'data-focus': 'distinctive:' + field + ':' + it.value,
+      title: it.fg + ' of ' + res.foreground_total + ' matches, ' + it.bg + ' of ' + res.background_total + ' in scope',
+      onclick: () => go(field === 'terms'
+        ? withSearch(st, (n) => { n.q = (n.q ? n.q + ' ' : '') + '"' + it.value + '"'; })
+        : toggleFilter(st, field, it.value)),
+    }, el('span', { text: it.value }), el('span', { class: 'n', text: nf.format(it.fg) })))));
+  }
+
+  // ---- Network view (GET /api/v1/cooccurrence) -----------------------------
+
+  const NETWORK_SIZE = 30;
+
+  async function renderNetwork(st, my) {
+    const p = searchParams(st);
+    p.delete('sort');
+    p.set('size', String(NETWORK_SIZE));
+    const nw = await api('/api/v1/cooccurrence', p);
+    if (my !== seq) return;
+    $('network-status').textContent = plural(nw.nodes.length, 'name', 'names') + ' named most in ' + plural(nw.total, 'match', 'matches') +
+      ', ' + plural(nw.edges.length, 'pair', 'pairs') + ' named together · ' + nw.took_ms.toFixed(1) + ' ms';
+    const ex = $('network-exports');
+    ex.replaceChildren('Download:');
+    for (const [format, label] of [['gexf', 'GEXF (Gephi)'], ['csv', 'CSV edge list']]) {
+      const dp = new URLSearchParams(p);
+      dp.set('format', format);
+      ex.append(' ', el('a', { href: '/api/v1/cooccurrence?' + withKey(dp), download: 'newsdex-network.' + format, class: 'export-link', 'data-format': format, text: label }));
+    }
+    $('network-articles').replaceChildren();
+    const box = $('network-chart');
+    box.replaceChildren();
+    if (!nw.nodes.length) {
+      box.append(el('p', { class: 'empty', text: 'No people, organisations or places in these matches.' }));
+      return;
+    }
+    // Nodes on a circle, grouped by type; edges as lines, thicker for
+    // more articles. Select a line to list its articles.
+    const W = 640;
+    const H = 520;
+    const R = 200;
+    const pos = new Map();
+    const order = nw.nodes.slice().sort((a, b) => a.type.localeCompare(b.type) || b.count - a.count);
+    order.forEach((n, i) => {
+      const a = (2 * Math.PI * i) / order.length - Math.PI / 2;
+      pos.set(n.id, { x: W / 2 + R * Math.cos(a), y: H / 2 + R * Math.sin(a), a });
+    });
+    const s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'group', 'aria-label': 'Network of names; each line is a pair named together' });
+    const maxEdge = Math.max(...nw.edges.map((e) => e.count), 1);
+    const byID = new Map(nw.nodes.map((n) => [n.id, n]));
+    for (const e of nw.edges) {
+      const a = pos.get(e.source);
+      const b = pos.get(e.target);
+      const name = byID.get(e.source).name + ' and ' + byID.get(e.target).name + ': ' + plural(e.count, 'article', 'articles');
+      const g = svg('g', { class: 'edge', tabindex: '0', role: 'button', 'aria-label': name, 'data-source': e.source, 'data-target': e.target, 'data-count': String(e.count) });
+      const t = svg('title', {});
+      t.textContent = name;
+      const coords = { x1: a.x.toFixed(1), y1: a.y.toFixed(1), x2: b.x.toFixed(1), y2: b.y.toFixed(1) };
+      g.append(t, svg('line', Object.assign({ class: 'hit' }, coords)), svg('line', Object.assign({ class: 'vis', 'stroke-width': (0.5 + (3.5 * e.count) / maxEdge).toFixed(2) }, coords)));
+      const pick = () => {
+        for (const x of s.querySelectorAll('.edge.selected')) x.classList.remove('selected');
+        g.classList.add('selected');
+        edgeArticles(st, e, name);
+      };
+      g.addEventListener('click', pick);
+      g.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); }
+      });
+      s.append(g);
+    }
+    const maxNode = Math.max(...nw.nodes.map((n) => n.count), 1);
+    for (const n of order) {
+      const c = pos.get(n.id);
+      const circle = svg('circle', { class: n.type, cx: c.x.toFixed(1), cy: c.y.toFixed(1), r: (3 + (7 * n.count) / maxNode).toFixed(1), 'data-id': n.id });
+      const t = svg('title', {});
+      t.textContent = n.name + ' (' + n.type + '): ' + plural(n.count, 'article', 'articles');
+      circle.append(t);
+      const right = Math.cos(c.a) >= 0;
+      const label = svg('text', { x: (c.x + (right ? 12 : -12)).toFixed(1), y: (c.y + 4).toFixed(1), 'text-anchor': right ? 'start' : 'end' });
+      label.textContent = n.name;
+      s.append(circle, label);
+    }
+    box.append(s);
+  }
+
+  // edgeArticles lists the matches naming both ends of an edge.
+  async function edgeArticles(st, e, name) {
+    const p = searchParams(st);
+    p.append('with', e.source);
+    p.append('with', e.target);
+    p.set('size', '20');
+    const list = $('network-articles');
+    const res = await api('/api/v1/search', p);
+    $('network-articles-h').textContent = name + (res.total > res.hits.length ? ' (first ' + res.hits.length + ')' : '');
+    list.replaceChildren(...res.hits.map((h) => el('li', { class: 'hit', 'data-id': h.id },
+      appLink(h.title || h.id, Object.assign(readState(), { view: 'article', id: h.id })),
+      el('span', { class: 'meta', text: ' ' + [h.source, formatDate(h.published)].filter(Boolean).join(' · ') }))));
+  }
+
   // ---- Wiring ---------------------------------------------------------------
 
   function init() {
@@ -1082,6 +1315,7 @@
       go(withSearch(st, (n) => { n.q = $('q').value.trim(); }));
     });
     $('sort').addEventListener('change', () => go(withSearch(readState(), (n) => { n.sort = $('sort').value; })));
+    $('dedup').addEventListener('change', () => go(withSearch(readState(), (n) => { n.dedup = $('dedup').checked; })));
     for (const b of document.querySelectorAll('.tabs button')) {
       b.addEventListener('click', () => {
         const st = readState();
@@ -1136,6 +1370,16 @@
       const first = document.querySelector('#facets input');
       $('sidebar').scrollIntoView();
       if (first) first.focus();
+    });
+    $('distinctive-field').addEventListener('change', () => renderDistinctive(readState(), seq));
+    $('compare-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const st = readState();
+      st.cq = $('compare-q').value.split('\n').map((q) => q.trim()).filter(Boolean).slice(0, 10);
+      st.cby = $('compare-by').value;
+      st.cmeasure = $('compare-measure').value;
+      st.cint = $('compare-interval').value;
+      go(st);
     });
     window.addEventListener('popstate', () => render({}));
     render({});

@@ -1,0 +1,78 @@
+package count
+
+import (
+	"fmt"
+	"time"
+)
+
+// Intervals are the bucket widths of a timeline, as keys are written:
+// day 2006-01-02, week the Monday 2006-01-02 (ISO weeks), month 2006-01,
+// year 2006.
+var Intervals = []string{"day", "week", "month", "year"}
+
+// keyLayout is the time layout of an interval's keys.
+func keyLayout(interval string) (string, error) {
+	switch interval {
+	case "day", "week":
+		return time.DateOnly, nil
+	case "month":
+		return "2006-01", nil
+	case "year":
+		return "2006", nil
+	}
+	return "", fmt.Errorf("unknown interval %q (want day, week, month or year)", interval)
+}
+
+// step advances t by one interval.
+func step(t time.Time, interval string) time.Time {
+	switch interval {
+	case "week":
+		return t.AddDate(0, 0, 7)
+	case "month":
+		return t.AddDate(0, 1, 0)
+	case "year":
+		return t.AddDate(1, 0, 0)
+	}
+	return t.AddDate(0, 0, 1)
+}
+
+// MaxKeys bounds how many buckets Keys returns: a century of days.
+const MaxKeys = 36600
+
+// Keys returns every bucket key from first to last inclusive, ascending,
+// so that a timeline shows the empty periods between its dated articles.
+// first and last must be keys of the interval, first ≤ last; at most
+// MaxKeys keys are returned.
+func Keys(first, last, interval string) ([]string, error) {
+	layout, err := keyLayout(interval)
+	if err != nil {
+		return nil, err
+	}
+	from, err := time.Parse(layout, first)
+	if err != nil {
+		return nil, fmt.Errorf("bucket key %q: %w", first, err)
+	}
+	to, err := time.Parse(layout, last)
+	if err != nil {
+		return nil, fmt.Errorf("bucket key %q: %w", last, err)
+	}
+	if to.Before(from) {
+		return nil, fmt.Errorf("bucket %s is after %s", first, last)
+	}
+	var out []string
+	for t := from; !t.After(to); t = step(t, interval) {
+		if len(out) == MaxKeys {
+			return nil, fmt.Errorf("more than %d %s buckets from %s to %s; use a wider interval", MaxKeys, interval, first, last)
+		}
+		out = append(out, t.Format(layout))
+	}
+	return out, nil
+}
+
+// Share is count as a fraction of all, 0 when all is 0.
+func Share(count, all int) float64 {
+	if all <= 0 {
+		return 0
+	}
+	return float64(count) / float64(all)
+}

@@ -1,0 +1,255 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"newsdex/indexer"
+	"newsdex/indexer/neardup"
+)
+
+// Near-duplicate groups (issue 13). Each article's MinHash signature is
+// computed at ingest and indexed as one keyword with doc values
+// (indexer.FieldDupSig). The groups are resolved here, from those
+// signatures, for the index as it is: Bleve cannot change a field of a
+// written article, and the group's id, its earliest article, changes
+// when an earlier copy arrives later. Resolving reads the signatures as a
+// column and sorts band hashes (package neardup): about 0.3 s for
+// Reuters-21578, repeated after each write on first use.
+
+// dupView is the near-duplicate groups of one version of the index.
+type dupView struct {
+	version string
+	signed  bool                // some article has a signature: hits carry copies and group
+	group   map[string]string   // article id → group id, for articles with copies
+	members map[string][]string // group id → its articles, earliest first
+	later   []string            // every member but each group's earliest: what dedup leaves out
+}
+
+// dupCache holds the groups of the index's latest version.
+type dupCache struct {
+	mu   sync.Mutex
+	opts neardup.Options
+	v    *dupView
+}
+
+func newDupCache(opts neardup.Options) *dupCache {
+	opts.SetDefaults()
+	return &dupCache{opts: opts}
+}
+
+// current returns the groups last resolved, or nil.
+func (c *dupCache) current() *dupView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.v
+}
+
+// duplicates returns the near-duplicate groups of the index as it is now,
+// resolving them if the index changed since the last time.
+func (s *Service) duplicates(ctx context.Context) (*dupView, error) {
+	ver := indexVersion(s.idx)
+	s.dups.mu.Lock()
+	defer s.dups.mu.Unlock()
+	if v := s.dups.v; v != nil && v.version == ver && ver != "" {
+		return v, nil
+	}
+	v, err := s.resolveDuplicates(ctx, ver)
+	if err != nil {
+		return nil, err
+	}
+	s.dups.v = v
+	return v, nil
+}
+
+// resolveDuplicates reads every article's signature and publication time
+// and groups the copies.
+func (s *Service) resolveDuplicates(ctx context.Context, ver string) (*dupView, error) {
+	v := &dupView{version: ver, group: map[string]string{}, members: map[string][]string{}}
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return v, nil // an alias of several indexes: every article is unique
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("near-duplicates: %w", err)
+	}
+	defer r.Close()
+	dvr, err := r.DocValueReader([]string{indexer.FieldDupSig, indexer.FieldPublishedSort})
+	if err != nil {
+		return nil, fmt.Errorf("near-duplicates: %w", err)
+	}
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return nil, fmt.Errorf("near-duplicates: %w", err)
+	}
+	defer all.Close()
+	var ids, published []string
+	var sigs []*neardup.Signature
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("near-duplicates: %w", ctx.Err())
+		}
+		iid, err := all.Next()
+		if err != nil {
+			return nil, fmt.Errorf("near-duplicates: %w", err)
+		}
+		if iid == nil {
+			break
+		}
+		id, err := r.ExternalID(iid)
+		if err != nil {
+			return nil, fmt.Errorf("near-duplicates: %w", err)
+		}
+		var sig *neardup.Signature
+		var pub string
+		err = dvr.VisitDocValues(iid, func(field string, term []byte) {
+			switch field {
+			case indexer.FieldDupSig:
+				if sg, err := neardup.Parse(string(term)); err == nil {
+					sig = &sg
+				}
+			case indexer.FieldPublishedSort:
+				pub = string(term)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("near-duplicates of %s: %w", id, err)
+		}
+		ids, published, sigs = append(ids, id), append(published, pub), append(sigs, sig)
+		v.signed = v.signed || sig != nil
+	}
+	// Earliest: dated before undated, then by time, then by id.
+	earlier := func(a, b int) bool {
+		pa, pb := published[a], published[b]
+		switch {
+		case pa != pb && pa == "":
+			return false
+		case pa != pb && pb == "":
+			return true
+		case pa != pb:
+			return pa < pb
+		}
+		return ids[a] < ids[b]
+	}
+	root := neardup.Resolve(len(ids), neardup.Buckets(sigs), func(i int) *neardup.Signature { return sigs[i] }, earlier, s.dups.opts)
+	byRoot := map[int][]int{}
+	for i, rt := range root {
+		if rt != i || len(byRoot[i]) > 0 {
+			byRoot[rt] = append(byRoot[rt], i)
+		}
+	}
+	for rt, ms := range byRoot {
+		if !slices.Contains(ms, rt) {
+			ms = append(ms, rt)
+		}
+		if len(ms) < 2 {
+			continue
+		}
+		sort.Slice(ms, func(x, y int) bool { return earlier(ms[x], ms[y]) })
+		gid := ids[rt]
+		for k, m := range ms {
+			v.group[ids[m]] = gid
+			v.members[gid] = append(v.members[gid], ids[m])
+			if k > 0 {
+				v.later = append(v.later, ids[m])
+			}
+		}
+	}
+	return v, nil
+}
+
+// copiesOf is an article's group id and its number of articles: its own
+// id and 1 when it has no copies.
+func (v *dupView) copiesOf(id string) (string, int) {
+	if g, ok := v.group[id]; ok {
+		return g, len(v.members[g])
+	}
+	return id, 1
+}
+
+// dedupQuery leaves every copy but each group's earliest out of q.
+func (v *dupView) dedupQuery(q query.Query) query.Query {
+	if v == nil || len(v.later) == 0 {
+		return q
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	bq.AddMustNot(bleve.NewDocIDQuery(v.later))
+	return bq
+}
+
+// Copy is one article of a near-duplicate group.
+type Copy struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Source    string `json:"source,omitempty"`
+	Published string `json:"published,omitempty"`
+}
+
+// Copies is the answer to Service.Copies.
+type Copies struct {
+	Group  string `json:"group"`
+	Copies []Copy `json:"copies"`
+}
+
+// Copies lists the near-duplicate group of article id, the article
+// itself included, earliest first, within req's filters and restriction
+// (its query is ignored). Group is the earliest article listed. It
+// returns an error wrapping ErrNotFound when there is no such article in
+// scope.
+func (s *Service) Copies(ctx context.Context, req Request, id string) (*Copies, error) {
+	v, err := s.duplicates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	members := []string{id}
+	if g, ok := v.group[id]; ok {
+		members = v.members[g]
+	}
+	req.Query, req.Size, req.Dedup, req.Sample, req.Seed, req.Stratify = "", len(members), false, 0, 0, ""
+	req.Sort = SortDate
+	lim := s.lim
+	lim.MaxSize, lim.MaxOffset = max(lim.MaxSize, len(members)), max(lim.MaxOffset, len(members))
+	if err := req.Validate(lim); err != nil {
+		return nil, err
+	}
+	q, _, err := s.buildQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	bq.AddFilter(bleve.NewDocIDQuery(members))
+	breq := bleve.NewSearchRequestOptions(bq, len(members), 0, false)
+	breq.Fields = []string{indexer.FieldTitle, indexer.FieldSource, indexer.FieldPublished}
+	breq.SortByCustom(sortOrder(SortDate))
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	out := &Copies{Copies: []Copy{}}
+	found := false
+	for _, h := range res.Hits {
+		out.Copies = append(out.Copies, Copy{ID: h.ID, Title: fieldString(h.Fields, indexer.FieldTitle),
+			Source: fieldString(h.Fields, indexer.FieldSource), Published: fieldString(h.Fields, indexer.FieldPublished)})
+		found = found || h.ID == id
+	}
+	if !found {
+		return nil, fmt.Errorf("article %q: %w", id, ErrNotFound)
+	}
+	// Earliest first, as grouped (the date sort puts undated last too).
+	order := map[string]int{}
+	for i, m := range members {
+		order[m] = i
+	}
+	slices.SortFunc(out.Copies, func(a, b Copy) int { return order[a.ID] - order[b.ID] })
+	out.Group = out.Copies[0].ID
+	return out, nil
+}

@@ -1,0 +1,178 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"newsdex/search/count"
+)
+
+// Timeline splits.
+const (
+	SplitNone   = ""
+	SplitSource = "source" // one series per outlet
+)
+
+// TimelineRequest asks how much coverage some queries got over time.
+// The embedded Request gives the filters, mode and access restriction
+// shared by every series; its Query is ignored.
+type TimelineRequest struct {
+	Request
+	Queries  []string // up to MaxSeries; none means everything in the filters' scope
+	Interval string   // day, week, month (default) or year
+	Split    string   // "" or "source": one series per outlet for a single query
+	Size     int      // outlets with Split; 0 means 10
+}
+
+// ShareBucket is one period of a series: its matches and their share of
+// all articles in the filters' scope that period.
+type ShareBucket struct {
+	Key   string  `json:"key"`
+	Count int     `json:"count"`
+	Share float64 `json:"share"`
+}
+
+// Series is the attention one query (or one outlet's part of it) got.
+type Series struct {
+	Query   string        `json:"query"`
+	Source  string        `json:"source,omitempty"` // with split=source
+	Total   uint64        `json:"total"`            // matches, dated or not
+	Buckets []ShareBucket `json:"buckets"`
+}
+
+// Timeline is the answer to a TimelineRequest: the same bucket keys,
+// ascending, in every series and in All, which counts every article in
+// the filters' scope (the queries ignored).
+type Timeline struct {
+	Interval string   `json:"interval"`
+	Series   []Series `json:"series"`
+	All      []Bucket `json:"all"`
+	TookMS   float64  `json:"took_ms"`
+}
+
+// Timeline counts each query's matches per period, exactly, with the
+// share of all articles in scope. Errors wrap ErrInvalidRequest for bad
+// input (too many queries, an unknown interval or split, a bad query)
+// and context.DeadlineExceeded when the whole timeline outlasts the
+// search timeout.
+func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, error) {
+	start := time.Now()
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, a...))
+	}
+	if tr.Interval == "" {
+		tr.Interval = "month"
+	}
+	if !slices.Contains(histogramIntervals, tr.Interval) {
+		return nil, bad("unknown interval %q (want day, week, month or year)", tr.Interval)
+	}
+	if len(tr.Queries) > MaxSeries {
+		return nil, bad("at most %d queries (q) per timeline, got %d", MaxSeries, len(tr.Queries))
+	}
+	queries := tr.Queries
+	if len(queries) == 0 {
+		queries = []string{""}
+	}
+	switch tr.Split {
+	case SplitNone:
+		if tr.Size != 0 {
+			return nil, bad("size applies only with split=source")
+		}
+	case SplitSource:
+		if len(queries) > 1 {
+			return nil, bad("split=source takes one query, got %d", len(queries))
+		}
+		if tr.Size == 0 {
+			tr.Size = 10
+		}
+		if tr.Size < 0 || tr.Size > MaxSeries {
+			return nil, bad("size must be between 1 and %d with split=source, got %d", MaxSeries, tr.Size)
+		}
+	default:
+		return nil, bad("unknown split %q (want source)", tr.Split)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	defer cancel()
+
+	// One counting pass per series, and one for everything in scope.
+	type part struct {
+		query, source string
+		total         uint64
+		buckets       []Bucket
+	}
+	countOne := func(query string, sources []string) (part, error) {
+		req := tr.Request
+		req.Query = query
+		if sources != nil {
+			req.Filters.Sources = sources
+		}
+		res, fc, err := s.tally(ctx, req, nil, true, nil)
+		if err != nil {
+			return part{}, err
+		}
+		return part{query: query, total: res.Total, buckets: fc.histogram(res.Facets[histogramFacet], tr.Interval)}, nil
+	}
+	all, err := countOne("", nil)
+	if err != nil {
+		return nil, err
+	}
+	var parts []part
+	if tr.Split == SplitSource {
+		req := tr.Request
+		req.Query = queries[0]
+		res, _, err := s.tally(ctx, req, map[string]int{FacetSource: tr.Size}, false, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, fv := range facetValues(res.Facets[FacetSource]) {
+			p, err := countOne(queries[0], []string{fv.Value})
+			if err != nil {
+				return nil, err
+			}
+			p.source = fv.Value
+			parts = append(parts, p)
+		}
+	} else {
+		for _, q := range queries {
+			p, err := countOne(q, nil)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+		}
+	}
+
+	// Every series gets the keys from the first to the last dated article
+	// in scope; a series' matches are among those, so no key is missed.
+	out := &Timeline{Interval: tr.Interval, Series: []Series{}, All: []Bucket{}}
+	var keys []string
+	if len(all.buckets) > 0 {
+		if keys, err = count.Keys(all.buckets[0].Key, all.buckets[len(all.buckets)-1].Key, tr.Interval); err != nil {
+			return nil, bad("%v", err)
+		}
+	}
+	allCounts := bucketMap(all.buckets)
+	for _, k := range keys {
+		out.All = append(out.All, Bucket{Key: k, Count: allCounts[k]})
+	}
+	for _, p := range parts {
+		counts := bucketMap(p.buckets)
+		se := Series{Query: p.query, Source: p.source, Total: p.total, Buckets: make([]ShareBucket, 0, len(keys))}
+		for _, k := range keys {
+			se.Buckets = append(se.Buckets, ShareBucket{Key: k, Count: counts[k], Share: count.Share(counts[k], allCounts[k])})
+		}
+		out.Series = append(out.Series, se)
+	}
+	out.TookMS = tookMS(start)
+	return out, nil
+}
+
+func bucketMap(bs []Bucket) map[string]int {
+	m := make(map[string]int, len(bs))
+	for _, b := range bs {
+		m[b.Key] = b.Count
+	}
+	return m
+}
