@@ -3,9 +3,11 @@ package search
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -21,7 +23,7 @@ import (
 // written article, and the group's id, its earliest article, changes
 // when an earlier copy arrives later. Resolving reads the signatures as a
 // column and sorts band hashes (package neardup): about 0.3 s for
-// Reuters-21578, repeated after each write on first use.
+// Reuters-21578, repeated in the background after writes.
 
 // dupView is the near-duplicate groups of one version of the index.
 type dupView struct {
@@ -32,11 +34,17 @@ type dupView struct {
 	later   []string            // every member but each group's earliest: what dedup leaves out
 }
 
-// dupCache holds the groups of the index's latest version.
+// dupCache holds the groups last resolved. After a write, searches go on
+// with the groups they have while one resolution runs in the background
+// (as the entity table does), so a stream of writes never makes every
+// search wait for a pass over the whole archive.
 type dupCache struct {
-	mu   sync.Mutex
-	opts neardup.Options
-	v    *dupView
+	mu         sync.Mutex // guards v
+	resolving  sync.Mutex // one resolution at a time
+	pending    atomic.Bool
+	generation atomic.Uint64 // counts resolutions, for the result cache
+	opts       neardup.Options
+	v          *dupView
 }
 
 func newDupCache(opts neardup.Options) *dupCache {
@@ -51,21 +59,61 @@ func (c *dupCache) current() *dupView {
 	return c.v
 }
 
-// duplicates returns the near-duplicate groups of the index as it is now,
-// resolving them if the index changed since the last time.
+func (c *dupCache) set(v *dupView) {
+	c.mu.Lock()
+	c.v = v
+	c.mu.Unlock()
+	c.generation.Add(1)
+}
+
+// duplicates returns the near-duplicate groups: resolved now when there
+// are none yet, else the last ones, refreshed in the background when the
+// index has changed since (articles written meanwhile count as unique
+// until the refresh ends).
 func (s *Service) duplicates(ctx context.Context) (*dupView, error) {
 	ver := indexVersion(s.idx)
-	s.dups.mu.Lock()
-	defer s.dups.mu.Unlock()
-	if v := s.dups.v; v != nil && v.version == ver && ver != "" {
+	if v := s.dups.current(); v != nil {
+		if v.version != ver || ver == "" {
+			s.refreshDuplicates()
+		}
+		return v, nil
+	}
+	s.dups.resolving.Lock()
+	defer s.dups.resolving.Unlock()
+	if v := s.dups.current(); v != nil {
 		return v, nil
 	}
 	v, err := s.resolveDuplicates(ctx, ver)
 	if err != nil {
 		return nil, err
 	}
-	s.dups.v = v
+	s.dups.set(v)
 	return v, nil
+}
+
+// refreshDuplicates starts one background resolution unless one runs.
+func (s *Service) refreshDuplicates() {
+	if !s.dups.pending.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.dups.pending.Store(false)
+		// The index may close meanwhile; Bleve then panics on the closed
+		// snapshot, which here only means there is nothing to do.
+		defer func() {
+			if r := recover(); r != nil {
+				s.logger.Debug("near-duplicates not resolved: index closed", slog.Any("cause", r))
+			}
+		}()
+		s.dups.resolving.Lock()
+		defer s.dups.resolving.Unlock()
+		v, err := s.resolveDuplicates(context.Background(), indexVersion(s.idx))
+		if err != nil {
+			s.logger.Error("resolve near-duplicates", slog.String("error", err.Error()))
+			return
+		}
+		s.dups.set(v)
+	}()
 }
 
 // resolveDuplicates reads every article's signature and publication time

@@ -187,7 +187,8 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	// A repeated search on an unchanged index is answered from the cache.
-	key, cacheable := resultKey(indexVersion(s.idx)+"/"+strconv.FormatUint(s.ents.generation.Load(), 10), req)
+	key, cacheable := resultKey(indexVersion(s.idx)+"/"+strconv.FormatUint(s.ents.generation.Load(), 10)+
+		"/"+strconv.FormatUint(s.dups.generation.Load(), 10), req)
 	if cached, ok := s.results.get(key); cacheable && ok {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil

@@ -41,23 +41,28 @@ func Resolve(n int, buckets [][]int, sig func(i int) *Signature, earlier func(a,
 		parent[rb] = ra // the root stays the earliest member
 	}
 	for _, bucket := range buckets {
-		for j := 1; j < len(bucket); j++ {
-			b := bucket[j]
+		// One representative per group met in the bucket so far: an
+		// article is compared with at most maxBucketCompare of them, so a
+		// bucket of thousands of copies of one story costs a comparison
+		// or two per article, not one per pair.
+		var reps []int
+		for _, b := range bucket {
 			sb := sig(b)
 			if sb == nil {
 				continue
 			}
-			seen := map[int]bool{}
-			for i := 0; i < j && len(seen) < maxBucketCompare; i++ {
-				a := bucket[i]
-				ra := find(a)
-				if seen[ra] || ra == find(b) {
+			for k := 0; k < len(reps) && k < maxBucketCompare; k++ {
+				a := reps[k]
+				if find(a) == find(b) {
 					continue
 				}
-				seen[ra] = true
-				if sa := sig(a); sa != nil && opts.Copies(sa, sb) {
+				if opts.Copies(sig(a), sb) {
 					union(a, b)
 				}
+			}
+			rb := find(b)
+			if !slices.ContainsFunc(reps, func(a int) bool { return find(a) == rb }) && len(reps) < maxBucketCompare {
+				reps = append(reps, b)
 			}
 		}
 	}
