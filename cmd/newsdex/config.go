@@ -21,6 +21,23 @@ type Config struct {
 	Server ServerConfig `mapstructure:"server"`
 	Search SearchConfig `mapstructure:"search"`
 	Log    LogConfig    `mapstructure:"log"`
+	Ingest IngestConfig `mapstructure:"ingest"`
+}
+
+// IngestConfig is the fetcher of feeds and pages (newsdex fetch, and
+// serve when Sources is set).
+type IngestConfig struct {
+	Sources              string        `mapstructure:"sources"`
+	UserAgent            string        `mapstructure:"user_agent"`
+	Interval             time.Duration `mapstructure:"interval"`
+	HostDelay            time.Duration `mapstructure:"host_delay"`
+	Timeout              time.Duration `mapstructure:"timeout"`
+	MaxPageBytes         int64         `mapstructure:"max_page_bytes"`
+	MaxFeedBytes         int64         `mapstructure:"max_feed_bytes"`
+	MaxRedirects         int           `mapstructure:"max_redirects"`
+	Retries              int           `mapstructure:"retries"`
+	MaxItemsPerFeed      int           `mapstructure:"max_items_per_feed"`
+	AllowPrivateNetworks bool          `mapstructure:"allow_private_networks"`
 }
 
 // IndexConfig says where the index lives and how ingest writes it.
@@ -121,6 +138,19 @@ var defaults = map[string]any{
 	"search.recency_boost":        0.0,
 	"log.format":                  "text",
 	"log.level":                   "info",
+
+	// The fetcher (fetch.go).
+	"ingest.sources":                "",
+	"ingest.user_agent":             "newsdex/1.0 (+https://github.com/newsdex/newsdex)",
+	"ingest.interval":               "30m",
+	"ingest.host_delay":             "1s",
+	"ingest.timeout":                "20s",
+	"ingest.max_page_bytes":         5 << 20,
+	"ingest.max_feed_bytes":         10 << 20,
+	"ingest.max_redirects":          5,
+	"ingest.retries":                2,
+	"ingest.max_items_per_feed":     200,
+	"ingest.allow_private_networks": false,
 }
 
 // defaultConfigFile is read when --config is not given, if it exists.
@@ -197,6 +227,16 @@ func (c Config) Validate() error {
 	check(c.Search.MaxFacetSize > 0, "search.max_facet_size must be positive")
 	check(c.Search.TitleBoost > 0, "search.title_boost must be positive")
 	check(c.Search.RecencyBoost >= 0, "search.recency_boost must be >= 0")
+	in := c.Ingest
+	check(strings.TrimSpace(in.UserAgent) != "" && !strings.ContainsAny(in.UserAgent, "\r\n"), "ingest.user_agent must be one non-empty line")
+	check(in.Interval >= time.Minute, "ingest.interval must be at least 1m, got %s", in.Interval)
+	check(in.HostDelay >= 0, "ingest.host_delay must be >= 0")
+	check(in.Timeout > 0, "ingest.timeout must be positive")
+	check(in.MaxPageBytes > 0, "ingest.max_page_bytes must be positive")
+	check(in.MaxFeedBytes > 0, "ingest.max_feed_bytes must be positive")
+	check(in.MaxRedirects > 0 && in.MaxRedirects <= 20, "ingest.max_redirects must be between 1 and 20, got %d", in.MaxRedirects)
+	check(in.Retries >= 0 && in.Retries <= 10, "ingest.retries must be between 0 and 10, got %d", in.Retries)
+	check(in.MaxItemsPerFeed > 0, "ingest.max_items_per_feed must be positive")
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -94,7 +94,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = srv.Close()
 		return err
 	}
-	api.SetWriter(indexer.NewWriter(idx, ing)) // POST/DELETE /api/v1/articles, with admin keys
+	writer := indexer.NewWriter(idx, ing)
+	api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
+	waitFetcher, err := startFetcher(ctx, cfg, writer, logger) // fetch.go; ingest.sources
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	defer waitFetcher()
 	n, _ := idx.DocCount()
 	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())
 

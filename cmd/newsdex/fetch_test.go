@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newsSite serves a robots.txt, an RSS feed and two article pages.
+func newsSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	page := func(title, text string) string {
+		return `<!DOCTYPE html><html><head><title>` + title + ` | Harbour Times</title>
+<meta name="author" content="Jane Doe"><meta property="article:published_time" content="2026-11-30T08:15:00Z"></head>
+<body><nav><a href="/">Home</a></nav><article><h1>` + title + `</h1><p>` + text + `</p>
+<p>The mayor of Rotterdam, Ahmed Aboutaleb, welcomed the news at a press conference on Monday afternoon.</p></article>
+<div class="share">Share on Facebook</div><footer>© Harbour Times</footer></body></html>`
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+		case "/rss.xml":
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Times</title>
+<item><title>Strike ends</title><link>%[1]s/news/strike</link><pubDate>Mon, 30 Nov 2026 08:15:00 +0000</pubDate></item>
+<item><title>Ferry returns</title><link>%[1]s/news/ferry</link><pubDate>Mon, 30 Nov 2026 09:00:00 +0000</pubDate></item>
+</channel></rss>`, srv.URL)
+		case "/news/strike":
+			fmt.Fprint(w, page("Strike ends", "Dock workers in Rotterdam returned to work on Monday after union leaders accepted a pay offer that ends a strike of nearly three weeks."))
+		case "/news/ferry":
+			fmt.Fprint(w, page("Ferry returns", "The night ferry to Harwich sailed again on Monday after repairs to its engines kept it in port for most of November, the operator said."))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestFetchCommand(t *testing.T) {
+	srv := newsSite(t)
+	dir := t.TempDir()
+	sources := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(sources, []byte("sources:\n  - name: Harbour Times\n    feeds: ["+srv.URL+"/rss.xml]\n"), 0o644)
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("ingest:\n  allow_private_networks: true\n  host_delay: 0s\n"), 0o644)
+	index := filepath.Join(dir, "index")
+
+	out, errOut, err := runCmd(t, "fetch", "--config", config, "--index", index, "--once", sources)
+	if err != nil {
+		t.Fatalf("fetch: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "indexed 2 articles") {
+		t.Errorf("stdout = %q", out)
+	}
+	out, errOut, err = runCmd(t, "search", "--index", index, "--json", "--config", config, "rotterdam")
+	if err != nil {
+		t.Fatalf("search: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, `"total": 2`) && !strings.Contains(out, `"total":2`) {
+		t.Errorf("search after fetch: %s", out)
+	}
+	if !strings.Contains(out, "Harbour Times") || strings.Contains(out, "Share on Facebook") {
+		t.Errorf("search hit: %s", out)
+	}
+
+	// Again: nothing new, nothing duplicated.
+	out, _, err = runCmd(t, "fetch", "--config", config, "--index", index, "--once", sources)
+	if err != nil || !strings.Contains(out, "indexed 0 articles") {
+		t.Errorf("second fetch: %q, %v", out, err)
+	}
+	out, _, _ = runCmd(t, "stats", "--index", index, "--config", config)
+	if !strings.Contains(out, "2") {
+		t.Errorf("stats: %s", out)
+	}
+
+	// By default the loopback site is refused.
+	def := filepath.Join(dir, "default.yaml")
+	os.WriteFile(def, []byte("log:\n  level: warn\n"), 0o644)
+	out, errOut, _ = runCmd(t, "fetch", "--config", def, "--index", filepath.Join(dir, "index2"), "--once", sources)
+	if !strings.Contains(out, "1 failed") || !strings.Contains(errOut, "loopback address") {
+		t.Errorf("default config reached loopback: %q\n%s", out, errOut)
+	}
+}
+
+func TestFetchUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("sources:\n  - name: X\n    feeds: [file:///etc/passwd]\n"), 0o644)
+	if _, _, err := runCmd(t, "fetch", "--index", filepath.Join(dir, "i"), "--once"); exitCode(err) != 2 {
+		t.Errorf("no sources file: %v", err)
+	}
+	if _, _, err := runCmd(t, "fetch", "--index", filepath.Join(dir, "i"), "--once", bad); err == nil || !strings.Contains(err.Error(), `scheme "file" not allowed`) {
+		t.Errorf("bad sources file: %v", err)
+	}
+}
+
+func TestServeRunsFetcher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the built-in corpus")
+	}
+	srv := newsSite(t)
+	dir := t.TempDir()
+	sources := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(sources, []byte("sources:\n  - name: Harbour Times\n    feeds: ["+srv.URL+"/rss.xml]\n"), 0o644)
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("ingest:\n  sources: "+sources+"\n  allow_private_networks: true\n  host_delay: 0s\nlog:\n  level: warn\n"), 0o644)
+	base, stop := startServe(t, "--config", config, "--index", filepath.Join(dir, "index"))
+	deadline := time.Now().Add(20 * time.Second)
+	var res struct {
+		Total int `json:"total"`
+	}
+	for time.Now().Before(deadline) {
+		getJSON(t, base+"/api/v1/search?q=source:%22Harbour+Times%22", &res)
+		if res.Total == 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if res.Total != 2 {
+		t.Errorf("serve's fetcher indexed %d articles, want 2", res.Total)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
