@@ -96,7 +96,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	writer := indexer.NewWriter(idx, ing)
 	api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
-	waitFetcher, err := startFetcher(ctx, cfg, writer, logger) // fetch.go; ingest.sources
+	// The feeds of ingest.sources, if set, through the same writer (fetch.go).
+	waitFetcher, err := startFetcher(ctx, cfg, writer, logger)
 	if err != nil {
 		_ = srv.Close()
 		return err
