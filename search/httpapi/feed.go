@@ -172,7 +172,7 @@ type atomCategory struct {
 
 func atomFeed(d feedDoc) atomXML {
 	f := atomXML{Title: d.Title, ID: d.Self, Updated: d.Updated.Format(time.RFC3339),
-		Links: []atomLink{{Rel: "self", Href: d.Self, Type: "application/atom+xml"}, {Rel: "alternate", Href: d.Home, Type: "text/html"}},
+		Links:  []atomLink{{Rel: "self", Href: d.Self, Type: "application/atom+xml"}, {Rel: "alternate", Href: d.Home, Type: "text/html"}},
 		Author: atomPerson{Name: "newsdex"}, Gen: "newsdex"}
 	for _, e := range d.Entries {
 		ae := atomEntry{Title: e.Title, ID: e.ID, Link: atomLink{Rel: "alternate", Href: e.Link}, Summary: e.Summary}
