@@ -130,3 +130,29 @@ func TestServeRunsFetcher(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestIndexMapAndPresets(t *testing.T) {
+	dir := t.TempDir()
+	index := filepath.Join(dir, "index")
+	mc := filepath.Join("..", "..", "indexer", "testdata", "fieldmap", "mediacloud.csv")
+	out, errOut, err := runCmd(t, "index", "--index", index, "--no-entities", "--format", "mediacloud", mc)
+	if err != nil || !strings.Contains(out, "indexed 2, skipped 1") || !strings.Contains(errOut, "bad published date") {
+		t.Errorf("mediacloud: %v\n%s%s", err, out, errOut)
+	}
+	other := filepath.Join("..", "..", "indexer", "testdata", "fieldmap", "other-tool.jsonl")
+	out, _, err = runCmd(t, "index", "--index", index, "--no-entities", "--map", "title=headline,body=story,source=outlet_name,published=pubdate,url=link", other)
+	if err != nil || !strings.Contains(out, "indexed 2") {
+		t.Errorf("--map: %v\n%s", err, out)
+	}
+	for _, tt := range []struct{ args, want string }{
+		{"--format gdelt", `unknown --format "gdelt" (known: mediacloud)`},
+		{"--map headline=title", `--map: unknown field "headline"`},
+		{"--map title=x --format mediacloud", "not both"},
+	} {
+		args := append([]string{"index", "--index", index}, strings.Fields(tt.args)...)
+		_, _, err := runCmd(t, append(args, mc)...)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want usage error %q", tt.args, err, tt.want)
+		}
+	}
+}

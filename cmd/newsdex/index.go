@@ -23,8 +23,11 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("index", "", "index directory (default: index.dir from config)")
 	workers := fs.Int("workers", 0, "goroutines for parsing and entity extraction (default: one per core)")
 	noEntities := fs.Bool("no-entities", false, "skip entity extraction")
+	var inputs indexInputs // index_sources.go
+	fs.StringVar(&inputs.mapSpec, "map", "", "rename another tool's columns: FIELD=COLUMN,... (e.g. title=headline,published=publish_date)")
+	fs.StringVar(&inputs.preset, "format", "", "column preset for a known export: mediacloud")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] PATH...")
+		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] [--map FIELD=COLUMN,... | --format mediacloud] PATH...")
 		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles and the archive text format; folders are walked.")
 		fs.PrintDefaults()
 	}
@@ -34,6 +37,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return usageError{"index needs at least one PATH"}
+	}
+	if err := inputs.check(); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
@@ -89,7 +95,11 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ing.OnProgress = func(n int) { logger.Debug("indexed", slog.Int("articles", n)) }
 	}
 
-	sum, err := ing.Ingest(ctx, indexer.PathSource(fs.Args(), onFileError))
+	src, err := inputs.source(fs.Args(), onFileError)
+	if err != nil {
+		return err
+	}
+	sum, err := ing.Ingest(ctx, src)
 	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s, peak RSS %.0f MB)\n",
 		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond(), peakRSSMB())
 	if err != nil {
