@@ -156,3 +156,31 @@ func TestIndexMapAndPresets(t *testing.T) {
 		}
 	}
 }
+
+// handWARC is one archived page as a WARC 1.1 response record.
+func handWARC(uri, date, html string) string {
+	httpMsg := "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + html
+	return "WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:" + fmt.Sprintf("%08x", len(uri)) + "-0000-4000-8000-000000000000>\r\n" +
+		"WARC-Date: " + date + "\r\nWARC-Target-URI: " + uri + "\r\nContent-Type: application/http;msgtype=response\r\n" +
+		fmt.Sprintf("Content-Length: %d\r\n\r\n", len(httpMsg)) + httpMsg + "\r\n\r\n"
+}
+
+func TestIndexWARC(t *testing.T) {
+	dir := t.TempDir()
+	body := `<html><head><title>Strike ends | Harbour Times</title></head><body><nav>Home</nav><article><h1>Strike ends</h1>
+<p>Dock workers in Rotterdam returned to work on Monday after union leaders accepted a pay offer that ends a strike of nearly three weeks.</p></article></body></html>`
+	w := handWARC("https://harbour.example/news/strike", "2026-11-30T10:00:01Z", body) +
+		handWARC("https://other.example/news/strike2", "2026-11-30T10:00:02Z", strings.ReplaceAll(body, "Strike ends", "Second strike"))
+	os.WriteFile(filepath.Join(dir, "crawl.warc"), []byte(w), 0o644)
+	sources := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(sources, []byte("hosts:\n  harbour.example: Harbour Times\n"), 0o644)
+	index := filepath.Join(dir, "index")
+	out, errOut, err := runCmd(t, "index", "--index", index, "--no-entities", "--sources", sources, filepath.Join(dir, "crawl.warc"))
+	if err != nil || !strings.Contains(out, "indexed 2") {
+		t.Fatalf("index WARC: %v\n%s%s", err, out, errOut)
+	}
+	out, _, _ = runCmd(t, "search", "--index", index, "--json", "--facets", "source", "rotterdam")
+	if !strings.Contains(out, "Harbour Times") || !strings.Contains(out, "other.example") {
+		t.Errorf("outlets: %s", out)
+	}
+}

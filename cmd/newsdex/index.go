@@ -26,9 +26,10 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var inputs indexInputs // index_sources.go
 	fs.StringVar(&inputs.mapSpec, "map", "", "rename another tool's columns: FIELD=COLUMN,... (e.g. title=headline,published=publish_date)")
 	fs.StringVar(&inputs.preset, "format", "", "column preset for a known export: mediacloud")
+	fs.StringVar(&inputs.sources, "sources", "", "sources file whose hosts name the outlets of WARC pages (default: ingest.sources)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] [--map FIELD=COLUMN,... | --format mediacloud] PATH...")
-		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles and the archive text format; folders are walked.")
+		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles, the archive text format and web archives (.warc, .warc.gz); folders are walked.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -47,6 +48,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if flagSet(fs, "index") {
 		cfg.Index.Dir = *dir
+	}
+	if inputs.sources == "" {
+		inputs.sources = cfg.Ingest.Sources
 	}
 	if flagSet(fs, "workers") {
 		cfg.Index.Workers = *workers

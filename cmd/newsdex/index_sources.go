@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"os"
+
 	"newsdex/indexer"
+	"newsdex/indexer/fetch"
+	"newsdex/indexer/warc"
 )
 
 // indexInputs are the flags of `newsdex index` that choose how its paths
@@ -9,6 +14,7 @@ import (
 type indexInputs struct {
 	mapSpec string // --map FIELD=COLUMN,...
 	preset  string // --format NAME
+	sources string // --sources FILE: host → outlet for web archives
 }
 
 // check reports a bad --map or --format before anything is opened.
@@ -17,8 +23,9 @@ func (in indexInputs) check() error {
 	return err
 }
 
-// source returns what `newsdex index` reads from paths: with --map or
-// --format, CSV and JSON Lines with renamed columns; otherwise every
+// source returns what `newsdex index` reads from paths: WARC files
+// (given, or found in folders) as web archives; the rest with --map or
+// --format as CSV and JSON Lines with renamed columns, otherwise every
 // supported format as detected.
 func (in indexInputs) source(paths []string, onFileError func(string, error)) (indexer.Source, error) {
 	if in.mapSpec != "" && in.preset != "" {
@@ -31,11 +38,46 @@ func (in indexInputs) source(paths []string, onFileError func(string, error)) (i
 		m, err = indexer.ParseFieldMap(in.mapSpec)
 	case in.preset != "":
 		m, err = indexer.Preset(in.preset)
-	default:
-		return indexer.PathSource(paths, onFileError), nil
 	}
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	return m.Source(paths, onFileError), nil
+	var files, archives []string
+	for _, p := range paths {
+		fi, statErr := os.Stat(p)
+		switch {
+		case warc.IsWARC(p):
+			archives = append(archives, p)
+		case statErr == nil && fi.IsDir():
+			files = append(files, p)
+			archives = append(archives, p) // the WARC files inside
+		default:
+			files = append(files, p)
+		}
+	}
+	var outlets *fetch.SourceList
+	if len(archives) > 0 && in.sources != "" {
+		if outlets, err = fetch.LoadSources(in.sources); err != nil {
+			return nil, err
+		}
+	}
+	var srcs []indexer.Source
+	if len(files) > 0 {
+		if m != nil {
+			srcs = append(srcs, m.Source(files, onFileError))
+		} else {
+			srcs = append(srcs, indexer.PathSource(files, onFileError))
+		}
+	}
+	if len(archives) > 0 {
+		srcs = append(srcs, warc.Source(archives, outlets.Outlet, onFileError))
+	}
+	return func(ctx context.Context, emit func(indexer.Record) error) error {
+		for _, s := range srcs {
+			if err := s(ctx, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
