@@ -38,6 +38,7 @@ type IngestConfig struct {
 	Retries              int           `mapstructure:"retries"`
 	MaxItemsPerFeed      int           `mapstructure:"max_items_per_feed"`
 	AllowPrivateNetworks bool          `mapstructure:"allow_private_networks"`
+	StaleAfter           time.Duration `mapstructure:"stale_after"`
 }
 
 // IndexConfig says where the index lives and how ingest writes it.
@@ -151,6 +152,7 @@ var defaults = map[string]any{
 	"ingest.retries":                2,
 	"ingest.max_items_per_feed":     200,
 	"ingest.allow_private_networks": false,
+	"ingest.stale_after":            "48h",
 }
 
 // defaultConfigFile is read when --config is not given, if it exists.
@@ -237,6 +239,7 @@ func (c Config) Validate() error {
 	check(in.MaxRedirects > 0 && in.MaxRedirects <= 20, "ingest.max_redirects must be between 1 and 20, got %d", in.MaxRedirects)
 	check(in.Retries >= 0 && in.Retries <= 10, "ingest.retries must be between 0 and 10, got %d", in.Retries)
 	check(in.MaxItemsPerFeed > 0, "ingest.max_items_per_feed must be positive")
+	check(in.StaleAfter >= 0, "ingest.stale_after must be >= 0 (0: never flag)")
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"text/tabwriter"
+	"time"
 
 	"newsdex/indexer"
 	"newsdex/indexer/fetch"
@@ -68,6 +71,69 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil
+}
+
+// runSources lists each source's health from the fetcher's state.
+func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, configPath := newFlagSet("sources", stderr)
+	dir := fs.String("index", "", "index directory (default: index.dir from config)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: newsdex sources [--index DIR] [--config FILE] [--json] [SOURCES.yaml]")
+		fmt.Fprintln(stderr, "Lists each source's last success, last error and articles (default sources file: ingest.sources).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if flagSet(fs, "index") {
+		cfg.Index.Dir = *dir
+	}
+	path := cfg.Ingest.Sources
+	if fs.NArg() > 0 {
+		path = fs.Arg(0)
+	}
+	if path == "" {
+		return usageError{"sources needs a SOURCES.yaml, or ingest.sources in the config"}
+	}
+	sources, err := fetch.LoadSources(path)
+	if err != nil {
+		return err
+	}
+	state, err := fetch.OpenState(filepath.Join(cfg.Index.Dir, fetchStateFile))
+	if err != nil {
+		return err
+	}
+	health := state.Sources(sources, time.Now(), cfg.Ingest.StaleAfter)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"sources": health})
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tFEEDS\tLAST SUCCESS\tLAST DAY\tTOTAL\tSTATUS")
+	for _, h := range health {
+		status := "ok"
+		switch {
+		case h.LastError != "":
+			status = "failing: " + h.LastError
+		case h.LastSuccess.IsZero():
+			status = "not polled yet"
+		}
+		if h.Stale {
+			status = "STALE, " + status
+		}
+		last := "never"
+		if !h.LastSuccess.IsZero() {
+			last = h.LastSuccess.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\n", h.Name, h.Feeds, last, h.LastDay, h.Total, status)
+	}
+	return tw.Flush()
 }
 
 // newFetcher builds the fetcher the config describes, with its state in

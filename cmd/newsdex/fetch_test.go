@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,11 @@ func TestFetchCommand(t *testing.T) {
 	out, _, _ = runCmd(t, "stats", "--index", index, "--config", config)
 	if !strings.Contains(out, "2") {
 		t.Errorf("stats: %s", out)
+	}
+
+	out, _, err = runCmd(t, "sources", "--config", config, "--index", index, sources)
+	if err != nil || !regexp.MustCompile(`Harbour Times\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+2\s+2\s+ok`).MatchString(out) {
+		t.Errorf("sources: %v\n%s", err, out)
 	}
 
 	// By default the loopback site is refused.

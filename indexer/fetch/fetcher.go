@@ -150,6 +150,9 @@ func (f *Fetcher) pollFeed(ctx context.Context, src Source, feedURL string, fs *
 	f.state.update(fs, func(fs *FeedState) {
 		fs.LastPoll = start
 		fs.Articles += rep.Articles
+		if rep.Articles > 0 {
+			fs.LastArticle = start
+		}
 		if err != nil {
 			fs.LastError = err.Error()
 			fs.Failures++
@@ -192,7 +195,7 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 			continue // taken before, unchanged
 		}
 		a, err := f.article(ctx, src, it)
-		st := ItemState{Stamp: it.stamp(), Fetched: time.Now()}
+		st := ItemState{Stamp: it.stamp(), Source: src.Name, Fetched: time.Now()}
 		if err != nil {
 			if ctx.Err() != nil {
 				return rep, ctx.Err()

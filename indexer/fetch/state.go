@@ -32,12 +32,14 @@ type FeedState struct {
 	Failures     int       `json:"failures,omitempty"` // in a row
 	NextPoll     time.Time `json:"next_poll,omitzero"`
 	Articles     int       `json:"articles"` // indexed from this feed, all time
+	LastArticle  time.Time `json:"last_article,omitzero"`
 }
 
 // ItemState is one item taken from a feed.
 type ItemState struct {
 	Stamp   string    `json:"stamp,omitempty"` // the feed's date for it when taken
 	ID      string    `json:"id,omitempty"`    // the article's ID; "" if the page gave none
+	Source  string    `json:"source,omitempty"`
 	Fetched time.Time `json:"fetched"`
 }
 
@@ -135,6 +137,63 @@ func (s *State) Health() map[string]FeedState {
 	out := make(map[string]FeedState, len(s.Feeds))
 	for k, v := range s.Feeds {
 		out[k] = *v
+	}
+	return out
+}
+
+// SourceHealth is how one source has been doing.
+type SourceHealth struct {
+	Name        string    `json:"name"`
+	Feeds       int       `json:"feeds"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"` // of a feed failing now
+	FailingFeed string    `json:"failing_feed,omitempty"`
+	LastArticle time.Time `json:"last_article,omitzero"`
+	LastDay     int       `json:"articles_last_day"`
+	Total       int       `json:"articles_total"`
+	Stale       bool      `json:"stale"` // no article for staleAfter
+}
+
+// Sources summarises the state per source of l, in l's order. A source
+// that has produced no article for staleAfter (0: never flag) is stale.
+func (s *State) Sources(l *SourceList, now time.Time, staleAfter time.Duration) []SourceHealth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	day := map[string]int{}
+	for _, it := range s.Items {
+		if it.ID != "" && now.Sub(it.Fetched) < 24*time.Hour {
+			day[it.Source]++
+		}
+	}
+	var out []SourceHealth
+	for _, src := range l.Sources {
+		h := SourceHealth{Name: src.Name, Feeds: len(src.Feeds), LastDay: day[src.Name]}
+		for _, u := range src.Feeds {
+			fs, ok := s.Feeds[u]
+			if !ok {
+				continue
+			}
+			if fs.LastSuccess.After(h.LastSuccess) {
+				h.LastSuccess = fs.LastSuccess
+			}
+			if fs.LastArticle.After(h.LastArticle) {
+				h.LastArticle = fs.LastArticle
+			}
+			if fs.LastError != "" && h.LastError == "" {
+				h.LastError, h.FailingFeed = fs.LastError, u
+			}
+			h.Total += fs.Articles
+		}
+		first := h.LastArticle
+		if first.IsZero() {
+			for _, u := range src.Feeds {
+				if fs, ok := s.Feeds[u]; ok && !fs.LastPoll.IsZero() && (first.IsZero() || fs.LastPoll.Before(first)) {
+					first = fs.LastPoll
+				}
+			}
+		}
+		h.Stale = staleAfter > 0 && !first.IsZero() && now.Sub(first) > staleAfter
+		out = append(out, h)
 	}
 	return out
 }
