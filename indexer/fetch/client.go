@@ -12,8 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // ErrForbiddenAddress is returned for a connection to an address the
@@ -88,10 +86,23 @@ type client struct {
 	hosts map[string]*hostGate
 }
 
-// hostGate serialises requests to one host and spaces them out.
+// hostGate serialises requests to one host and spaces them out: the
+// next request starts at least delay after the previous one ended, so a
+// slow host gets more room, not less. Both fields are guarded by sem.
 type hostGate struct {
-	sem     chan struct{}
-	limiter *rate.Limiter
+	sem   chan struct{}
+	next  time.Time
+	delay time.Duration
+}
+
+// slowDown raises the gate's delay (to a robots.txt Crawl-delay).
+func (g *hostGate) slowDown(ctx context.Context, d time.Duration) {
+	select {
+	case g.sem <- struct{}{}:
+		g.delay = max(g.delay, d)
+		<-g.sem
+	case <-ctx.Done():
+	}
 }
 
 func newClient(opts Options) *client {
@@ -184,11 +195,7 @@ func (c *client) gate(host string) *hostGate {
 	defer c.mu.Unlock()
 	g, ok := c.hosts[host]
 	if !ok {
-		lim := rate.NewLimiter(rate.Inf, 1)
-		if c.opts.HostDelay > 0 {
-			lim = rate.NewLimiter(rate.Every(c.opts.HostDelay), 1)
-		}
-		g = &hostGate{sem: make(chan struct{}, 1), limiter: lim}
+		g = &hostGate{sem: make(chan struct{}, 1), delay: c.opts.HostDelay}
 		c.hosts[host] = g
 	}
 	return g
@@ -203,7 +210,7 @@ type response struct {
 }
 
 // get fetches rawURL with at most one request at a time to its host,
-// spaced by HostDelay, reading at most maxBytes of (decompressed) body.
+// HostDelay after the previous one ended, reading at most maxBytes of (decompressed) body.
 // Network errors, 429 and 5xx are retried with backoff. header adds
 // request headers (conditional GET). Statuses other than 2xx and 304 are
 // returned as errors after the retries.
@@ -239,9 +246,18 @@ func (c *client) once(ctx context.Context, g *hostGate, rawURL string, header ht
 	case <-ctx.Done():
 		return nil, false, ctx.Err()
 	}
-	defer func() { <-g.sem }()
-	if err := g.limiter.Wait(ctx); err != nil {
-		return nil, false, err
+	defer func() {
+		g.next = time.Now().Add(g.delay)
+		<-g.sem
+	}()
+	if wait := time.Until(g.next); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false, ctx.Err()
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {

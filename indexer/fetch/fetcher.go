@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"newsdex/indexer"
 )
 
@@ -96,12 +94,14 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 	sem := make(chan struct{}, sourceWorkers)
 	var wg sync.WaitGroup
 	for _, src := range f.sources.Sources {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
 			defer func() { <-sem }()
 			for _, feedURL := range src.Feeds {
 				fs := f.state.feed(feedURL, src.Name)
@@ -315,7 +315,7 @@ func (f *Fetcher) article(ctx context.Context, src Source, it Item) (indexer.Art
 		return indexer.Article{}, err
 	}
 	if delay > f.opts.HostDelay {
-		f.client.gate(strings.ToLower(u.Host)).limiter.SetLimit(rate.Every(delay))
+		f.client.gate(strings.ToLower(u.Host)).slowDown(ctx, delay)
 	}
 	if !ok {
 		if it.Title == "" {
