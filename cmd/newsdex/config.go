@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -22,6 +23,18 @@ type Config struct {
 	Search SearchConfig `mapstructure:"search"`
 	Log    LogConfig    `mapstructure:"log"`
 	Ingest IngestConfig `mapstructure:"ingest"`
+
+	// Alerts are saved searches whose new matches go to webhooks.
+	Alerts []AlertConfig `mapstructure:"alerts"`
+}
+
+// AlertConfig is a saved search whose new matches are posted to Webhook
+// after each fetch or ingest.
+type AlertConfig struct {
+	Name    string              `mapstructure:"name"`
+	Query   string              `mapstructure:"q"`
+	Filters map[string][]string `mapstructure:"filters"`
+	Webhook string              `mapstructure:"webhook"`
 }
 
 // IngestConfig is the fetcher of feeds and pages (newsdex fetch, and
@@ -153,6 +166,9 @@ var defaults = map[string]any{
 	"ingest.max_items_per_feed":     200,
 	"ingest.allow_private_networks": false,
 	"ingest.stale_after":            "48h",
+
+	// Saved searches posting new matches to webhooks (alerts.go).
+	"alerts": []map[string]any{},
 }
 
 // defaultConfigFile is read when --config is not given, if it exists.
@@ -240,6 +256,18 @@ func (c Config) Validate() error {
 	check(in.Retries >= 0 && in.Retries <= 10, "ingest.retries must be between 0 and 10, got %d", in.Retries)
 	check(in.MaxItemsPerFeed > 0, "ingest.max_items_per_feed must be positive")
 	check(in.StaleAfter >= 0, "ingest.stale_after must be >= 0 (0: never flag)")
+	alertNames := map[string]bool{}
+	for i, a := range c.Alerts {
+		check(strings.TrimSpace(a.Name) != "", "alerts[%d].name is empty", i)
+		check(!alertNames[a.Name], "alerts[%d].name %q is used twice", i, a.Name)
+		alertNames[a.Name] = true
+		u, err := url.Parse(a.Webhook)
+		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
+			"alerts[%d].webhook must be an http(s) URL, got %q", i, a.Webhook)
+		if _, err := httpapi.FilterFromConfig(a.Filters, nil); err != nil {
+			check(false, "alerts[%d].%v", i, err)
+		}
+	}
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -12,6 +12,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/fetch"
+	"newsdex/search/alert"
 )
 
 // fetchStateFile is where the fetcher remembers feeds and items, inside
@@ -59,6 +60,13 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f, err := newFetcher(cfg, sources, indexer.NewWriter(idx, ing), logger)
 	if err != nil {
 		return err
+	}
+	alerts, err := indexAlertHook(cfg, idx, logger) // alerts.go
+	if err != nil {
+		return err
+	}
+	if alerts != nil {
+		f.OnPass = func(ctx context.Context, _ fetch.Report) { alerts(ctx) }
 	}
 	if !*once {
 		fmt.Fprintf(stdout, "newsdex: following %d sources into %s\n", len(sources.Sources), cfg.Index.Dir)
@@ -164,9 +172,10 @@ func fetchOptions(cfg Config) fetch.Options {
 }
 
 // startFetcher runs the fetcher in the background when the config names a
-// sources file, writing through w; the returned function stops it and
+// sources file, writing through w and running the alerts over sr after
+// each pass that brought articles; the returned function stops it and
 // waits until it has.
-func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, logger *slog.Logger) (wait func(), err error) {
+func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Searcher, logger *slog.Logger) (wait func(), err error) {
 	if cfg.Ingest.Sources == "" {
 		return func() {}, nil
 	}
@@ -177,6 +186,13 @@ func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, logger *sl
 	f, err := newFetcher(cfg, sources, w, logger)
 	if err != nil {
 		return nil, err
+	}
+	alerts, err := alertHook(cfg, sr, logger)
+	if err != nil {
+		return nil, err
+	}
+	if alerts != nil {
+		f.OnPass = func(ctx context.Context, _ fetch.Report) { alerts(ctx) }
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

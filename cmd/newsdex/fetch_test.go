@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -188,5 +191,62 @@ func TestIndexWARC(t *testing.T) {
 	out, _, _ = runCmd(t, "search", "--index", index, "--json", "--facets", "source", "rotterdam")
 	if !strings.Contains(out, "Harbour Times") || !strings.Contains(out, "other.example") {
 		t.Errorf("outlets: %s", out)
+	}
+}
+
+func TestAlertsAfterIndexAndFetch(t *testing.T) {
+	srv := newsSite(t)
+	var mu sync.Mutex
+	var posted []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Alert    string `json:"alert"`
+			Articles []struct {
+				Title string `json:"title"`
+			} `json:"articles"`
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range p.Articles {
+			posted = append(posted, p.Alert+": "+a.Title)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	dir := t.TempDir()
+	sources := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(sources, []byte("sources:\n  - name: Harbour Times\n    feeds: ["+srv.URL+"/rss.xml]\n"), 0o644)
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("ingest:\n  allow_private_networks: true\n  host_delay: 0s\nalerts:\n  - name: rotterdam\n    q: rotterdam\n    webhook: "+hook.URL+"\nlog:\n  level: warn\n"), 0o644)
+	old := filepath.Join(dir, "old.jsonl")
+	os.WriteFile(old, []byte(`{"title": "Rotterdam port expands", "body": "Rotterdam opened a new terminal.", "source": "Harbour Times"}`+"\n"), 0o644)
+	index := filepath.Join(dir, "index")
+
+	// The first run learns what already matches: nothing is posted.
+	if _, errOut, err := runCmd(t, "index", "--config", config, "--index", index, "--no-entities", old); err != nil {
+		t.Fatalf("index: %v\n%s", err, errOut)
+	}
+	for i := 0; i < 2; i++ { // the second fetch finds nothing new
+		if _, errOut, err := runCmd(t, "fetch", "--config", config, "--index", index, "--once", sources); err != nil {
+			t.Fatalf("fetch: %v\n%s", err, errOut)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(posted)
+	if got := strings.Join(posted, "|"); got != "rotterdam: Ferry returns|rotterdam: Strike ends" {
+		t.Errorf("posted %q", got)
+	}
+}
+
+func TestAlertConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("alerts:\n  - name: x\n    q: a\n    webhook: ftp://example.org/\n  - name: x\n    q: b\n    webhook: https://example.org/\n    filters: {colour: [red]}\n"), 0o644)
+	_, err := loadConfig(config)
+	for _, want := range []string{"alerts[0].webhook must be an http(s) URL", `alerts[1].name "x" is used twice`, "alerts[1]."} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to mention %q", err, want)
+		}
 	}
 }

@@ -115,6 +115,13 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sum.Indexed == 0 {
 		return errors.New("index: no articles found in the given paths")
 	}
+	alerts, err := indexAlertHook(cfg, idx, logger) // alerts.go
+	if err != nil {
+		return err
+	}
+	if alerts != nil {
+		alerts(ctx)
+	}
 	return nil
 }
 
