@@ -205,3 +205,10 @@ func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.S
 	logger.Info("fetching sources", slog.String("file", cfg.Ingest.Sources), slog.Int("sources", len(sources.Sources)))
 	return func() { cancel(); <-done }, nil
 }
+
+// pageFetcher fetches single pages (index --fetch) with the ingest
+// settings; it follows no feeds and keeps no state.
+func pageFetcher(cfg Config, logger *slog.Logger) *fetch.Fetcher {
+	state, _ := fetch.OpenState("") // in memory: cannot fail
+	return fetch.New(&fetch.SourceList{}, nil, state, fetchOptions(cfg), logger.With(slog.String("component", "fetch")))
+}

@@ -250,3 +250,23 @@ func TestAlertConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexMediaCloudFetch(t *testing.T) {
+	srv := newsSite(t)
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "stories.csv")
+	os.WriteFile(csv, []byte("id,indexed_date,language,media_name,media_url,publish_date,title,url\n"+
+		"1,2026-11-30 09:00:00,en,Harbour Times,harbour.example,2026-11-30 08:15:00,Strike ends,"+srv.URL+"/news/strike\n"+
+		"2,2026-11-30 09:00:00,en,Harbour Times,harbour.example,2026-11-30 09:00:00,Gone,"+srv.URL+"/news/gone\n"), 0o644)
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("ingest:\n  allow_private_networks: true\n  host_delay: 0s\n  retries: 0\n"), 0o644)
+	index := filepath.Join(dir, "index")
+	out, errOut, err := runCmd(t, "index", "--config", config, "--index", index, "--no-entities", "--format", "mediacloud", "--fetch", csv)
+	if err != nil || !strings.Contains(out, "indexed 2") || !strings.Contains(errOut, "stories.csv:3: kept title only") || !strings.Contains(errOut, "404") {
+		t.Fatalf("index --fetch: %v\n%s%s", err, out, errOut)
+	}
+	out, _, _ = runCmd(t, "search", "--config", config, "--index", index, "--json", "union leaders")
+	if !strings.Contains(out, "Strike ends") {
+		t.Errorf("fetched text not indexed: %s", out)
+	}
+}

@@ -26,6 +26,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var inputs indexInputs // index_sources.go
 	fs.StringVar(&inputs.mapSpec, "map", "", "rename another tool's columns: FIELD=COLUMN,... (e.g. title=headline,published=publish_date)")
 	fs.StringVar(&inputs.preset, "format", "", "column preset for a known export: mediacloud")
+	fetchPages := fs.Bool("fetch", false, "fetch and extract the page of every article with a URL and no text (e.g. --format mediacloud), politely, as newsdex fetch does")
 	fs.StringVar(&inputs.sources, "sources", "", "sources file whose hosts name the outlets of WARC pages (default: ingest.sources)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] [--map FIELD=COLUMN,... | --format mediacloud] PATH...")
@@ -59,6 +60,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Index.Entities = false
 	}
 	logger := newLogger(cfg.Log, stderr)
+	if *fetchPages {
+		inputs.pages = pageFetcher(cfg, logger) // fetch.go
+	}
 
 	idx, _, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"newsdex/indexer"
@@ -15,6 +16,9 @@ type indexInputs struct {
 	mapSpec string // --map FIELD=COLUMN,...
 	preset  string // --format NAME
 	sources string // --sources FILE: host → outlet for web archives
+	// pages, when set (--fetch), fetches and extracts the page of every
+	// article that has a URL but no text, such as Media Cloud's stories.
+	pages *fetch.Fetcher
 }
 
 // check reports a bad --map or --format before anything is opened.
@@ -73,6 +77,9 @@ func (in indexInputs) source(paths []string, onFileError func(string, error)) (i
 		srcs = append(srcs, warc.Source(archives, outlets.Outlet, onFileError))
 	}
 	return func(ctx context.Context, emit func(indexer.Record) error) error {
+		if in.pages != nil {
+			emit = in.withPages(ctx, emit, onFileError)
+		}
 		for _, s := range srcs {
 			if err := s(ctx, emit); err != nil {
 				return err
@@ -80,4 +87,36 @@ func (in indexInputs) source(paths []string, onFileError func(string, error)) (i
 		}
 		return nil
 	}, nil
+}
+
+// withPages fills in the text of title-only articles from their pages.
+// A page that cannot be had leaves the article title-only, reported
+// through onFileError under its URL.
+func (in indexInputs) withPages(ctx context.Context, emit func(indexer.Record) error, onFileError func(string, error)) func(indexer.Record) error {
+	return func(r indexer.Record) error {
+		a := &r.Article
+		if r.Err == nil && a.Body == "" && a.URL != "" {
+			p, err := in.pages.Page(ctx, a.URL)
+			switch {
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case err != nil:
+				if onFileError != nil {
+					onFileError(r.Location(), fmt.Errorf("kept title only: %w", err))
+				}
+			default:
+				a.Body = p.Body
+				if a.Title == "" {
+					a.Title = p.Title
+				}
+				if a.Author == "" {
+					a.Author = p.Author
+				}
+				if a.Published.IsZero() {
+					a.Published = p.Published
+				}
+			}
+		}
+		return emit(r)
+	}
 }

@@ -333,17 +333,9 @@ func (f *Fetcher) article(ctx context.Context, src Source, it Item) (indexer.Art
 		a.ID = indexer.URLID(a.URL)
 		return a, nil
 	}
-	resp, err := f.client.get(ctx, it.URL, nil, f.opts.MaxPageBytes)
+	p, err := f.page(ctx, it.URL)
 	if err != nil {
 		return indexer.Article{}, err
-	}
-	ct := resp.Header.Get("Content-Type")
-	if ct != "" && !strings.Contains(ct, "html") {
-		return indexer.Article{}, fmt.Errorf("%s: %w (Content-Type %s)", it.URL, ErrNoArticle, ct)
-	}
-	p, err := Extract(resp.Body, resp.FinalURL, ct)
-	if err != nil {
-		return indexer.Article{}, fmt.Errorf("%s: %w", it.URL, err)
 	}
 	a := indexer.Article{Title: p.Title, Body: p.Body, Author: p.Author, Source: src.Name,
 		URL: p.Canonical, Published: p.Published}
@@ -358,4 +350,44 @@ func (f *Fetcher) article(ctx context.Context, src Source, it Item) (indexer.Art
 	}
 	a.ID = indexer.URLID(a.URL)
 	return a, nil
+}
+
+// Page fetches one page, politely (robots.txt, the per-host delay) and
+// safely (the address checks and caps), and extracts its article. It is
+// for pages known without a feed, such as the URLs of another tool's
+// export. Errors wrap ErrRobots, ErrNoArticle, ErrTooLarge or
+// ErrForbiddenAddress when those are the cause.
+func (f *Fetcher) Page(ctx context.Context, pageURL string) (Page, error) {
+	u, err := checkURL(pageURL)
+	if err != nil {
+		return Page{}, fmt.Errorf("%s: %w", pageURL, err)
+	}
+	ok, delay, err := f.client.robotsAllowed(ctx, f.robots, u)
+	if err != nil {
+		return Page{}, err
+	}
+	if delay > f.opts.HostDelay {
+		f.client.gate(strings.ToLower(u.Host)).slowDown(ctx, delay)
+	}
+	if !ok {
+		return Page{}, fmt.Errorf("%s: %w", pageURL, ErrRobots)
+	}
+	return f.page(ctx, pageURL)
+}
+
+// page fetches and extracts a page whose robots.txt has been consulted.
+func (f *Fetcher) page(ctx context.Context, pageURL string) (Page, error) {
+	resp, err := f.client.get(ctx, pageURL, nil, f.opts.MaxPageBytes)
+	if err != nil {
+		return Page{}, err
+	}
+	ct := resp.Header.Get("Content-Type")
+	if ct != "" && !strings.Contains(ct, "html") {
+		return Page{}, fmt.Errorf("%s: %w (Content-Type %s)", pageURL, ErrNoArticle, ct)
+	}
+	p, err := Extract(resp.Body, resp.FinalURL, ct)
+	if err != nil {
+		return Page{}, fmt.Errorf("%s: %w", pageURL, err)
+	}
+	return p, nil
 }
