@@ -13,6 +13,7 @@ import (
 	"newsdex/indexer"
 	"newsdex/indexer/fetch"
 	"newsdex/search/alert"
+	"newsdex/search/httpapi"
 )
 
 // fetchStateFile is where the fetcher remembers feeds and items, inside
@@ -168,14 +169,15 @@ func fetchOptions(cfg Config) fetch.Options {
 		Retries:              in.Retries,
 		MaxItemsPerFeed:      in.MaxItemsPerFeed,
 		AllowPrivateNetworks: in.AllowPrivateNetworks,
+		StaleAfter:           in.StaleAfter,
 	}
 }
 
 // startFetcher runs the fetcher in the background when the config names a
-// sources file, writing through w and running the alerts over sr after
-// each pass that brought articles; the returned function stops it and
+// sources file, writing through w, running the alerts over sr after each
+// pass that brought articles and reporting the sources' health to api; the returned function stops it and
 // waits until it has.
-func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Searcher, logger *slog.Logger) (wait func(), err error) {
+func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Searcher, api *httpapi.Server, logger *slog.Logger) (wait func(), err error) {
 	if cfg.Ingest.Sources == "" {
 		return func() {}, nil
 	}
@@ -194,6 +196,7 @@ func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.S
 	if alerts != nil {
 		f.OnPass = func(ctx context.Context, _ fetch.Report) { alerts(ctx) }
 	}
+	api.SetSources(f.Health) // GET /api/v1/sources
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -135,6 +135,19 @@ func TestServeRunsFetcher(t *testing.T) {
 	if res.Total != 2 {
 		t.Errorf("serve's fetcher indexed %d articles, want 2", res.Total)
 	}
+	var health struct {
+		Sources []struct {
+			Name        string `json:"name"`
+			LastSuccess string `json:"last_success"`
+			Total       int    `json:"articles_total"`
+			LastDay     int    `json:"articles_last_day"`
+			Stale       bool   `json:"stale"`
+		} `json:"sources"`
+	}
+	if code := getJSON(t, base+"/api/v1/sources", &health); code != 200 || len(health.Sources) != 1 ||
+		health.Sources[0].Name != "Harbour Times" || health.Sources[0].Total != 2 || health.Sources[0].LastDay != 2 || health.Sources[0].LastSuccess == "" {
+		t.Errorf("GET /api/v1/sources: %d %+v", code, health)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	writer := indexer.NewWriter(idx, ing)
 	api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
 	// The feeds of ingest.sources, if set, through the same writer (fetch.go).
-	waitFetcher, err := startFetcher(ctx, cfg, writer, svc, logger)
+	waitFetcher, err := startFetcher(ctx, cfg, writer, svc, api, logger)
 	if err != nil {
 		_ = srv.Close()
 		return err

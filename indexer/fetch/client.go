@@ -38,6 +38,7 @@ type Options struct {
 	RetryBackoff         time.Duration // before the first retry, doubling after (default 2s)
 	MaxItemsPerFeed      int           // newest items taken from one feed per poll (default 200)
 	AllowPrivateNetworks bool          // allow loopback and private addresses (an intranet; tests)
+	StaleAfter           time.Duration // a source without articles for this long is flagged (0: never)
 }
 
 func (o *Options) setDefaults() {

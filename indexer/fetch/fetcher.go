@@ -391,3 +391,8 @@ func (f *Fetcher) page(ctx context.Context, pageURL string) (Page, error) {
 	}
 	return p, nil
 }
+
+// Health reports how each source is doing (see State.Sources).
+func (f *Fetcher) Health() []SourceHealth {
+	return f.state.Sources(f.sources, time.Now(), f.opts.StaleAfter)
+}

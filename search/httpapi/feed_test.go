@@ -12,6 +12,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"newsdex/indexer"
+	"newsdex/indexer/fetch"
 	"newsdex/search"
 )
 
@@ -111,5 +112,20 @@ func TestFeedKeepsAccessRules(t *testing.T) {
 	}
 	if strings.Contains(rec.Body.String(), "pk_outlet_only") {
 		t.Error("the feed echoes the key")
+	}
+}
+
+func TestSourcesEndpoint(t *testing.T) {
+	s := newTestServer(t, nil)
+	var e apiError
+	if rec := do(t, s, http.MethodGet, "/api/v1/sources", nil, &e); rec.Code != http.StatusNotFound || !strings.Contains(e.Error.Message, "ingest.sources") {
+		t.Errorf("no sources: %d %+v", rec.Code, e)
+	}
+	s.SetSources(func() []fetch.SourceHealth {
+		return []fetch.SourceHealth{{Name: "Harbour Times", Feeds: 2, Total: 7, LastDay: 3}}
+	})
+	var got struct{ Sources []fetch.SourceHealth }
+	if rec := do(t, s, http.MethodGet, "/api/v1/sources", nil, &got); rec.Code != http.StatusOK || len(got.Sources) != 1 || got.Sources[0].Total != 7 {
+		t.Errorf("sources: %d %+v", rec.Code, got)
 	}
 }

@@ -25,7 +25,8 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.DELETE("/articles/:id", s.requireAdmin(), s.handleDelete) // write.go
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
-	api.GET("/feed", s.handleFeed) // feed.go: a search as Atom, RSS or JSON Feed
+	api.GET("/feed", s.handleFeed)       // feed.go: a search as Atom, RSS or JSON Feed
+	api.GET("/sources", s.handleSources) // sources.go: the fetcher's feeds and their health
 
 	// The archive's people, organisations and places, and their
 	// corrections (entities.go).

@@ -82,6 +82,7 @@ type Server struct {
 	opts     Options
 	searcher atomic.Pointer[Searcher]
 	writer   atomic.Pointer[Writer]
+	sources  atomic.Pointer[SourcesFunc] // sources.go
 	access   *access
 	embed    *embedAssets
 	metrics  *metrics
