@@ -144,6 +144,14 @@ func TestServeRunsFetcher(t *testing.T) {
 			Stale       bool   `json:"stale"`
 		} `json:"sources"`
 	}
+	// The articles are searchable a moment before the poll's count is
+	// recorded; wait for it.
+	for time.Now().Before(deadline) {
+		if getJSON(t, base+"/api/v1/sources", &health); len(health.Sources) == 1 && health.Sources[0].Total == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if code := getJSON(t, base+"/api/v1/sources", &health); code != 200 || len(health.Sources) != 1 ||
 		health.Sources[0].Name != "Harbour Times" || health.Sources[0].Total != 2 || health.Sources[0].LastDay != 2 || health.Sources[0].LastSuccess == "" {
 		t.Errorf("GET /api/v1/sources: %d %+v", code, health)
