@@ -13,6 +13,8 @@ import (
 const (
 	FieldTitle         = "title"
 	FieldBody          = "body"
+	FieldTitleExact    = "title_exact" // unstemmed copies: exact forms and prefixes as written
+	FieldBodyExact     = "body_exact"
 	FieldSource        = "source"      // keyword: facets and exact filters
 	FieldSourceText    = "source_text" // analysed copy: outlet names searchable as words
 	FieldURL           = "url"

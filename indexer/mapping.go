@@ -21,6 +21,11 @@ import (
 const (
 	AnalyzerText = "newsdex_en"   // title and body
 	AnalyzerName = "newsdex_name" // outlet and entity names: no stemming, no stop words
+	// AnalyzerExact is AnalyzerText without the stemmer: words as written,
+	// lower-cased and folded, for exact forms (=word) and prefixes (word*).
+	// Its tokens keep the same positions as AnalyzerText's, so a phrase
+	// may mix stemmed and exact words.
+	AnalyzerExact = "newsdex_exact"
 )
 
 // NewMapping returns the explicit index mapping. Choices, each measured in
@@ -44,6 +49,14 @@ func NewMapping() *mapping.IndexMappingImpl {
 		"token_filters": []any{"possessive_en", "to_lower", "stop_en", "stemmer_porter"},
 	}); err != nil {
 		panic(err) // static configuration: a failure is a programming error
+	}
+	if err := im.AddCustomAnalyzer(AnalyzerExact, map[string]any{
+		"type":          "custom",
+		"char_filters":  []any{"asciifolding"},
+		"tokenizer":     "unicode",
+		"token_filters": []any{"possessive_en", "to_lower", "stop_en"},
+	}); err != nil {
+		panic(err)
 	}
 	if err := im.AddCustomAnalyzer(AnalyzerName, map[string]any{
 		"type":          "custom",
@@ -94,8 +107,18 @@ func NewMapping() *mapping.IndexMappingImpl {
 	}
 
 	doc := bleve.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(FieldTitle, text(true))
-	doc.AddFieldMappingsAt(FieldBody, text(true))
+	// exact is the unstemmed copy of title and body (issue 16): indexed
+	// only, never stored (the article view reads the stemmed field's
+	// stored text), with term vectors because exact phrases ("=\"interest
+	// rates\"") and prefixes inside phrases need positions.
+	exact := func(name string) *mapping.FieldMapping {
+		f := text(false)
+		f.Name = name
+		f.Analyzer = AnalyzerExact
+		return f
+	}
+	doc.AddFieldMappingsAt(FieldTitle, text(true), exact(FieldTitleExact))
+	doc.AddFieldMappingsAt(FieldBody, text(true), exact(FieldBodyExact))
 	doc.AddFieldMappingsAt(FieldSource, keyword(true), nameText(FieldSourceText))
 	doc.AddFieldMappingsAt(FieldPersons, keyword(true), nameText(FieldPersonsText))
 	doc.AddFieldMappingsAt(FieldOrganizations, keyword(true), nameText(FieldOrgsText))

@@ -50,6 +50,13 @@ func (w *Writer) Ingest(ctx context.Context, src Source, onSkip func(Record)) (S
 	return w.ing.Ingest(ctx, src)
 }
 
+// DiskFull reports whether the index is guarded (Guard) and its last
+// write was refused for lack of space.
+func (w *Writer) DiskFull() bool {
+	g, ok := w.idx.(*Guarded)
+	return ok && g.DiskFull()
+}
+
 // Delete removes the article with id and reports whether it was there.
 // The deletion is visible to searches when Delete returns.
 func (w *Writer) Delete(ctx context.Context, id string) (bool, error) {

@@ -246,9 +246,10 @@ func entityAt(t *entity.Table, extra []entity.Entity, id int32) *entity.Entity {
 	return &extra[int(id)-len(t.Entities)]
 }
 
-// names maps a hit's stored names of one type to entity names: blocked
-// ones left out, each entity once, in the article's order. An entity of
-// another type is listed under its own type (see hitEntities).
+// hitEntities maps a hit's stored names (persons, organisations, places)
+// to entity names: blocked ones left out, each entity once, in the
+// article's order, each under its entity's type (a "Chrysler" stored as a
+// person is listed with the organisations when the archive says so).
 func (v *entityView) hitEntities(stored [3][]string) [3][]string {
 	var out [3][]string
 	seen := map[string]bool{}

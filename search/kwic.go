@@ -93,7 +93,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	m := shape.NewMatcher(s.analyzer, querylang.Terms(node))
+	m := s.concordanceMatcher(node)
 	out := &KWICResult{Lines: []KWICLine{}}
 	req.FullText, req.Highlight = true, false
 	total, err := s.walk(ctx, req, kwicPageSize, func(total uint64, h Hit) error {
@@ -131,4 +131,26 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 	out.Total = total
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
+}
+
+// concordanceMatcher matches the query's words outside phrases one by
+// one, and each phrase (or proximity) as a whole, so that a phrase's
+// concordance line has the whole phrase as its keyword.
+func (s *Service) concordanceMatcher(node querylang.Node) *shape.Matcher {
+	m := shape.NewMatcher(s.analyzer, querylang.WordTerms(node)).WithExact(s.exact)
+	for _, ph := range querylang.Phrases(node) {
+		an := s.analyzer
+		if ph.Exact && s.exact != nil {
+			an = s.exact
+		}
+		words, terms := querylang.PhraseWords(an, ph.Text)
+		p := shape.Phrase{Slop: ph.Slop}
+		for k, w := range words {
+			p.Slots = append(p.Slots, shape.PhraseSlot{
+				Rel: w.Pos - words[0].Pos, Term: terms[k], Exact: ph.Exact && s.exact != nil, Prefix: w.Prefix,
+			})
+		}
+		m.AddPhrase(p)
+	}
+	return m
 }

@@ -92,6 +92,7 @@ type Service struct {
 	lim      Limits
 	logger   *slog.Logger
 	analyzer analysis.Analyzer // the index's text analyzer, for snippets
+	exact    analysis.Analyzer // its words-as-written analyzer; nil for an index built before it
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
 	columns  *columnCache      // facet counting (facetcount.go)
 	results  *resultCache      // nil when caching is off
@@ -107,6 +108,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
+		exact:   idx.Mapping().AnalyzerNamed(indexer.AnalyzerExact),
 		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
 		ents: newEntities(idx, aliases, logger)}, nil
 }
@@ -197,7 +199,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
-	matcher := shape.NewMatcher(s.analyzer, terms)
+	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact)
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req))
 	}
@@ -265,7 +267,8 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 		return nil, nil, err
 	}
 	q, err := querylang.ToBleve(node, querylang.TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: querylang.MappingAnalyze(s.idx.Mapping()),
-		Stats: s.stats, Feedback: req.Mode == ModeNatural}) // BM25F, proximity, feedback: issue 8
+		Stats: s.stats, Feedback: req.Mode == ModeNatural, // BM25F, proximity, feedback: issue 8
+		NoExactFields: s.exact == nil}) // an index built before issue 16
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}

@@ -143,5 +143,9 @@ func openForEntities(dir string, readOnly bool) (bleve.Index, error) {
 	if readOnly {
 		return indexer.OpenReadOnly(dir)
 	}
-	return indexer.OpenExisting(dir)
+	idx, err := indexer.OpenExisting(dir)
+	if err != nil {
+		return nil, err
+	}
+	return indexer.Guard(idx, dir, indexer.SpaceOptions{}), nil
 }

@@ -64,11 +64,12 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		inputs.pages = pageFetcher(cfg, logger) // fetch.go
 	}
 
-	idx, _, err := indexer.Open(cfg.Index.Dir)
+	opened, _, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer opened.Close()
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
 
 	ing, err := newIngester(cfg, idx, logger)
 	if err != nil {
@@ -110,6 +111,10 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sum, err := ing.Ingest(ctx, src)
 	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s, peak RSS %.0f MB)\n",
 		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond(), peakRSSMB())
+	if errors.Is(err, indexer.ErrNoSpace) {
+		logger.Error("index stopped", slog.String("error", err.Error()))
+		return noSpaceError(cfg.Index.Dir, sum.Indexed, err)
+	}
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
@@ -128,6 +133,19 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return nil
 }
+
+// noSpaceError says what a full disk did to an ingest, and what to do:
+// ids are stable, so running the same command again skips nothing and
+// duplicates nothing.
+func noSpaceError(dir string, committed int, err error) error {
+	return fmt.Errorf("%w at %s: %d articles were committed; free space and run the same command again", noSpace{err}, dir, committed)
+}
+
+// noSpace prints as ErrNoSpace's text and unwraps to the detailed error.
+type noSpace struct{ err error }
+
+func (e noSpace) Error() string { return indexer.ErrNoSpace.Error() }
+func (e noSpace) Unwrap() error { return e.err }
 
 // newIngester builds the ingest pipeline the config describes.
 func newIngester(cfg Config, idx bleve.Index, logger *slog.Logger) (*indexer.Ingester, error) {

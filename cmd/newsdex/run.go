@@ -31,8 +31,9 @@ Usage:
   newsdex fetch  [--index DIR] [--config FILE] [--once] SOURCES.yaml   poll feeds, index new articles
   newsdex sources [--index DIR] [--json] [SOURCES.yaml]                each source's health
   newsdex search [--index DIR] [--json] [--size N] [--facets source,person,org,place] QUERY
-  newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE]
+  newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE] [--force]
   newsdex stats  [--index DIR]
+  newsdex check  [--index DIR]                            verify checksums and read every article
   newsdex backup [--index DIR] DEST                       online copy of the index
   newsdex entities list|merge|rename|retype|block|unblock|split|export [--index DIR] ...
   newsdex bench  --index DIR --queries FILE [--concurrency N] [--duration D]
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, rest, stdout, stderr)
 	case "stats":
 		return runStats(ctx, rest, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "backup":

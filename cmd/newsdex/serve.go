@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, configPath := newFlagSet("serve", stderr)
 	dir := fs.String("index", "", "index directory (default: index.dir from config)")
 	addr := fs.String("addr", "", "listen address HOST:PORT (default: server.addr from config)")
+	force := fs.Bool("force", false, "serve an index whose segment checksums fail, as far as it can be read")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +42,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger := newLogger(cfg.Log, stderr)
 	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 
+	// The quick check: every segment's footer checksum, before anything
+	// reads them.
+	problems, _, err := indexer.CheckFiles(cfg.Index.Dir)
+	if err != nil {
+		return fmt.Errorf("check index: %w", err)
+	}
+	damaged := len(problems) > 0
+	if damaged {
+		err := checkFailed(cfg.Index.Dir, problems)
+		if !*force {
+			return err
+		}
+		logger.Warn("serving a damaged index read-only (--force)", slog.String("error", err.Error()))
+	}
+
 	api := newAPI(cfg, logger)
 	// Listen before opening the index, so a busy port fails at once and
 	// /healthz answers while a first index is being built.
@@ -52,7 +68,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	idx, err := openServingIndex(ctx, cfg, logger)
+	var idx *indexer.Guarded
+	if damaged {
+		// Read-only: opened for writing, Bleve would fall back to an
+		// older snapshot and delete the segment files it does not name.
+		idx, err = openDamagedIndex(cfg.Index.Dir)
+	} else {
+		idx, err = openServingIndex(ctx, cfg, logger)
+	}
 	if err != nil {
 		_ = srv.Close()
 		return err
@@ -94,15 +117,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_ = srv.Close()
 		return err
 	}
-	writer := indexer.NewWriter(idx, ing)
-	api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
-	// The feeds of ingest.sources, if set, through the same writer (fetch.go).
-	waitFetcher, err := startFetcher(ctx, cfg, writer, svc, api, logger)
-	if err != nil {
-		_ = srv.Close()
-		return err
+	if !damaged {
+		writer := indexer.NewWriter(idx, ing)
+		api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
+		// The feeds of ingest.sources, if set, through the same writer
+		// (fetch.go); a damaged index served read-only fetches nothing.
+		waitFetcher, err := startFetcher(ctx, cfg, writer, svc, api, logger)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer waitFetcher()
 	}
-	defer waitFetcher()
 	n, _ := idx.DocCount()
 	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())
 
@@ -169,11 +195,15 @@ func newHTTPServer(cfg Config, h http.Handler, logger *slog.Logger) *http.Server
 // openServingIndex opens the configured index for reading and writing. A
 // new or empty index is first filled with the built-in corpus, so a new
 // user sees articles at once.
-func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (bleve.Index, error) {
-	idx, created, err := indexer.Open(cfg.Index.Dir)
+//
+// Every write goes through the free-space guard, so a full disk answers
+// writes with 507 and leaves searching alone.
+func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (*indexer.Guarded, error) {
+	opened, created, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
 		return nil, err
 	}
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
 	n, err := idx.DocCount()
 	if err != nil {
 		idx.Close()
@@ -192,12 +222,25 @@ func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (ble
 		logger.Warn("skipped record", slog.String("at", r.Location()), slog.String("error", r.Err.Error()))
 	}
 	sum, err := ing.Ingest(ctx, builtinCorpus)
+	if errors.Is(err, indexer.ErrNoSpace) {
+		idx.Close()
+		return nil, noSpaceError(cfg.Index.Dir, sum.Indexed, err)
+	}
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("index built-in corpus: %w", err)
 	}
 	logger.Info("built-in corpus indexed", slog.Int("articles", sum.Indexed), slog.Duration("took", sum.Elapsed))
 	return idx, nil
+}
+
+// openDamagedIndex opens an index that failed its check for reading only.
+func openDamagedIndex(dir string) (*indexer.Guarded, error) {
+	idx, err := indexer.OpenReadOnly(dir)
+	if err != nil {
+		return nil, err
+	}
+	return indexer.Guard(idx, dir, indexer.SpaceOptions{}), nil
 }
 
 // builtinCorpus reads the corpus embedded in the binary.

@@ -240,7 +240,7 @@ type resolver struct {
 	pins   map[string]pinInfo
 	// listedBy is the pin whose entry lists a key last.
 	listedBy map[string]string
-	keys map[string]string // Key memo
+	keys     map[string]string // Key memo
 	// fixed are the roots a data set placed (a country, a state, a
 	// built-in acronym): the archive's pairings do not move them.
 	fixed map[string]bool

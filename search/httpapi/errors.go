@@ -3,11 +3,13 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"newsdex/indexer"
 	"newsdex/search"
 )
 
@@ -55,6 +57,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		status, code, msg = http.StatusNotImplemented, "not_implemented", errNotImplemented.Error()
 	case errors.Is(err, errKeyScope):
 		status, code, msg = http.StatusForbidden, "forbidden", errKeyScope.Error()
+	case errors.Is(err, indexer.ErrNoSpace):
+		// The detail names the index directory: logged below, not shown.
+		status, code, msg = http.StatusInsufficientStorage, "insufficient_storage", noSpaceMessage(err)
+		s.metrics.noSpace.Inc()
 	case errors.Is(err, errNotReady):
 		// The cause, if any, is logged below, not shown: it may name files.
 		status, code, msg = http.StatusServiceUnavailable, "not_ready", errNotReady.Error()
@@ -72,6 +78,27 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	var body apiError
 	body.Error.Code, body.Error.Message = code, msg
 	c.AbortWithStatusJSON(status, body)
+}
+
+// partialWrite is a write that failed after committing some articles.
+type partialWrite struct {
+	committed int
+	err       error
+}
+
+func (e *partialWrite) Error() string {
+	return fmt.Sprintf("%v (%d articles committed)", e.err, e.committed)
+}
+func (e *partialWrite) Unwrap() error { return e.err }
+
+// noSpaceMessage tells the client what a full disk did to its write and
+// what to do. Ids are stable, so sending the same request again
+// duplicates nothing.
+func noSpaceMessage(err error) string {
+	if pw, ok := errors.AsType[*partialWrite](err); ok {
+		return fmt.Sprintf("no space left on device: %d articles were committed; free space and send the same request again", pw.committed)
+	}
+	return "no space left on device: the change was not made; free space and send the same request again"
 }
 
 func badRequest(msg string) error {

@@ -80,15 +80,20 @@ func (s *Server) handleExport(c *gin.Context) {
 		s.writeError(c, badRequest("text must be snippet or full, got "+strconv.Quote(truncate(text, 20))))
 		return
 	}
+	raw, err := boolParam(v, "raw")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	cols := []string{"id", "title", "source", "published", "url", "persons", "organizations", "places", text}
 	if text == "full" {
 		cols[len(cols)-1] = "body"
 	}
 
-	w := newRowWriter(c.Writer, format, cols)
+	w := newRowWriter(c.Writer, format, cols, raw)
 	started := false
 	rows := 0
-	_, err := ex.Export(c.Request.Context(), req, func(total uint64, h search.Hit) error {
+	_, err = ex.Export(c.Request.Context(), req, func(total uint64, h search.Hit) error {
 		if !started {
 			started = true
 			startDownload(c, "newsdex-export", format)
@@ -146,10 +151,13 @@ var errClientGone = errors.New("client went away")
 
 // rowWriter writes CSV or JSON Lines rows to a response, flushing to the
 // network every flushRows rows so a long export arrives as it is made.
+// CSV cells a spreadsheet would read as a formula are neutralised unless
+// raw is set (see safeCell); JSON Lines rows are always exact.
 type rowWriter struct {
 	rw     http.ResponseWriter
 	format string
 	cols   []string
+	raw    bool
 	buf    *bufio.Writer
 	csv    *csv.Writer
 	json   *json.Encoder
@@ -159,8 +167,8 @@ type rowWriter struct {
 
 const flushRows = 256
 
-func newRowWriter(rw http.ResponseWriter, format string, cols []string) *rowWriter {
-	w := &rowWriter{rw: rw, format: format, cols: cols, buf: bufio.NewWriterSize(rw, 32<<10)}
+func newRowWriter(rw http.ResponseWriter, format string, cols []string, raw bool) *rowWriter {
+	w := &rowWriter{rw: rw, format: format, cols: cols, raw: raw, buf: bufio.NewWriterSize(rw, 32<<10)}
 	if format == formatCSV {
 		w.csv = csv.NewWriter(w.buf)
 	} else {
@@ -175,6 +183,11 @@ func (w *rowWriter) write(fields []string, obj any) error {
 	if w.csv != nil {
 		if err := w.writeHeader(); err != nil {
 			return err
+		}
+		if !w.raw {
+			for i, f := range fields {
+				fields[i] = safeCell(f)
+			}
 		}
 		if err := w.csv.Write(fields); err != nil {
 			return fmt.Errorf("%w: %w", errClientGone, err)
@@ -191,6 +204,24 @@ func (w *rowWriter) write(fields []string, obj any) error {
 		return w.flush()
 	}
 	return nil
+}
+
+// safeCell neutralises a CSV cell that a spreadsheet would read as a
+// formula (OWASP "CSV injection"): a cell starting with =, +, -, @, a tab
+// or a carriage return gets a leading apostrophe, which spreadsheets show
+// as text and do not evaluate. Article text comes from outside (any web
+// page can start a title with =HYPERLINK(...)), so every cell is checked.
+// The apostrophe is visible to programs reading the file; they ask for
+// raw=true.
+func safeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 func (w *rowWriter) writeHeader() error {

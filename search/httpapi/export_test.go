@@ -293,7 +293,7 @@ func TestKWICEndpoint(t *testing.T) {
 
 	for _, format := range []string{"csv", "jsonl"} {
 		t.Run(format, func(t *testing.T) {
-			rec := get(t, h, "/api/v1/kwic?q=ambassador&width=30&limit=8&format="+format)
+			rec := get(t, h, "/api/v1/kwic?q=ambassador&width=30&limit=8&raw=true&format="+format)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}

@@ -55,6 +55,11 @@ func (s *Server) handleKWIC(c *gin.Context) {
 		s.writeError(c, badRequest("format must be json, csv or jsonl, got "+strconv.Quote(truncate(format, 20))))
 		return
 	}
+	raw, err := boolParam(v, "raw")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	res, err := ks.KWIC(c.Request.Context(), req, width, limit)
 	if err != nil {
 		s.writeError(c, err)
@@ -64,7 +69,7 @@ func (s *Server) handleKWIC(c *gin.Context) {
 		c.JSON(http.StatusOK, res)
 		return
 	}
-	w := newRowWriter(c.Writer, format, kwicColumns)
+	w := newRowWriter(c.Writer, format, kwicColumns, raw)
 	startDownload(c, "newsdex-kwic", format)
 	c.Header("X-Total-Count", strconv.Itoa(len(res.Lines)))
 	c.Status(http.StatusOK)

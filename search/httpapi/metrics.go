@@ -17,9 +17,10 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	noSpace  prometheus.Counter
 }
 
-func newMetrics(reg *prometheus.Registry, docCount func() float64) *metrics {
+func newMetrics(reg *prometheus.Registry, docCount, diskFull func() float64) *metrics {
 	m := &metrics{
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -32,7 +33,15 @@ func newMetrics(reg *prometheus.Registry, docCount func() float64) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.latency,
+	m.noSpace = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "newsdex_write_no_space_total",
+		Help: "Writes (articles, deletions, entity corrections) answered 507 because the index's disk is full.",
+	})
+	reg.MustRegister(m.requests, m.latency, m.noSpace,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "newsdex_index_disk_full",
+			Help: "1 when the last write to the index was refused for lack of disk space, else 0.",
+		}, diskFull),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "newsdex_index_documents",
 			Help: "Articles in the index.",

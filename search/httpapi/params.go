@@ -146,6 +146,19 @@ func intParam(v url.Values, name string) (int, error) {
 	return n, nil
 }
 
+// boolParam reads a true/false parameter; absent is false.
+func boolParam(v url.Values, name string) (bool, error) {
+	s := v.Get(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, badRequest(fmt.Sprintf("%s must be true or false, got %q", name, truncate(s, 20)))
+	}
+	return b, nil
+}
+
 // dateParam accepts YYYY-MM-DD, YYYY-MM, YYYY or RFC 3339.
 func dateParam(v url.Values, name string) (time.Time, error) {
 	s := strings.TrimSpace(v.Get(name))

@@ -20,6 +20,7 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/search", s.handleSearch)
 	api.POST("/search", s.handleSearch)
 	api.GET("/articles/:id", s.handleArticle)
+	api.GET("/articles/:id/similar", s.handleSimilar) // similar.go
 	api.GET("/facets/:field", s.handleFacetValues)
 	api.POST("/articles", s.requireAdmin(), s.handleIngest)       // write.go
 	api.DELETE("/articles/:id", s.requireAdmin(), s.handleDelete) // write.go

@@ -95,7 +95,7 @@ func New(logger *slog.Logger, opts Options) *Server {
 		opts.MaxBodyBytes = 10 << 20
 	}
 	s := &Server{logger: logger, opts: opts}
-	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount)
+	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
@@ -143,6 +143,16 @@ func (s *Server) current() Searcher {
 		return nil
 	}
 	return *p
+}
+
+// diskFull is 1 when the writer says its last write was refused for
+// lack of space (*indexer.Writer over a guarded index says so).
+func (s *Server) diskFull() float64 {
+	w, ok := s.currentWriter().(interface{ DiskFull() bool })
+	if ok && w.DiskFull() {
+		return 1
+	}
+	return 0
 }
 
 func (s *Server) docCount() float64 {

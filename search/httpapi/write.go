@@ -80,7 +80,7 @@ func (s *Server) handleIngest(c *gin.Context) {
 		res.Errors = append(res.Errors, re)
 	})
 	if err != nil {
-		s.writeError(c, err)
+		s.writeError(c, &partialWrite{committed: sum.Indexed, err: err})
 		return
 	}
 	// Records are skipped from several goroutines' work; report them in

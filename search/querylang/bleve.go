@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -42,7 +44,16 @@ type TranslateOptions struct {
 	// query that is only plain words, for natural-language questions.
 	// Needs Stats.
 	Feedback bool
+	// NoExactFields is for an index built before the unstemmed copies of
+	// title and body (indexer.FieldTitleExact, FieldBodyExact): prefixes
+	// then match stemmed terms, as they used to, and exact forms (=word)
+	// are refused with an error asking for a rebuild.
+	NoExactFields bool
 }
+
+// ErrNoExactFields is returned (wrapped) for an exact form or a prefix
+// inside a phrase when TranslateOptions.NoExactFields is set.
+var ErrNoExactFields = errors.New("this index has no copy of the words as written; rebuild it (newsdex index) to use =word and prefixes in phrases")
 
 // MappingAnalyze returns a TranslateOptions.Analyze that uses the analyzer
 // the mapping gives each field (pass idx.Mapping()), so the query drops
@@ -65,8 +76,11 @@ func MappingAnalyze(m mapping.IndexMapping) func(field, text string) []string {
 // ToBleve translates a parsed query into a Bleve query over the newsdex
 // fields. Unscoped words and phrases search title (boosted) and body; words
 // are MatchQuery and phrases MatchPhraseQuery, so each field's own analyzer
-// applies. Prefixes are lower-cased PrefixQuery (not analysed, so "runn*"
-// does not reach the stemmed "run").
+// applies. Prefixes are lower-cased, folded PrefixQuery over the unstemmed
+// copies of title and body (indexer.FieldTitleExact, FieldBodyExact), so
+// "immigra*" finds "immigration" although its stem is "immigr". Exact
+// forms (=word, ="a phrase") are MatchQuery and MatchPhraseQuery on those
+// copies; a phrase with a prefix word is a phraseQuery mixing both.
 //
 // Stop words: a MatchQuery whose text analyses to nothing matches nothing in
 // Bleve, which would make "the AND war" unmatchable. Such clauses are
@@ -223,7 +237,7 @@ func (t *translator) or(cs []Node) (query.Query, bool, error) {
 // scores their proximity.
 func plainWord(c Node) (*Term, bool) {
 	t, ok := c.(*Term)
-	if !ok || t.Field != "" || t.Prefix || t.Fuzziness != 0 {
+	if !ok || t.Field != "" || t.Prefix || t.Fuzziness != 0 || t.Exact {
 		return nil, false
 	}
 	return t, true
@@ -301,6 +315,39 @@ type fieldSpec struct {
 	boost float64 // 0: none
 }
 
+// exactFields is fields with title and body replaced by their unstemmed
+// copies; the entity and outlet fields are never stemmed and stay.
+func (t *translator) exactFields(scope string) ([]fieldSpec, error) {
+	fs, err := t.fields(scope)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fieldSpec, len(fs))
+	for i, f := range fs {
+		f.name = ExactField(f.name)
+		out[i] = f
+	}
+	return out, nil
+}
+
+// ExactField is the index field holding field's words as written: the
+// unstemmed copy of title and body, and the field itself otherwise.
+func ExactField(field string) string {
+	switch field {
+	case indexer.FieldTitle:
+		return indexer.FieldTitleExact
+	case indexer.FieldBody:
+		return indexer.FieldBodyExact
+	}
+	return field
+}
+
+// FoldPrefix is how a prefix meets the index: lower-cased with
+// diacritics folded, as indexer.AnalyzerExact treats the words.
+func FoldPrefix(p string) string {
+	return strings.ToLower(string(asciifolding.New().Filter([]byte(p))))
+}
+
 func (t *translator) fields(scope string) ([]fieldSpec, error) {
 	switch scope {
 	case "":
@@ -352,7 +399,15 @@ func (t *translator) term(n *Term) (query.Query, bool, error) {
 	if n.Text == "" {
 		return nil, false, errors.New("empty term")
 	}
-	if t.opts.Stats != nil && !n.Prefix && n.Fuzziness == 0 {
+	if n.Exact || (n.Prefix && !t.opts.NoExactFields) {
+		if n.Exact && t.opts.NoExactFields {
+			return nil, false, ErrNoExactFields
+		}
+		if fs, err = t.exactFields(n.Field); err != nil {
+			return nil, false, err
+		}
+	}
+	if t.opts.Stats != nil && !n.Prefix && n.Fuzziness == 0 && !n.Exact {
 		q, ok := t.words(n.Text, fs)
 		if !ok {
 			return nil, false, nil
@@ -363,7 +418,7 @@ func (t *translator) term(n *Term) (query.Query, bool, error) {
 	for _, f := range fs {
 		var q boostable
 		if n.Prefix {
-			pq := query.NewPrefixQuery(strings.ToLower(n.Text))
+			pq := query.NewPrefixQuery(FoldPrefix(n.Text))
 			pq.SetField(f.name)
 			q = pq
 		} else {
@@ -398,17 +453,30 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 	if n.Slop < 0 || n.Slop > MaxProximity {
 		return nil, false, fmt.Errorf("proximity %d out of range 0..%d", n.Slop, MaxProximity)
 	}
+	prefixed := hasPrefixWord(n.Text)
+	if (n.Exact || prefixed) && t.opts.NoExactFields {
+		return nil, false, ErrNoExactFields
+	}
+	qfs := fs
+	if n.Exact && !prefixed {
+		if qfs, err = t.exactFields(n.Field); err != nil {
+			return nil, false, err
+		}
+	}
 	qs := make([]query.Query, 0, len(fs))
-	for _, f := range fs {
-		if t.analysesAway(f.name, n.Text) {
+	for _, f := range qfs {
+		if !prefixed && t.analysesAway(f.name, n.Text) {
 			continue
 		}
 		var q boostable
-		if n.Slop == 0 {
+		switch {
+		case prefixed:
+			q = &phraseQuery{Phrase: n.Text, FieldVal: f.name, ExactField: ExactField(f.name), Exact: n.Exact, Slop: n.Slop}
+		case n.Slop == 0:
 			pq := query.NewMatchPhraseQuery(n.Text)
 			pq.SetField(f.name)
 			q = pq
-		} else {
+		default:
 			q = &proximityQuery{Proximity: n.Text, FieldVal: f.name, Slop: n.Slop}
 		}
 		if f.boost != 0 {
@@ -425,9 +493,9 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 	if err != nil || !ok {
 		return filter, ok, err
 	}
-	words, ok := t.words(n.Text, fs)
+	words, ok := t.words(withoutPrefixWords(n.Text), fs)
 	if !ok {
-		return nil, false, nil
+		return filter, true, nil // only exact or prefix words: the filter scores
 	}
 	bq := query.NewBooleanQuery([]query.Query{words}, nil, nil)
 	bq.AddFilter(filter)
@@ -519,20 +587,26 @@ func (q *proximityQuery) Searcher(ctx context.Context, i index.IndexReader, m ma
 		return nil, fmt.Errorf("proximity query: no analyzer for field %q", field)
 	}
 	pm := newProximityMatcher(an.Analyze([]byte(q.Proximity)), q.Slop, field)
+	return pm.searcher(ctx, i, m, options, q.BoostVal.Value())
+}
+
+// searcher is the conjunction of pm's slots (each a disjunction of its
+// terms) filtered by pm.match.
+func (pm *proximityMatcher) searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions, boost float64) (bsearch.Searcher, error) {
 	if len(pm.slots) == 0 {
 		return searcher.NewMatchNoneSearcher(i)
 	}
-	boost := q.BoostVal.Value()
 	var parts []query.Query
 	seen := map[string]bool{}
 	for _, s := range pm.slots {
-		key := strings.Join(s, "\x00")
+		key := strings.Join(s, "\x01")
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
 		alts := make([]query.Query, len(s))
-		for j, term := range s {
+		for j, ft := range s {
+			field, term, _ := strings.Cut(ft, "\x00")
 			tq := query.NewTermQuery(term)
 			tq.SetField(field)
 			tq.SetBoost(boost)
@@ -569,12 +643,11 @@ func (q *proximityQuery) Searcher(ctx context.Context, i index.IndexReader, m ma
 // One matcher serves one searcher, which calls it from one goroutine, so
 // it keeps scratch buffers.
 type proximityMatcher struct {
-	field   string
 	slop    int
-	slots   [][]string       // terms allowed at each phrase position (several: synonyms)
+	slots   [][]string       // field\x00term allowed at each phrase position (several: synonyms, prefix expansions)
 	rel     []int            // each slot's position in the phrase
-	slotsOf map[string][]int // term -> slots it fills
-	repeats map[string]int   // term -> slot count, for terms in more than one slot
+	slotsOf map[string][]int // field\x00term -> slots it fills
+	repeats map[string]int   // field\x00term -> slot count, for terms in more than one slot
 
 	events []proxEvent
 	stamp  []int
@@ -591,16 +664,41 @@ type proxEvent struct {
 }
 
 func newProximityMatcher(toks analysis.TokenStream, slop int, field string) *proximityMatcher {
-	pm := &proximityMatcher{field: field, slop: slop, slotsOf: map[string][]int{}}
-	if len(toks) == 0 {
+	slots := make([]phraseSlot, len(toks))
+	for i, t := range toks {
+		slots[i] = phraseSlot{pos: t.Position, terms: []string{field + "\x00" + string(t.Term)}}
+	}
+	return newSlotMatcher(slots, slop)
+}
+
+// phraseSlot is one word of a phrase: its position and the field\x00term
+// keys that may stand there.
+type phraseSlot struct {
+	pos   int
+	terms []string
+}
+
+// newSlotMatcher matches slots whose terms may come from different fields
+// with aligned positions (a stemmed field and its exact copy).
+func newSlotMatcher(slots []phraseSlot, slop int) *proximityMatcher {
+	pm := &proximityMatcher{slop: slop, slotsOf: map[string][]int{}}
+	if len(slots) == 0 {
 		return pm
 	}
-	sorted := slices.Clone(toks)
-	slices.SortStableFunc(sorted, func(a, b *analysis.Token) int { return a.Position - b.Position })
-	first := sorted[0].Position
+	var sorted []phraseSlot
+	for _, sl := range slots {
+		for _, term := range sl.terms {
+			sorted = append(sorted, phraseSlot{pos: sl.pos, terms: []string{term}})
+		}
+	}
+	if len(sorted) == 0 {
+		return pm
+	}
+	slices.SortStableFunc(sorted, func(a, b phraseSlot) int { return a.pos - b.pos })
+	first := sorted[0].pos
 	for _, t := range sorted {
-		term := string(t.Term)
-		rel := t.Position - first
+		term := t.terms[0]
+		rel := t.pos - first
 		if n := len(pm.rel); n > 0 && pm.rel[n-1] == rel {
 			if !slices.Contains(pm.slots[n-1], term) {
 				pm.slots[n-1] = append(pm.slots[n-1], term)
@@ -639,12 +737,17 @@ func arrayKey(ap bsearch.ArrayPositions) string {
 func (pm *proximityMatcher) match(ftls []bsearch.FieldTermLocation) bool {
 	ev := pm.events[:0]
 	for _, l := range ftls {
-		if l.Field != pm.field {
+		ss := pm.slotsOf[l.Field+"\x00"+l.Term]
+		if len(ss) == 0 {
 			continue
 		}
 		key := arrayKey(l.Location.ArrayPositions)
-		for _, s := range pm.slotsOf[l.Term] {
-			ev = append(ev, proxEvent{key: key, off: int(l.Location.Pos) - pm.rel[s], pos: int(l.Location.Pos), slot: s, term: l.Term})
+		term := ""
+		if pm.repeats != nil {
+			term = l.Field + "\x00" + l.Term
+		}
+		for _, s := range ss {
+			ev = append(ev, proxEvent{key: key, off: int(l.Location.Pos) - pm.rel[s], pos: int(l.Location.Pos), slot: s, term: term})
 		}
 	}
 	pm.events = ev
@@ -742,3 +845,15 @@ var (
 	_ query.FieldableQuery   = (*proximityQuery)(nil)
 	_ query.ValidatableQuery = (*proximityQuery)(nil)
 )
+
+// prefixWordRE finds the prefix words of a phrase: letters or digits
+// right before a *.
+var prefixWordRE = regexp.MustCompile(`[\p{L}\p{N}]+\*`)
+
+// hasPrefixWord reports whether a phrase has a word ending in * ("immigra*
+// policy"): such a word is a prefix over the words as written.
+func hasPrefixWord(phrase string) bool { return prefixWordRE.MatchString(phrase) }
+
+// withoutPrefixWords drops a phrase's prefix words, which BM25F (over
+// stems) cannot score, keeping the others to rank by.
+func withoutPrefixWords(phrase string) string { return prefixWordRE.ReplaceAllString(phrase, " ") }

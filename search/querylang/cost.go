@@ -97,8 +97,11 @@ func queryCost(r index.IndexReader, node Node, analyze func(field, text string) 
 	}
 	plainSeen := map[fieldTerm]bool{}
 	// add counts one word or phrase in every field it searches.
-	add := func(scope, text string, phrase bool, at int) error {
+	add := func(scope, text string, phrase, exact bool, at int) error {
 		for _, f := range costFields(scope) {
+			if exact {
+				f = ExactField(f)
+			}
 			terms := analyze(f, text)
 			for _, t := range terms {
 				n, err := df(f, t)
@@ -127,9 +130,10 @@ func queryCost(r index.IndexReader, node Node, analyze func(field, text string) 
 			if n.Prefix || n.Fuzziness != 0 {
 				return nil
 			}
-			return add(n.Field, n.Text, false, n.Pos)
+			return add(n.Field, n.Text, false, n.Exact, n.Pos)
 		case *Phrase:
-			return add(n.Field, n.Text, true, n.Pos)
+			// Prefix words are bounded by the term expansion limit instead.
+			return add(n.Field, withoutPrefixWords(n.Text), true, n.Exact, n.Pos)
 		case *And:
 			for _, c := range n.Clauses {
 				if err := walk(c); err != nil {

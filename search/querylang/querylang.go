@@ -115,20 +115,27 @@ const FuzzyAuto = -1
 // MatchAll is the empty query: it matches every document.
 type MatchAll struct{}
 
-// Term is one word, optionally field-scoped, prefix (word*) or fuzzy (word~N).
+// Term is one word, optionally field-scoped, prefix (word*) or fuzzy
+// (word~N), or an exact form (=word). A prefix matches the words as
+// written (not their stems), so Prefix and Exact never go together.
 type Term struct {
 	Field     string // scope name ("title", "person", ...); "" means title and body
 	Text      string // unescaped
 	Prefix    bool
-	Fuzziness int // 0 exact, 1 or 2, or FuzzyAuto
+	Fuzziness int  // 0 exact, 1 or 2, or FuzzyAuto
+	Exact     bool // =word: the word as written, case-insensitive, not stemmed
 	Pos       int
 }
 
-// Phrase is a quoted phrase; Slop > 0 allows that many position moves ("a b"~N).
+// Phrase is a quoted phrase; Slop > 0 allows that many position moves
+// ("a b"~N). Exact (="a b") matches its words as written. A word of the
+// phrase ending in * is a prefix over the words as written
+// ("immigra* policy").
 type Phrase struct {
 	Field string
 	Text  string
 	Slop  int
+	Exact bool
 	Pos   int
 }
 
@@ -174,6 +181,9 @@ func (t *Term) String() string {
 		b.WriteString(t.Field)
 		b.WriteByte(':')
 	}
+	if t.Exact {
+		b.WriteByte('=')
+	}
 	writeEscapedWord(&b, t.Text)
 	if t.Prefix {
 		b.WriteByte('*')
@@ -193,6 +203,9 @@ func (p *Phrase) String() string {
 	if p.Field != "" {
 		b.WriteString(p.Field)
 		b.WriteByte(':')
+	}
+	if p.Exact {
+		b.WriteByte('=')
 	}
 	b.WriteByte('"')
 	for _, r := range p.Text {
@@ -264,7 +277,7 @@ func writeEscapedWord(b *strings.Builder, s string) {
 		switch {
 		case unicode.IsSpace(r), strings.ContainsRune(`()":\*~`, r):
 			b.WriteByte('\\')
-		case i == 0 && strings.ContainsRune("+-[{", r):
+		case i == 0 && strings.ContainsRune("+-[{=", r):
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
@@ -298,6 +311,7 @@ type token struct {
 	prefix    bool
 	fuzziness int
 	slop      int
+	exact     bool // =word, ="phrase"
 	rng       *DateRange
 	err       *QueryError
 }
@@ -416,6 +430,8 @@ func (l *lexer) next() (token, *QueryError) {
 		return token{kind: tokRParen, pos: start}, nil
 	case '"':
 		return l.lexPhrase()
+	case '=':
+		return l.lexExact()
 	case '+', '-':
 		if isDelim(l.s, start+1) {
 			return token{}, qerr(start, "missing term after %q", string(c))
@@ -468,6 +484,13 @@ func (l *lexer) lexPhrase() (token, *QueryError) {
 	if strings.TrimSpace(text) == "" {
 		return token{}, qerr(start, "empty phrase")
 	}
+	for _, m := range prefixWordRE.FindAllStringIndex(text, -1) {
+		if utf8.RuneCountInString(text[m[0]:m[1]-1]) < 2 {
+			e := qerr(min(start+1+m[0], len(l.s)), "prefix %q is too short", text[m[0]:m[1]])
+			e.Hint = "use at least 2 characters before *"
+			return token{}, e
+		}
+	}
 	slop := 0
 	if i < len(l.s) && l.s[i] == '~' {
 		tilde := i
@@ -496,6 +519,53 @@ func (l *lexer) lexPhrase() (token, *QueryError) {
 	}
 	l.i = i
 	return token{kind: tokPhrase, pos: start, text: text, slop: slop}, nil
+}
+
+// lexExact reads =word or ="phrase": a word or phrase as written.
+func (l *lexer) lexExact() (token, *QueryError) {
+	start := l.i
+	hint := `write =word or ="a phrase", with nothing between = and the word`
+	if isDelim(l.s, start+1) {
+		e := qerr(start, `missing word after "="`)
+		e.Hint = hint
+		return token{}, e
+	}
+	switch l.s[start+1] {
+	case '=', '+', '-', '(':
+		e := qerr(start+1, "unexpected %q after \"=\"", l.s[start+1:start+2])
+		e.Hint = hint
+		return token{}, e
+	case '"':
+		l.i = start + 1
+		t, err := l.lexPhrase()
+		if err != nil {
+			return t, err
+		}
+		t.pos, t.exact = start, true
+		return t, nil
+	}
+	l.i = start + 1
+	t, err := l.lexWord()
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case t.kind == tokField:
+		e := qerr(start, "= before the field %q", t.text+":")
+		e.Hint = "put = after the colon: " + t.text + ":=word"
+		return token{}, e
+	case t.kind != tokWord:
+		e := qerr(start+1, "operator %s cannot be an exact word", t.describe())
+		e.Hint = `escape it: =\` + t.describe()
+		return token{}, e
+	case t.fuzziness != 0:
+		e := qerr(start, "an exact word cannot be fuzzy")
+		e.Hint = "remove the = or the ~"
+		return token{}, e
+	}
+	// A prefix already matches the words as written: =immigra* is immigra*.
+	t.pos, t.exact = start, !t.prefix
+	return t, nil
 }
 
 // lexWord reads a word with its escapes and its *, ~N or field: suffix.
@@ -944,9 +1014,9 @@ func (p *parser) parsePrimary(field string) (Node, *QueryError) {
 		}
 		return p.parseScoped(t)
 	case tokWord:
-		return &Term{Field: field, Text: t.text, Prefix: t.prefix, Fuzziness: t.fuzziness, Pos: t.pos}, nil
+		return &Term{Field: field, Text: t.text, Prefix: t.prefix, Fuzziness: t.fuzziness, Exact: t.exact, Pos: t.pos}, nil
 	case tokPhrase:
-		return &Phrase{Field: field, Text: t.text, Slop: t.slop, Pos: t.pos}, nil
+		return &Phrase{Field: field, Text: t.text, Slop: t.slop, Exact: t.exact, Pos: t.pos}, nil
 	case tokRParen:
 		return nil, qerr(t.pos, `unexpected ")"`)
 	case tokAnd, tokOr:
@@ -997,7 +1067,7 @@ func (p *parser) parseScoped(f token) (Node, *QueryError) {
 		switch {
 		case t.kind == tokRange:
 			return t.rng, nil
-		case t.kind == tokWord && !t.prefix && t.fuzziness == 0:
+		case t.kind == tokWord && !t.prefix && t.fuzziness == 0 && !t.exact:
 			r := &DateRange{Field: ScopePublished, From: t.text, To: t.text, FromInclusive: true, ToInclusive: true, Pos: f.pos}
 			if _, _, err := parseQueryDate(t.text); err != nil {
 				return nil, badDate(t.pos, t.text)
@@ -1067,19 +1137,55 @@ func hasModifiers(cs []Node) bool {
 }
 
 // Terms returns the positive words of the query (words, prefixes with
-// their *, and the words of phrases), in query order without duplicates,
-// trimmed of surrounding punctuation, for highlighting: the snippet
-// matcher marks every word starting with a prefix. Words under a NOT are
-// left out.
-func Terms(n Node) []string {
+// their *, exact forms with a leading =, and the words of phrases), in
+// query order without duplicates, trimmed of surrounding punctuation, for
+// highlighting: the snippet matcher marks every word starting with a
+// prefix, and exact forms only as written. Words under a NOT are left out.
+func Terms(n Node) []string { return terms(n, true) }
+
+// WordTerms is Terms without the words of phrases, for a concordance that
+// shows each phrase as a whole (Phrases).
+func WordTerms(n Node) []string { return terms(n, false) }
+
+// Phrases returns the positive phrases of the query, in query order.
+func Phrases(n Node) []*Phrase {
+	var out []*Phrase
+	var walk func(Node)
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *Phrase:
+			out = append(out, n)
+		case *And:
+			for _, c := range n.Clauses {
+				walk(c)
+			}
+		case *Or:
+			for _, c := range n.Clauses {
+				walk(c)
+			}
+		case *Must:
+			walk(n.Clause)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func terms(n Node, phrases bool) []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(w string, prefix bool) {
+	add := func(w string, prefix, exact bool) {
 		w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-		if w != "" && prefix {
-			w += "*"
+		if w == "" {
+			return
 		}
-		if w != "" && !seen[w] {
+		switch {
+		case prefix:
+			w += "*"
+		case exact:
+			w = "=" + w
+		}
+		if !seen[w] {
 			seen[w] = true
 			out = append(out, w)
 		}
@@ -1090,11 +1196,14 @@ func Terms(n Node) []string {
 		case *Term:
 			words := strings.Fields(n.Text)
 			for i, w := range words {
-				add(w, n.Prefix && i == len(words)-1)
+				add(w, n.Prefix && i == len(words)-1, n.Exact)
 			}
 		case *Phrase:
+			if !phrases {
+				return
+			}
 			for _, w := range strings.Fields(n.Text) {
-				add(w, false)
+				add(w, strings.HasSuffix(w, "*") && len(strings.TrimRight(w, "*")) > 0, n.Exact)
 			}
 		case *And:
 			for _, c := range n.Clauses {

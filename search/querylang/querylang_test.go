@@ -94,6 +94,21 @@ func validParseCases() []parseCase {
 		{"word then paren", "f(x)", false, "f AND x"},
 		{"operator after paren", "(a) OR (b)", false, "a OR b"},
 		{"replacement char is valid", "\uFFFD", false, "\uFFFD"},
+		{"exact word", "=organization", false, "=organization"},
+		{"exact phrase", `="interest rates"`, false, `="interest rates"`},
+		{"exact proximity", `="interest rates"~3`, false, `="interest rates"~3`},
+		{"exact field", "title:=Sanctions", false, "title:=Sanctions"},
+		{"exact field phrase", `body:="interest rates"`, false, `body:="interest rates"`},
+		{"exact negated", "-=organ bank", false, "-=organ AND bank"},
+		{"exact must", "+=organ bank", true, "+=organ OR bank"},
+		{"exact in group", "title:(=a OR b)", false, "title:=a OR title:b"},
+		{"exact prefix is a prefix", "=immigra*", false, "immigra*"},
+		{"exact escaped operator", `=\AND`, false, `=\AND`},
+		{"escaped equals is a word", `\=5`, false, `\=5`},
+		{"exact escaped equals", `=\=5`, false, `=\=5`},
+		{"equals inside word is text", "a=b", false, "a=b"},
+		{"prefix in phrase", `"immigra* policy"`, false, `"immigra* policy"`},
+		{"prefix in exact phrase", `="immigra* policy"~2`, false, `="immigra* policy"~2`},
 	}
 }
 
@@ -226,6 +241,17 @@ func invalidParseCases() []errCase {
 		{"500 nested parens", nested, QueryOptions{}, "parentheses nest 33 deep; the limit is 32 at 32"},
 		{"depth option", "((a))", QueryOptions{MaxDepth: 1}, "parentheses nest 2 deep; the limit is 1 at 1"},
 		{"first error wins", `) "unclosed`, QueryOptions{}, `unexpected ")" at 0`},
+		{"exact alone", "a = b", QueryOptions{}, `missing word after "=" at 2; write =word or ="a phrase", with nothing between = and the word`},
+		{"exact at end", "a =", QueryOptions{}, `missing word after "=" at 2; write =word or ="a phrase", with nothing between = and the word`},
+		{"exact twice", "==organ", QueryOptions{}, `unexpected "=" after "=" at 1; write =word or ="a phrase", with nothing between = and the word`},
+		{"exact group", "=(a b)", QueryOptions{}, `unexpected "(" after "=" at 1; write =word or ="a phrase", with nothing between = and the word`},
+		{"exact before minus", "=-a", QueryOptions{}, `unexpected "-" after "=" at 1; write =word or ="a phrase", with nothing between = and the word`},
+		{"exact before field", "=title:organ", QueryOptions{}, `= before the field "title:" at 0; put = after the colon: title:=word`},
+		{"exact operator", "a =AND b", QueryOptions{}, `operator AND cannot be an exact word at 3; escape it: =\AND`},
+		{"exact fuzzy", "=organ~1", QueryOptions{}, "an exact word cannot be fuzzy at 0; remove the = or the ~"},
+		{"exact date", "published:=2019", QueryOptions{}, "published: needs a date or a date range at 10; write published:2019-06 or published:[2019-01-01 TO 2019-12-31]"},
+		{"exact unclosed phrase", `="interest`, QueryOptions{}, "unclosed quote at 1"},
+		{"short prefix in phrase", `"a* policy"`, QueryOptions{}, `prefix "a*" is too short at 1; use at least 2 characters before *`},
 	}
 }
 
@@ -299,6 +325,8 @@ func TestTerms(t *testing.T) {
 		{"COVID-19: vaccine published:2019", []string{"COVID-19", "vaccine"}},
 		{`"(quoted), words!" quoted`, []string{"quoted", "words"}},
 		{`title:(x y) person:"z"`, []string{"x", "y", "z"}},
+		{`=Organization organ`, []string{"=Organization", "organ"}},
+		{`="interest rates" "immigra* policy"`, []string{"=interest", "=rates", "immigra*", "policy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -326,14 +354,23 @@ func testMapping() *mapping.IndexMappingImpl {
 		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll = analyzer, true, true, false
 		return f
 	}
-	doc.AddFieldMappingsAt(indexer.FieldTitle, text("en"))
-	doc.AddFieldMappingsAt(indexer.FieldBody, text("en"))
+	// The exact copies: "standard" is "en" without the stemmer (and the
+	// possessive filter), so positions agree as in indexer.NewMapping.
+	exact := func(name string) *mapping.FieldMapping {
+		f := text("standard")
+		f.Name, f.Store = name, false
+		return f
+	}
+	doc.AddFieldMappingsAt(indexer.FieldTitle, text("en"), exact(indexer.FieldTitleExact))
+	doc.AddFieldMappingsAt(indexer.FieldBody, text("en"), exact(indexer.FieldBodyExact))
 	doc.AddFieldMappingsAt(indexer.FieldSourceText, text("standard"))
 	doc.AddFieldMappingsAt(indexer.FieldPersonsText, text("standard"))
 	dt := bleve.NewDateTimeFieldMapping()
 	dt.IncludeInAll = false
 	doc.AddFieldMappingsAt(indexer.FieldPublished, dt)
-	im.DefaultMapping = doc
+	im.AddDocumentMapping("article", doc) // a type mapping: named sub-fields (title_exact) resolve their analyzer
+	im.DefaultType = "article"
+	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
 	return im
 }
 
@@ -369,6 +406,8 @@ func TestToBleveGolden(t *testing.T) {
 		{"stopwords_not_analyzed", "the AND war", false, false},
 		{"stopword_phrase_analyzed", `"war of the worlds" "the"`, false, true},
 		{"all_stopwords_analyzed", "the of -a", false, true},
+		{"exact", `=organization title:="interest rates" -=organ`, false, true},
+		{"prefix_phrase", `"immigra* policy"~2 OR ="rate* cut"`, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -544,6 +583,33 @@ func TestToBleveSearch(t *testing.T) {
 		{"published:[2019-03-10T09:00:00Z TO 2019-03-10T09:00:00Z]", false, []string{"climate"}},
 		{"published:{2019-03-10T09:00:00Z TO *]", false, []string{"rice", "worlds"}},
 		{"COVID-19: vaccine", false, nil},
+		{"elected", false, []string{"election"}},
+		{"=elected", false, []string{"election"}},
+		{"=elect", false, nil},
+		{"elect", false, []string{"election"}},   // the stem of "elected", "election"
+		{"electi*", false, []string{"election"}}, // the stem is "elect": only words as written reach this
+		{"=Prices", false, []string{"rice"}},
+		{"=price", false, nil},
+		{"price", false, []string{"rice"}},
+		{"title:=prices", false, []string{"rice"}},
+		{"body:=prices -=wheat", false, nil},
+		{"=prices -=wheat", false, nil},
+		{`="rice prices"`, false, []string{"rice"}},
+		{`="rice price"`, false, nil},
+		{`"rice price"`, false, []string{"rice"}},
+		{`="prices rose"~0`, false, []string{"rice"}},
+		{`="prices rice"~2`, false, []string{"rice"}},
+		{`="prices rice"~1`, false, nil},
+		{`"elect* a new"`, false, []string{"election"}},
+		{`"electi* a new"`, false, nil},
+		{`"wheat pri* rose"`, false, []string{"rice"}},
+		{`="wheat pri* rose"`, false, []string{"rice"}},
+		{`="wheat pri* rise"`, false, nil},
+		{`"rice and wheat pri*"`, false, []string{"rice"}}, // the stop word leaves a gap, as in the index
+		{`"drought thai*"~2`, false, []string{"rice"}},
+		{`title:"war of the wor*"`, false, []string{"worlds"}},
+		{`"zz* war"`, false, nil},
+		{`person:"kim jo*"`, false, []string{"election"}},
 	}
 	for _, tt := range tests {
 		for _, withAnalyze := range []bool{false, true} {

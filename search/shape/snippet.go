@@ -3,11 +3,13 @@ package shape
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 )
 
 // snippetBytes is the length of a snippet passage, about two lines.
@@ -18,22 +20,50 @@ const maxSnippetMatches = 2000
 
 // Matcher knows which tokens of a text the query matched: a token
 // matches when the index analyzer turns it into one of the query's terms,
-// or when its lower-case form starts with one of the query's prefixes.
+// when its form as written (lower-cased, folded) is one of the query's
+// exact forms, or when that form starts with one of the query's prefixes.
 // Using the index's own analyzer means "defectors" marks "defector".
+// Phrases added with AddPhrase match as a whole: one span per occurrence.
 type Matcher struct {
 	analyzer analysis.Analyzer
+	exactAn  analysis.Analyzer // words as written; nil: the lower-cased text
 	terms    map[string]bool
+	exact    map[string]bool
 	prefixes []string
+	phrases  []Phrase
 }
 
-// NewMatcher matches words (a trailing * marks a prefix) in text
-// analysed with an, the index's text analyzer.
+// Phrase is a phrase to find as a whole: its words at their positions
+// relative to the first, within Slop position moves (as the index's
+// proximity search counts them).
+type Phrase struct {
+	Slots []PhraseSlot
+	Slop  int
+}
+
+// PhraseSlot is one word of a Phrase: a stemmed term, an exact form
+// (Exact), or a prefix of the form as written (Prefix, Term empty).
+type PhraseSlot struct {
+	Rel    int
+	Term   string
+	Exact  bool
+	Prefix string
+}
+
+// NewMatcher matches words (a trailing * marks a prefix, a leading = an
+// exact form) in text analysed with an, the index's text analyzer.
 func NewMatcher(an analysis.Analyzer, words []string) *Matcher {
-	m := &Matcher{analyzer: an, terms: map[string]bool{}}
+	m := &Matcher{analyzer: an, terms: map[string]bool{}, exact: map[string]bool{}}
 	for _, w := range words {
 		if p, ok := strings.CutSuffix(w, "*"); ok {
 			if p != "" {
-				m.prefixes = append(m.prefixes, strings.ToLower(p))
+				m.prefixes = append(m.prefixes, fold(p))
+			}
+			continue
+		}
+		if e, ok := strings.CutPrefix(w, "="); ok {
+			if e != "" {
+				m.exact[fold(e)] = true
 			}
 			continue
 		}
@@ -44,8 +74,30 @@ func NewMatcher(an analysis.Analyzer, words []string) *Matcher {
 	return m
 }
 
+// WithExact sets the index's analyzer of words as written
+// (indexer.AnalyzerExact), which exact forms and prefixes compare with;
+// without it they compare with the lower-cased token. It returns m.
+func (m *Matcher) WithExact(an analysis.Analyzer) *Matcher {
+	m.exactAn = an
+	return m
+}
+
+// AddPhrase makes m match p as a whole.
+func (m *Matcher) AddPhrase(p Phrase) {
+	if len(p.Slots) > 0 {
+		m.phrases = append(m.phrases, p)
+	}
+}
+
 // Empty reports whether there is nothing to match (no positive words).
-func (m *Matcher) Empty() bool { return len(m.terms) == 0 && len(m.prefixes) == 0 }
+func (m *Matcher) Empty() bool {
+	return len(m.terms) == 0 && len(m.prefixes) == 0 && len(m.exact) == 0 && len(m.phrases) == 0
+}
+
+// fold lower-cases s and folds its diacritics, as the index does.
+func fold(s string) string {
+	return strings.ToLower(string(asciifolding.New().Filter([]byte(s))))
+}
 
 // analyzeWithOffsets analyses text as the index does, but with each
 // token's Start and End pointing into text itself. Bleve applies char
@@ -71,34 +123,159 @@ func analyzeWithOffsets(an analysis.Analyzer, text string) analysis.TokenStream 
 // Span is a matched token's byte range in the text.
 type Span struct{ Start, End int }
 
-// Matches returns the byte ranges of matched tokens in text, in order.
-func (m *Matcher) Matches(text string) []Span {
-	if m.Empty() || text == "" {
-		return nil
+// token is one analysed word of a text: its stem, its form as written,
+// its position and its byte range.
+type token struct {
+	stem, exact string
+	pos         int
+	Span
+}
+
+// tokens analyses text for matching. Both analyzers drop the same stop
+// words, so their tokens pair up by position.
+func (m *Matcher) tokens(text string) []token {
+	stems := analyzeWithOffsets(m.analyzer, text)
+	out := make([]token, len(stems))
+	for i, t := range stems {
+		out[i] = token{stem: string(t.Term), pos: t.Position, Span: Span{t.Start, t.End}}
 	}
-	var out []Span
-	for _, t := range analyzeWithOffsets(m.analyzer, text) {
-		if m.terms[string(t.Term)] || m.prefixMatch(text[t.Start:t.End]) {
-			out = append(out, Span{t.Start, t.End})
-			if len(out) >= maxSnippetMatches {
-				break
-			}
+	needExact := len(m.exact) > 0 || len(m.prefixes) > 0 || len(m.phrases) > 0
+	if !needExact {
+		return out
+	}
+	if m.exactAn == nil {
+		for i := range out {
+			out[i].exact = fold(text[out[i].Start:out[i].End])
+		}
+		return out
+	}
+	j := 0
+	for _, e := range analyzeWithOffsets(m.exactAn, text) {
+		for j < len(out) && out[j].pos < e.Position {
+			j++
+		}
+		if j < len(out) && out[j].pos == e.Position {
+			out[j].exact = string(e.Term)
 		}
 	}
 	return out
 }
 
-func (m *Matcher) prefixMatch(word string) bool {
-	if len(m.prefixes) == 0 {
-		return false
+func (m *Matcher) wordMatch(t *token) bool {
+	if m.terms[t.stem] || m.exact[t.exact] {
+		return true
 	}
-	lw := strings.ToLower(word)
 	for _, p := range m.prefixes {
-		if strings.HasPrefix(lw, p) {
+		if strings.HasPrefix(t.exact, p) {
 			return true
 		}
 	}
 	return false
+}
+
+func (s PhraseSlot) match(t *token) bool {
+	switch {
+	case s.Prefix != "":
+		return strings.HasPrefix(t.exact, s.Prefix)
+	case s.Exact:
+		return t.exact == s.Term
+	}
+	return t.stem == s.Term
+}
+
+// Matches returns the byte ranges of matched tokens in text, in order: a
+// phrase occurrence is one range from its first word to its last, and
+// words inside it are not matched again.
+func (m *Matcher) Matches(text string) []Span {
+	if m.Empty() || text == "" {
+		return nil
+	}
+	toks := m.tokens(text)
+	var out []Span
+	for _, p := range m.phrases {
+		out = append(out, phraseSpans(p, toks)...)
+	}
+	if len(out) > 0 {
+		slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
+		kept := out[:1]
+		for _, sp := range out[1:] {
+			if sp.Start >= kept[len(kept)-1].End {
+				kept = append(kept, sp)
+			}
+		}
+		out = kept
+	}
+	phrases := len(out)
+	p := 0
+	for i := range toks {
+		t := &toks[i]
+		for p < phrases && out[p].End <= t.Start {
+			p++
+		}
+		if p < phrases && t.Start >= out[p].Start && t.End <= out[p].End {
+			continue
+		}
+		if m.wordMatch(t) {
+			out = append(out, t.Span)
+			if len(out) >= maxSnippetMatches {
+				break
+			}
+		}
+	}
+	if phrases > 0 {
+		slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	}
+	return out
+}
+
+// phraseSpans finds p's occurrences in toks: windows holding a token for
+// every slot whose offsets (position minus the slot's place in the
+// phrase) differ by at most p.Slop. Occurrences do not overlap.
+func phraseSpans(p Phrase, toks []token) []Span {
+	type event struct{ off, slot, tok int }
+	var ev []event
+	for i := range toks {
+		for k, s := range p.Slots {
+			if s.match(&toks[i]) {
+				ev = append(ev, event{toks[i].pos - s.Rel, k, i})
+			}
+		}
+	}
+	slices.SortFunc(ev, func(a, b event) int {
+		if a.off != b.off {
+			return a.off - b.off
+		}
+		return a.tok - b.tok
+	})
+	n := len(p.Slots)
+	count := make([]int, n)
+	covered, l := 0, 0
+	var out []Span
+	for r := 0; r < len(ev); r++ {
+		if count[ev[r].slot] == 0 {
+			covered++
+		}
+		count[ev[r].slot]++
+		for covered == n {
+			if ev[r].off-ev[l].off <= p.Slop {
+				sp := Span{toks[ev[l].tok].Start, toks[ev[l].tok].End}
+				for _, e := range ev[l : r+1] {
+					sp.Start = min(sp.Start, toks[e.tok].Start)
+					sp.End = max(sp.End, toks[e.tok].End)
+				}
+				out = append(out, sp)
+				clear(count)
+				covered, l = 0, r+1
+				break
+			}
+			count[ev[l].slot]--
+			if count[ev[l].slot] == 0 {
+				covered--
+			}
+			l++
+		}
+	}
+	return out
 }
 
 // Snippet returns the passage of body with the most distinct query terms,
