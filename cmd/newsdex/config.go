@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -21,6 +22,36 @@ type Config struct {
 	Server ServerConfig `mapstructure:"server"`
 	Search SearchConfig `mapstructure:"search"`
 	Log    LogConfig    `mapstructure:"log"`
+	Ingest IngestConfig `mapstructure:"ingest"`
+
+	// Alerts are saved searches whose new matches go to webhooks.
+	Alerts []AlertConfig `mapstructure:"alerts"`
+}
+
+// AlertConfig is a saved search whose new matches are posted to Webhook
+// after each fetch or ingest.
+type AlertConfig struct {
+	Name    string              `mapstructure:"name"`
+	Query   string              `mapstructure:"q"`
+	Filters map[string][]string `mapstructure:"filters"`
+	Webhook string              `mapstructure:"webhook"`
+}
+
+// IngestConfig is the fetcher of feeds and pages (newsdex fetch, and
+// serve when Sources is set).
+type IngestConfig struct {
+	Sources              string        `mapstructure:"sources"`
+	UserAgent            string        `mapstructure:"user_agent"`
+	Interval             time.Duration `mapstructure:"interval"`
+	HostDelay            time.Duration `mapstructure:"host_delay"`
+	Timeout              time.Duration `mapstructure:"timeout"`
+	MaxPageBytes         int64         `mapstructure:"max_page_bytes"`
+	MaxFeedBytes         int64         `mapstructure:"max_feed_bytes"`
+	MaxRedirects         int           `mapstructure:"max_redirects"`
+	Retries              int           `mapstructure:"retries"`
+	MaxItemsPerFeed      int           `mapstructure:"max_items_per_feed"`
+	AllowPrivateNetworks bool          `mapstructure:"allow_private_networks"`
+	StaleAfter           time.Duration `mapstructure:"stale_after"`
 }
 
 // IndexConfig says where the index lives and how ingest writes it.
@@ -131,6 +162,23 @@ var defaults = map[string]any{
 	"search.near_duplicate_containment": 0.8,
 	"log.format":                        "text",
 	"log.level":                         "info",
+
+	// The fetcher (fetch.go).
+	"ingest.sources":                "",
+	"ingest.user_agent":             "newsdex/1.0 (+https://github.com/newsdex/newsdex)",
+	"ingest.interval":               "30m",
+	"ingest.host_delay":             "1s",
+	"ingest.timeout":                "20s",
+	"ingest.max_page_bytes":         5 << 20,
+	"ingest.max_feed_bytes":         10 << 20,
+	"ingest.max_redirects":          5,
+	"ingest.retries":                2,
+	"ingest.max_items_per_feed":     200,
+	"ingest.allow_private_networks": false,
+	"ingest.stale_after":            "48h",
+
+	// Saved searches posting new matches to webhooks (alerts.go).
+	"alerts": []map[string]any{},
 }
 
 // defaultConfigFile is read when --config is not given, if it exists.
@@ -211,6 +259,29 @@ func (c Config) Validate() error {
 	check(c.Search.SignificantSample > 0, "search.significant_sample must be positive")
 	check(c.Search.NearDuplicateJaccard > 0 && c.Search.NearDuplicateJaccard <= 1, "search.near_duplicate_jaccard must be in (0, 1]")
 	check(c.Search.NearDuplicateContainment > 0 && c.Search.NearDuplicateContainment <= 1, "search.near_duplicate_containment must be in (0, 1]")
+	in := c.Ingest
+	check(strings.TrimSpace(in.UserAgent) != "" && !strings.ContainsAny(in.UserAgent, "\r\n"), "ingest.user_agent must be one non-empty line")
+	check(in.Interval >= time.Minute, "ingest.interval must be at least 1m, got %s", in.Interval)
+	check(in.HostDelay >= 0, "ingest.host_delay must be >= 0")
+	check(in.Timeout > 0, "ingest.timeout must be positive")
+	check(in.MaxPageBytes > 0, "ingest.max_page_bytes must be positive")
+	check(in.MaxFeedBytes > 0, "ingest.max_feed_bytes must be positive")
+	check(in.MaxRedirects > 0 && in.MaxRedirects <= 20, "ingest.max_redirects must be between 1 and 20, got %d", in.MaxRedirects)
+	check(in.Retries >= 0 && in.Retries <= 10, "ingest.retries must be between 0 and 10, got %d", in.Retries)
+	check(in.MaxItemsPerFeed > 0, "ingest.max_items_per_feed must be positive")
+	check(in.StaleAfter >= 0, "ingest.stale_after must be >= 0 (0: never flag)")
+	alertNames := map[string]bool{}
+	for i, a := range c.Alerts {
+		check(strings.TrimSpace(a.Name) != "", "alerts[%d].name is empty", i)
+		check(!alertNames[a.Name], "alerts[%d].name %q is used twice", i, a.Name)
+		alertNames[a.Name] = true
+		u, err := url.Parse(a.Webhook)
+		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
+			"alerts[%d].webhook must be an http(s) URL, got %q", i, a.Webhook)
+		if _, err := httpapi.FilterFromConfig(a.Filters, nil); err != nil {
+			check(false, "alerts[%d].%v", i, err)
+		}
+	}
 	check(c.Log.Format == "text" || c.Log.Format == "json", "log.format must be text or json, got %q", c.Log.Format)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -23,9 +23,14 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dir := fs.String("index", "", "index directory (default: index.dir from config)")
 	workers := fs.Int("workers", 0, "goroutines for parsing and entity extraction (default: one per core)")
 	noEntities := fs.Bool("no-entities", false, "skip entity extraction")
+	var inputs indexInputs // index_sources.go
+	fs.StringVar(&inputs.mapSpec, "map", "", "rename another tool's columns: FIELD=COLUMN,... (e.g. title=headline,published=publish_date)")
+	fs.StringVar(&inputs.preset, "format", "", "column preset for a known export: mediacloud")
+	fetchPages := fs.Bool("fetch", false, "fetch and extract the page of every article with a URL and no text (e.g. --format mediacloud), politely, as newsdex fetch does")
+	fs.StringVar(&inputs.sources, "sources", "", "sources file whose hosts name the outlets of WARC pages (default: ingest.sources)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] PATH...")
-		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles and the archive text format; folders are walked.")
+		fmt.Fprintln(stderr, "Usage: newsdex index [--index DIR] [--config FILE] [--map FIELD=COLUMN,... | --format mediacloud] PATH...")
+		fmt.Fprintln(stderr, "Ingests JSON Lines (.jsonl, .ndjson), CSV, plain .txt articles, the archive text format and web archives (.warc, .warc.gz); folders are walked.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -35,12 +40,18 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return usageError{"index needs at least one PATH"}
 	}
+	if err := inputs.check(); err != nil {
+		return err
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
 	if flagSet(fs, "index") {
 		cfg.Index.Dir = *dir
+	}
+	if inputs.sources == "" {
+		inputs.sources = cfg.Ingest.Sources
 	}
 	if flagSet(fs, "workers") {
 		cfg.Index.Workers = *workers
@@ -49,6 +60,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Index.Entities = false
 	}
 	logger := newLogger(cfg.Log, stderr)
+	if *fetchPages {
+		inputs.pages = pageFetcher(cfg, logger) // fetch.go
+	}
 
 	opened, _, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
@@ -90,7 +104,11 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ing.OnProgress = func(n int) { logger.Debug("indexed", slog.Int("articles", n)) }
 	}
 
-	sum, err := ing.Ingest(ctx, indexer.PathSource(fs.Args(), onFileError))
+	src, err := inputs.source(fs.Args(), onFileError)
+	if err != nil {
+		return err
+	}
+	sum, err := ing.Ingest(ctx, src)
 	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s, peak RSS %.0f MB)\n",
 		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond(), peakRSSMB())
 	if errors.Is(err, indexer.ErrNoSpace) {
@@ -105,6 +123,13 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if sum.Indexed == 0 {
 		return errors.New("index: no articles found in the given paths")
+	}
+	alerts, err := indexAlertHook(cfg, idx, logger) // alerts.go
+	if err != nil {
+		return err
+	}
+	if alerts != nil {
+		alerts(ctx)
 	}
 	return nil
 }

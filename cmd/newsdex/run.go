@@ -28,6 +28,8 @@ const usage = `newsdex: full-text search for news archives
 
 Usage:
   newsdex index  [--index DIR] [--config FILE] PATH...   ingest files and folders
+  newsdex fetch  [--index DIR] [--config FILE] [--once] SOURCES.yaml   poll feeds, index new articles
+  newsdex sources [--index DIR] [--json] [SOURCES.yaml]                each source's health
   newsdex search [--index DIR] [--json] [--size N] [--facets source,person,org,place] QUERY
   newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE] [--force]
   newsdex stats  [--index DIR]
@@ -54,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "index":
 		return runIndex(ctx, rest, stdout, stderr)
+	case "fetch":
+		return runFetch(ctx, rest, stdout, stderr)
+	case "sources":
+		return runSources(ctx, rest, stdout, stderr)
 	case "search":
 		return runSearch(ctx, rest, stdout, stderr)
 	case "serve":

@@ -119,8 +119,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if !damaged {
-		api.SetWriter(indexer.NewWriter(idx, ing)) // POST/DELETE /api/v1/articles, with admin keys
-		api.SetBackuper(idx)                       // GET /api/v1/admin/backup, with admin keys
+		writer := indexer.NewWriter(idx, ing)
+		api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
+		api.SetBackuper(idx)  // GET /api/v1/admin/backup, with admin keys
+		// The feeds of ingest.sources, if set, through the same writer
+		// (fetch.go); a damaged index served read-only fetches nothing.
+		waitFetcher, err := startFetcher(ctx, cfg, writer, svc, api, logger)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer waitFetcher()
 	}
 	n, _ := idx.DocCount()
 	fmt.Fprintf(stdout, "newsdex: serving %d articles from %s on http://%s/\n", n, cfg.Index.Dir, ln.Addr())

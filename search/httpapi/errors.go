@@ -49,6 +49,8 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		status, code, msg = http.StatusBadRequest, "bad_request", err.Error()
 	case errors.Is(err, search.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", err.Error()
+	case errors.Is(err, errNoSources):
+		status, code, msg = http.StatusNotFound, "not_found", err.Error()
 	case errors.As(err, &mbe) || errors.Is(err, errTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", "request body too large"
 	case errors.Is(err, errNotImplemented):

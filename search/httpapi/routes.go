@@ -27,6 +27,8 @@ func (s *Server) addRoutes(r *gin.Engine) {
 	api.GET("/admin/backup", s.requireAdmin(), s.handleBackup)    // backup.go
 	api.GET("/kwic", s.handleKWIC)
 	api.GET("/export", s.handleExport)
+	api.GET("/feed", s.handleFeed)       // feed.go: a search as Atom, RSS or JSON Feed
+	api.GET("/sources", s.handleSources) // sources.go: the fetcher's feeds and their health
 
 	// Research analytics (analytics.go, issue 13).
 	api.GET("/timeline", s.handleTimeline)

@@ -82,7 +82,8 @@ type Server struct {
 	opts     Options
 	searcher atomic.Pointer[Searcher]
 	writer   atomic.Pointer[Writer]
-	backuper atomic.Pointer[Backuper] // backup.go
+	backuper atomic.Pointer[Backuper]    // backup.go
+	sources  atomic.Pointer[SourcesFunc] // sources.go
 	access   *access
 	embed    *embedAssets
 	metrics  *metrics

@@ -589,6 +589,31 @@
       p.set('text', text);
       box.append(' ', el('a', { href: '/api/v1/export?' + withKey(p), download: 'newsdex-export.' + format, class: 'export-link', 'data-format': format, 'data-text': text, text: label }));
     }
+    renderFeedLinks(st, box);
+  }
+
+  // renderFeedLinks offers the current search as a feed (newest matches
+  // first) and announces it to browsers and feed readers in <head>.
+  function renderFeedLinks(st, box) {
+    const href = (format) => {
+      const p = searchParams(st);
+      for (const k of ['sort', 'from', 'cursor', 'facets', 'histogram']) p.delete(k);
+      p.set('format', format);
+      return '/api/v1/feed?' + withKey(p);
+    };
+    box.append(' · Follow as a feed:');
+    for (const [format, label] of [['atom', 'Atom'], ['rss', 'RSS'], ['json', 'JSON Feed']]) {
+      box.append(' ', el('a', { href: href(format), class: 'feed-link', 'data-format': format, text: label }));
+    }
+    let alt = document.querySelector('link[rel="alternate"][type="application/atom+xml"]');
+    if (!alt) {
+      alt = document.createElement('link');
+      alt.rel = 'alternate';
+      alt.type = 'application/atom+xml';
+      document.head.append(alt);
+    }
+    alt.title = 'newsdex: ' + (st.q || 'all articles');
+    alt.href = href('atom');
   }
 
   // A link that navigates inside the page but still works as a permalink
