@@ -469,6 +469,15 @@ func (g guarded) scope(ctx context.Context) (*PublicKey, error) {
 }
 
 // restrict applies key k to req.
+// restrictTo narrows req to what the caller's key may see.
+func (g guarded) restrictTo(ctx context.Context, req *search.Request) error {
+	k, err := g.scope(ctx)
+	if err != nil {
+		return err
+	}
+	return g.restrict(k, req)
+}
+
 func (g guarded) restrict(k *PublicKey, req *search.Request) error {
 	if k == nil {
 		return nil
@@ -481,22 +490,14 @@ func (g guarded) restrict(k *PublicKey, req *search.Request) error {
 }
 
 func (g guarded) Search(ctx context.Context, req search.Request) (*search.Result, error) {
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &req); err != nil {
+	if err := g.restrictTo(ctx, &req); err != nil {
 		return nil, err
 	}
 	return g.inner.Search(ctx, req)
 }
 
 func (g guarded) FacetValues(ctx context.Context, facet, prefix string, req search.Request, size int) ([]search.FacetValue, error) {
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &req); err != nil {
+	if err := g.restrictTo(ctx, &req); err != nil {
 		return nil, err
 	}
 	return g.inner.FacetValues(ctx, facet, prefix, req, size)
@@ -531,11 +532,7 @@ func (g guarded) KWIC(ctx context.Context, req search.Request, width, limit int)
 	if !ok {
 		return nil, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &req); err != nil {
+	if err := g.restrictTo(ctx, &req); err != nil {
 		return nil, err
 	}
 	return ks.KWIC(ctx, req, width, limit)
@@ -546,11 +543,7 @@ func (g guarded) Export(ctx context.Context, req search.Request, emit func(total
 	if !ok {
 		return 0, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if err := g.restrict(k, &req); err != nil {
+	if err := g.restrictTo(ctx, &req); err != nil {
 		return 0, err
 	}
 	return ex.Export(ctx, req, emit)
@@ -561,11 +554,7 @@ func (g guarded) Timeline(ctx context.Context, tr search.TimelineRequest) (*sear
 	if !ok {
 		return nil, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &tr.Request); err != nil {
+	if err := g.restrictTo(ctx, &tr.Request); err != nil {
 		return nil, err
 	}
 	return a.Timeline(ctx, tr)
@@ -576,11 +565,7 @@ func (g guarded) Cooccurrence(ctx context.Context, cr search.CooccurrenceRequest
 	if !ok {
 		return nil, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &cr.Request); err != nil {
+	if err := g.restrictTo(ctx, &cr.Request); err != nil {
 		return nil, err
 	}
 	return a.Cooccurrence(ctx, cr)
@@ -591,11 +576,7 @@ func (g guarded) Significant(ctx context.Context, sr search.SignificantRequest) 
 	if !ok {
 		return nil, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &sr.Request); err != nil {
+	if err := g.restrictTo(ctx, &sr.Request); err != nil {
 		return nil, err
 	}
 	return a.Significant(ctx, sr)
@@ -606,11 +587,7 @@ func (g guarded) Copies(ctx context.Context, req search.Request, id string) (*se
 	if !ok {
 		return nil, errUnsupported
 	}
-	k, err := g.scope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.restrict(k, &req); err != nil {
+	if err := g.restrictTo(ctx, &req); err != nil {
 		return nil, err
 	}
 	return a.Copies(ctx, req, id)
