@@ -1150,25 +1150,31 @@ func WordTerms(n Node) []string { return terms(n, false) }
 // Phrases returns the positive phrases of the query, in query order.
 func Phrases(n Node) []*Phrase {
 	var out []*Phrase
-	var walk func(Node)
-	walk = func(n Node) {
-		switch n := n.(type) {
-		case *Phrase:
-			out = append(out, n)
-		case *And:
-			for _, c := range n.Clauses {
-				walk(c)
-			}
-		case *Or:
-			for _, c := range n.Clauses {
-				walk(c)
-			}
-		case *Must:
-			walk(n.Clause)
+	walkPositive(n, func(n Node) {
+		if p, ok := n.(*Phrase); ok {
+			out = append(out, p)
 		}
-	}
-	walk(n)
+	})
 	return out
+}
+
+// walkPositive calls visit on every clause of the query that is not under
+// a NOT, descending through AND, OR and +.
+func walkPositive(n Node, visit func(Node)) {
+	switch n := n.(type) {
+	case *And:
+		for _, c := range n.Clauses {
+			walkPositive(c, visit)
+		}
+	case *Or:
+		for _, c := range n.Clauses {
+			walkPositive(c, visit)
+		}
+	case *Must:
+		walkPositive(n.Clause, visit)
+	default:
+		visit(n)
+	}
 }
 
 func terms(n Node, phrases bool) []string {
@@ -1190,8 +1196,7 @@ func terms(n Node, phrases bool) []string {
 			out = append(out, w)
 		}
 	}
-	var walk func(Node)
-	walk = func(n Node) {
+	walkPositive(n, func(n Node) {
 		switch n := n.(type) {
 		case *Term:
 			words := strings.Fields(n.Text)
@@ -1205,18 +1210,7 @@ func terms(n Node, phrases bool) []string {
 			for _, w := range strings.Fields(n.Text) {
 				add(w, strings.HasSuffix(w, "*") && len(strings.TrimRight(w, "*")) > 0, n.Exact)
 			}
-		case *And:
-			for _, c := range n.Clauses {
-				walk(c)
-			}
-		case *Or:
-			for _, c := range n.Clauses {
-				walk(c)
-			}
-		case *Must:
-			walk(n.Clause)
 		}
-	}
-	walk(n)
+	})
 	return out
 }
