@@ -157,7 +157,12 @@ func (e *entities) current() *entityView {
 
 // entityNames maps an article's stored names to its entities.
 func (s *Service) entityNames(persons, orgs, places []string) ([]string, []string, []string) {
-	v := s.ents.current()
+	// Per hit: the table the search already loaded, without another look
+	// at the index's version.
+	v := s.ents.cur.Load()
+	if v == nil {
+		v = s.ents.current()
+	}
 	if v == nil {
 		return persons, orgs, places
 	}
