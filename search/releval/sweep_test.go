@@ -15,7 +15,10 @@ import (
 	"newsdex/search/rank"
 )
 
-var sweep = flag.String("sweep", "", "rank the classic collections with each ranking setting of the named sweep and choose by leave-one-collection-out (TestSweep)")
+var (
+	sweep    = flag.String("sweep", "", "rank the classic collections with each ranking setting of the named sweep and choose by leave-one-collection-out (TestSweep)")
+	sweepOut = flag.String("sweepout", "", "TestSweep also writes each query's nDCG@10 to DIR/COLLECTION.SETTING.perq")
+)
 
 // sweepCollections are the collections a sweep ranks; the Reuters topic
 // proxy is ranked too, as the held-out news check, but never chooses.
@@ -32,8 +35,7 @@ func sweepSettings(name string) []rank.Params {
 			with(func(p *rank.Params) { p.FeedbackDocs = 0 }),
 			with(func(p *rank.Params) { p.FeedbackDocs = 0; p.ProxWeight = 0 }),
 		}
-	case "loo":
-		d.FeedbackFull = false
+	case "loo": // BENCHMARKS.md, "Matching and ranking": the leave-one-out table
 		old := d
 		old.FeedbackFull = true
 		return []rank.Params{
@@ -46,6 +48,13 @@ func sweepSettings(name string) []rank.Params {
 			with(func(p *rank.Params) { p.FeedbackOrig = 0.7 }),
 			with(func(p *rank.Params) { p.FeedbackDocs = 0 }),
 			with(func(p *rank.Params) { p.FeedbackDocs = 0; p.ProxWeight = 0 }),
+		}
+	case "window":
+		return []rank.Params{
+			d,
+			with(func(p *rank.Params) { p.ProxWindow = 1 }),
+			with(func(p *rank.Params) { p.ProxWindow = 2 }),
+			with(func(p *rank.Params) { p.ProxWindow = 5 }),
 		}
 	case "explore":
 		return []rank.Params{
@@ -84,9 +93,12 @@ func paramsName(p rank.Params) string {
 // TestSweep ranks every collection with every setting of -sweep NAME and
 // prints the table, then the leave-one-collection-out choice: for each
 // collection, the setting with the best mean nDCG@10 over the other five,
-// and what that setting scores on the held-out one.
+// and what that setting scores on the held-out one. With -proxydir (the
+// Reuters topic collection TestReutersTopics writes) the proxy is ranked
+// too, as the news check; it never takes part in the choice. -sweepout
+// keeps each query's nDCG@10 for per-query comparisons.
 //
-//	go test ./search/releval -run TestSweep -sweep steps -timeout 60m -v
+//	go test ./search/releval -run TestSweep -sweep loo -timeout 60m -v
 func TestSweep(t *testing.T) {
 	if *sweep == "" {
 		t.Skip("-sweep NAME not given")
@@ -100,7 +112,7 @@ func TestSweep(t *testing.T) {
 	if *proxyDir != "" {
 		cols = append(append([]string(nil), cols...), *proxyDir)
 	}
-	// scores[c][s] and per-query nDCG@10
+	// scores[collection][setting]
 	scores := make([][]Scores, len(cols))
 	for ci, name := range cols {
 		dir := name
@@ -129,12 +141,15 @@ func TestSweep(t *testing.T) {
 			}
 			scores[ci] = append(scores[ci], rep.Mean)
 			t.Logf("%-10s %-45s MAP=%.4f P@10=%.4f nDCG@10=%.4f", filepath.Base(name), paramsName(p), rep.Mean.AP, rep.Mean.P10, rep.Mean.NDCG10)
-			if os.Getenv("SWEEP_PERQUERY") != "" {
+			if *sweepOut != "" {
 				var b strings.Builder
 				for _, q := range rep.Queries {
 					fmt.Fprintf(&b, "%s %.4f\n", q.Query.ID, q.Scores.NDCG10)
 				}
-				os.WriteFile(fmt.Sprintf("%s/%s.%d.perq", os.Getenv("SWEEP_PERQUERY"), strings.ReplaceAll(name, "/", "_"), len(scores[ci])-1), []byte(b.String()), 0o644)
+				out := fmt.Sprintf("%s/%s.%d.perq", *sweepOut, strings.ReplaceAll(name, "/", "_"), len(scores[ci])-1)
+				if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		idx.Close()
