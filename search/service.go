@@ -47,6 +47,9 @@ type Limits struct {
 	// fields take neardup's defaults.
 	NearDuplicates    neardup.Options
 	SignificantSample int // matching articles whose text significant terms reads
+	// Ranking are the BM25, proximity and feedback settings (rank.Params);
+	// the zero value takes rank.DefaultParams.
+	Ranking rank.Params
 }
 
 // DefaultLimits are the limits config.yaml ships with.
@@ -54,7 +57,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		DefaultOperator: "and", Timeout: 5 * time.Second, MaxQueryLength: 4096, MaxClauses: 1024,
 		MaxDepth: 32, MaxTermExpansion: 2000, MaxSize: 100, MaxOffset: 1000, MaxFacetSize: 100, TitleBoost: 2,
-		MaxAnalysisSize: 200, SignificantSample: 1000,
+		MaxAnalysisSize: 200, SignificantSample: 1000, Ranking: rank.DefaultParams(),
 	}
 }
 
@@ -90,6 +93,9 @@ func (l *Limits) setDefaults() {
 	if l.TitleBoost <= 0 {
 		l.TitleBoost = d.TitleBoost
 	}
+	if l.Ranking == (rank.Params{}) {
+		l.Ranking = rank.DefaultParams()
+	}
 	if l.MaxAnalysisSize <= 0 {
 		l.MaxAnalysisSize = d.MaxAnalysisSize
 	}
@@ -117,6 +123,9 @@ type Service struct {
 // NewService returns a Service over idx. aliases may be nil.
 func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
 	lim.setDefaults()
+	if err := lim.Ranking.Validate(); err != nil {
+		return nil, err
+	}
 	an := idx.Mapping().AnalyzerNamed(indexer.AnalyzerText)
 	if an == nil {
 		return nil, fmt.Errorf("index has no %s analyzer: it was built by another program or an older newsdex; rebuild it", indexer.AnalyzerText)
@@ -304,7 +313,7 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 		return nil, nil, err
 	}
 	q, err := querylang.ToBleve(node, querylang.TranslateOptions{TitleBoost: s.lim.TitleBoost, Analyze: querylang.MappingAnalyze(s.idx.Mapping()),
-		Stats: s.stats, Feedback: req.Mode == ModeNatural, // BM25F, proximity, feedback: issue 8
+		Stats: s.stats, Params: &s.lim.Ranking, Feedback: req.Mode == ModeNatural, // BM25F, proximity, feedback: issue 8
 		NoExactFields: s.exact == nil}) // an index built before issue 16
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/viper"
 
 	"newsdex/search/httpapi"
+	"newsdex/search/rank"
 )
 
 // Config is every setting newsdex reads. It is the only place that knows
@@ -117,6 +118,22 @@ type SearchConfig struct {
 	// Near-duplicate grouping (issue 13, package neardup).
 	NearDuplicateJaccard     float64 `mapstructure:"near_duplicate_jaccard"`
 	NearDuplicateContainment float64 `mapstructure:"near_duplicate_containment"`
+	// Ranking (issue 16, package rank): BM25, proximity, feedback.
+	BM25K1          float64 `mapstructure:"bm25_k1"`
+	BM25B           float64 `mapstructure:"bm25_b"`
+	ProximityWeight float64 `mapstructure:"proximity_weight"`
+	FeedbackDocs    int     `mapstructure:"feedback_docs"`
+	FeedbackTerms   int     `mapstructure:"feedback_terms"`
+	FeedbackOrig    float64 `mapstructure:"feedback_question_weight"`
+}
+
+// ranking returns the rank settings the config sets, the rest as
+// rank.DefaultParams has them.
+func (s SearchConfig) ranking() rank.Params {
+	p := rank.DefaultParams()
+	p.K1, p.B, p.ProxWeight = s.BM25K1, s.BM25B, s.ProximityWeight
+	p.FeedbackDocs, p.FeedbackTerms, p.FeedbackOrig = s.FeedbackDocs, s.FeedbackTerms, s.FeedbackOrig
+	return p
 }
 
 // LogConfig chooses the log format and level.
@@ -160,6 +177,12 @@ var defaults = map[string]any{
 	"search.significant_sample":         1000,
 	"search.near_duplicate_jaccard":     0.5,
 	"search.near_duplicate_containment": 0.8,
+	"search.bm25_k1":                    1.2,
+	"search.bm25_b":                     0.75,
+	"search.proximity_weight":           1.0,
+	"search.feedback_docs":              5,
+	"search.feedback_terms":             20,
+	"search.feedback_question_weight":   0.5,
 	"log.format":                        "text",
 	"log.level":                         "info",
 
@@ -255,6 +278,12 @@ func (c Config) Validate() error {
 	check(c.Search.MaxFacetSize > 0, "search.max_facet_size must be positive")
 	check(c.Search.TitleBoost > 0, "search.title_boost must be positive")
 	check(c.Search.RecencyBoost >= 0, "search.recency_boost must be >= 0")
+	check(c.Search.BM25K1 > 0 && c.Search.BM25K1 <= 100, "search.bm25_k1 must be positive (at most 100)")
+	check(c.Search.BM25B >= 0 && c.Search.BM25B <= 1, "search.bm25_b must be between 0 and 1")
+	check(c.Search.ProximityWeight >= 0 && c.Search.ProximityWeight <= 100, "search.proximity_weight must be between 0 and 100")
+	check(c.Search.FeedbackDocs >= 0 && c.Search.FeedbackDocs <= 100, "search.feedback_docs must be between 0 and 100")
+	check(c.Search.FeedbackTerms >= 0 && c.Search.FeedbackTerms <= 200, "search.feedback_terms must be between 0 and 200")
+	check(c.Search.FeedbackOrig >= 0 && c.Search.FeedbackOrig <= 1, "search.feedback_question_weight must be between 0 and 1")
 	check(c.Search.MaxAnalysisSize > 0, "search.max_analysis_size must be positive")
 	check(c.Search.SignificantSample > 0, "search.significant_sample must be positive")
 	check(c.Search.NearDuplicateJaccard > 0 && c.Search.NearDuplicateJaccard <= 1, "search.near_duplicate_jaccard must be in (0, 1]")

@@ -274,5 +274,6 @@ func searchLimits(cfg Config) search.Limits {
 		MaxAnalysisSize:   s.MaxAnalysisSize,
 		SignificantSample: s.SignificantSample,
 		NearDuplicates:    neardup.Options{Jaccard: s.NearDuplicateJaccard, Containment: s.NearDuplicateContainment},
+		Ranking:           s.ranking(),
 	}
 }

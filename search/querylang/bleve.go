@@ -40,6 +40,9 @@ type TranslateOptions struct {
 	// score for proximity. Prefix and fuzzy words keep Bleve's scoring. Nil
 	// keeps the plain Bleve translation.
 	Stats *rank.FieldStats
+	// Params are the ranking settings of those scorers; nil means
+	// rank.DefaultParams.
+	Params *rank.Params
 	// Feedback adds pseudo-relevance feedback (rank.FeedbackQuery) to a
 	// query that is only plain words, for natural-language questions.
 	// Needs Stats.
@@ -286,7 +289,7 @@ func (t *translator) mergeWords(cs []Node, any bool) ([]Node, query.Query, error
 // words is the rank.WordsQuery for text over fs; false when the text analyses
 // to nothing in every field.
 func (t *translator) words(text string, fs []fieldSpec) (*rank.WordsQuery, bool) {
-	q := &rank.WordsQuery{Text: text, Stats: t.opts.Stats}
+	q := &rank.WordsQuery{Text: text, Stats: t.opts.Stats, Params: t.opts.Params}
 	kept := false
 	for _, f := range fs {
 		w := f.boost

@@ -10,23 +10,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
-)
-
-// Ranking constants, chosen on Cranfield (BENCHMARKS.md "Relevance"): k1 and b
-// are the usual BM25 defaults (k1 1.2..2 and b 0.75..0.9 all scored within
-// 0.01 nDCG@10 of each other); proximity counts word pairs up to
-// proxWindow positions apart with weight 1/distance², and a pair weighs as
-// much as a word.
-const (
-	bm25K1     = 1.2
-	bm25B      = 0.75
-	proxWindow = 3
-	proxWeight = 1.0
 )
 
 // WordsQuery scores documents for a bag of words over one or more text
@@ -42,7 +31,7 @@ const (
 // which cost 0.04 nDCG@10 on Cranfield).
 //
 // Proximity: each pair of words next to each other in the query (stop
-// words aside) that also occur within proxWindow positions of each other
+// words aside) that also occur within Params.ProxWindow positions of each other
 // in a field of the document adds 1/distance² to a pair frequency, which
 // is normalised, saturated and weighted like a word's, with the rarer
 // word's idf.
@@ -69,6 +58,8 @@ type WordsQuery struct {
 
 	// Stats are the shared field lengths; nil measures them per search.
 	Stats *FieldStats `json:"-"`
+	// Params are the ranking settings; nil means DefaultParams.
+	Params *Params `json:"-"`
 }
 
 // WeightField is a field of a WordsQuery and its BM25F weight.
@@ -88,6 +79,11 @@ func (q *WordsQuery) Boost() float64 { return q.BoostVal.Value() }
 func (q *WordsQuery) Validate() error {
 	if len(q.Fields) == 0 {
 		return errors.New("bm25 query: no fields")
+	}
+	if q.Params != nil {
+		if err := q.Params.Validate(); err != nil {
+			return err
+		}
 	}
 	for _, f := range q.Fields {
 		if !(f.Weight > 0) || math.IsInf(f.Weight, 0) {
@@ -116,7 +112,7 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	if err != nil {
 		return nil, fmt.Errorf("bm25 query: %w", err)
 	}
-	s := &wordsSearcher{options: options, boost: q.BoostVal.Value()}
+	s := &wordsSearcher{options: options, boost: q.BoostVal.Value(), p: params(q.Params)}
 	wordIdx := map[string]int{}
 	word := func(w string) int {
 		i, ok := wordIdx[w]
@@ -140,15 +136,16 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		if err != nil {
 			return nil, err
 		}
-		s.fields = append(s.fields, fieldNorm{name: f.Name, weight: f.Weight, mean: mean})
+		s.fields = append(s.fields, fieldNorm{name: f.Name, weight: f.Weight, mean: mean, b: s.p.B})
 		prev := -1
+		var prevTok *analysis.Token
 		for _, tok := range an.Analyze([]byte(q.Text)) {
 			w := string(tok.Term)
 			wi := word(w)
-			if fi == 0 && prev >= 0 && prev != wi {
+			if fi == 0 && prev >= 0 && prev != wi && s.p.ProxWeight > 0 && s.p.pair(q.Text, prevTok, tok) {
 				s.pairs = append(s.pairs, [2]int{prev, wi})
 			}
-			prev = wi
+			prev, prevTok = wi, tok
 			perField[fi] = append(perField[fi], w)
 		}
 		for _, w := range slices.Sorted(maps.Keys(q.Extra)) {
@@ -221,6 +218,20 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	return s, nil
 }
 
+// pair reports whether two query words that follow each other in the
+// analysed text make a proximity pair: with ProxClauses not across a
+// clause break (. , ; : ? ! between them), with ProxAdjacent not across a
+// stop word either.
+func (p Params) pair(text string, a, b *analysis.Token) bool {
+	if p.ProxAdjacent && b.Position != a.Position+1 {
+		return false
+	}
+	if p.ProxClauses && a.End <= b.Start && b.Start <= len(text) && strings.ContainsAny(text[a.End:b.Start], ".,;:?!") {
+		return false
+	}
+	return true
+}
+
 // bm25IDF is Lucene's BM25 idf, which is never negative.
 func bm25IDF(docCount, df uint64) float64 {
 	return math.Log(1 + (float64(docCount)-float64(df)+0.5)/(float64(df)+0.5))
@@ -230,6 +241,7 @@ type fieldNorm struct {
 	name   string
 	weight float64
 	mean   float64 // mean field length; 0 when no document has the field
+	b      float64 // BM25 b
 }
 
 // lengthNorm is BM25's 1-b+b*length/mean for a document's field.
@@ -237,7 +249,7 @@ func (f fieldNorm) lengthNorm(norm float64) float64 {
 	if f.mean <= 0 {
 		return 1
 	}
-	return 1 - bm25B + bm25B*lengthFromNorm(norm)/f.mean
+	return 1 - f.b + f.b*lengthFromNorm(norm)/f.mean
 }
 
 // posting is one word's posting list in one field.
@@ -280,6 +292,7 @@ func (h *postingHeap) Pop() any {
 type wordsSearcher struct {
 	options  bsearch.SearcherOptions
 	boost    float64
+	p        Params
 	words    []string
 	df       []uint64
 	idf      []float64
@@ -446,7 +459,7 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 		score := 0.0
 		for w, tf := range s.tf {
 			if s.matched[w] {
-				score += s.qw[w] * s.idf[w] * saturate(tf)
+				score += s.qw[w] * s.idf[w] * s.saturate(tf)
 			}
 		}
 		prox := 0.0
@@ -476,7 +489,7 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 }
 
 // saturate is BM25's tf(k1+1)/(k1+tf).
-func saturate(tf float64) float64 { return tf * (bm25K1 + 1) / (bm25K1 + tf) }
+func (s *wordsSearcher) saturate(tf float64) float64 { return tf * (s.p.K1 + 1) / (s.p.K1 + tf) }
 
 // proximity sums the pair scores of the current document; expl, when not
 // nil, collects one explanation per scoring pair.
@@ -502,7 +515,7 @@ func (s *wordsSearcher) proximity(expl *[]*bsearch.Explanation) float64 {
 					if d < 0 {
 						d = -d
 					}
-					if d > 0 && d <= proxWindow {
+					if d > 0 && d <= s.p.ProxWindow {
 						acc += 1 / float64(d*d)
 					}
 				}
@@ -512,7 +525,7 @@ func (s *wordsSearcher) proximity(expl *[]*bsearch.Explanation) float64 {
 		if tf == 0 {
 			continue
 		}
-		x := proxWeight * min(s.qw[pr[0]], s.qw[pr[1]]) * min(s.idf[pr[0]], s.idf[pr[1]]) * saturate(tf)
+		x := s.p.ProxWeight * min(s.qw[pr[0]], s.qw[pr[1]]) * min(s.idf[pr[0]], s.idf[pr[1]]) * s.saturate(tf)
 		total += x
 		if expl != nil {
 			*expl = append(*expl, &bsearch.Explanation{Value: x,
@@ -546,13 +559,13 @@ func (s *wordsSearcher) explain(total, prox float64) *bsearch.Explanation {
 			fields = append(fields, &bsearch.Explanation{
 				Value: f.weight * float64(p.cur.Freq) / f.lengthNorm(p.cur.Norm),
 				Message: fmt.Sprintf("%s: weight=%g * tf=%d / (1-b+b*fieldLength/avgFieldLength), b=%g, fieldLength=%g, avgFieldLength=%.3f",
-					f.name, f.weight, p.cur.Freq, bm25B, lengthFromNorm(p.cur.Norm), f.mean),
+					f.name, f.weight, p.cur.Freq, f.b, lengthFromNorm(p.cur.Norm), f.mean),
 			})
 		}
 		parts = append(parts, &bsearch.Explanation{
-			Value: s.qw[w] * s.idf[w] * saturate(tf),
+			Value: s.qw[w] * s.idf[w] * s.saturate(tf),
 			Message: fmt.Sprintf("bm25f(%s): query weight=%g * idf=%.4f (docFreq=%d) * tf~=%.4f*(k1+1)/(k1+tf~), k1=%g",
-				s.words[w], s.qw[w], s.idf[w], s.df[w], tf, bm25K1),
+				s.words[w], s.qw[w], s.idf[w], s.df[w], tf, s.p.K1),
 			Children: fields,
 		})
 	}

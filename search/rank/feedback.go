@@ -13,24 +13,19 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// Pseudo-relevance feedback settings, chosen on Cranfield: 3 to 10
-// feedback documents, 10 to 30 terms and an original weight of 0.4 to 0.6
-// all scored within 0.005 nDCG@10 of these.
+// Pseudo-relevance feedback settings that are not Params.
 const (
-	feedbackDocs     = 5   // top documents read
-	feedbackTerms    = 20  // words added
-	feedbackOrig     = 0.5 // share of the original query in the mix
-	feedbackMinDocs  = 2   // a word must occur in this many of them
+	feedbackMinDocs  = 2 // a word must occur in this many of the documents read
 	feedbackMaxBytes = 1 << 20
 )
 
 // FeedbackQuery is a natural-language WordsQuery expanded by
 // pseudo-relevance feedback, RM3 (Lavrenko & Croft 2001; Abdul-Jaleel et
 // al., UMass at TREC 2004): it runs the query, reads the stored title and
-// body of the top feedbackDocs documents, weighs each word by its share
+// body of the top Params.FeedbackDocs documents, weighs each word by its share
 // of each document's text times the document's share of the top scores,
 // times the word's idf (so the mix favours words that discriminate), keeps
-// the feedbackTerms heaviest words found in at least two of the documents,
+// the Params.FeedbackTerms heaviest words found in at least two of the documents,
 // and searches again with the original words and the new ones mixed half
 // and half. On Cranfield it adds about 0.02 nDCG@10 and 0.03 MAP: long
 // questions often miss the words the relevant documents use.
@@ -52,6 +47,9 @@ func (q *FeedbackQuery) Validate() error    { return q.Words.Validate() }
 // that the same request always matches the same documents. Errors are the
 // index's.
 func (q *FeedbackQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	if params(q.Words.Params).FeedbackDocs == 0 || params(q.Words.Params).FeedbackTerms == 0 {
+		return q.Words.Searcher(ctx, r, m, options)
+	}
 	top, err := q.firstPass(ctx, r, m)
 	if err != nil {
 		return nil, err
@@ -73,7 +71,7 @@ type scoredDoc struct {
 	score float64
 }
 
-// firstPass returns the top feedbackDocs documents of the plain query,
+// firstPass returns the top Params.FeedbackDocs documents of the plain query,
 // best first (ties: index order, as the collector breaks them).
 func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m mapping.IndexMapping) ([]scoredDoc, error) {
 	s, err := q.Words.Searcher(ctx, r, m, bsearch.SearcherOptions{})
@@ -83,6 +81,7 @@ func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m ma
 	defer s.Close()
 	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
 	var top []scoredDoc
+	nDocs := params(q.Words.Params).FeedbackDocs
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -96,7 +95,7 @@ func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m ma
 		if dm == nil {
 			break
 		}
-		if len(top) < feedbackDocs || dm.Score > top[len(top)-1].score {
+		if len(top) < nDocs || dm.Score > top[len(top)-1].score {
 			d := scoredDoc{id: slices.Clone(dm.IndexInternalID), score: dm.Score}
 			i, _ := slices.BinarySearchFunc(top, d, func(a, b scoredDoc) int {
 				if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -105,8 +104,8 @@ func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m ma
 				return -1 // equal scores: the earlier document stays first
 			})
 			top = slices.Insert(top, i, d)
-			if len(top) > feedbackDocs {
-				top = top[:feedbackDocs]
+			if len(top) > nDocs {
+				top = top[:nDocs]
 			}
 		}
 		sctx.DocumentMatchPool.Put(dm)
@@ -199,7 +198,8 @@ func (q *FeedbackQuery) expand(ctx context.Context, r index.IndexReader, m mappi
 		}
 		return cmp.Compare(a.w, b.w)
 	})
-	cands = cands[:min(feedbackTerms, len(cands))]
+	p := params(q.Words.Params)
+	cands = cands[:min(p.FeedbackTerms, len(cands))]
 	sum := 0.0
 	for _, c := range cands {
 		sum += c.x
@@ -213,12 +213,19 @@ func (q *FeedbackQuery) expand(ctx context.Context, r index.IndexReader, m mappi
 	}
 	// The RM3 mix, scaled so that a query without feedback would weigh
 	// each of its words 1.
+	// Thin evidence: when fewer words than FeedbackTerms qualify (short
+	// documents, a small collection), the added words' share shrinks in
+	// proportion and the question keeps the rest.
 	out := map[string]float64{}
+	share := 1 - p.FeedbackOrig
+	if !p.FeedbackFull {
+		share *= float64(len(cands)) / float64(p.FeedbackTerms)
+	}
 	for w := range orig {
-		out[w] = feedbackOrig
+		out[w] = 1 - share
 	}
 	for _, c := range cands {
-		out[c.w] += (1 - feedbackOrig) * float64(len(orig)) * c.x / sum
+		out[c.w] += share * float64(len(orig)) * c.x / sum
 	}
 	return out, nil
 }
