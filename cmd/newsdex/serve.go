@@ -205,7 +205,7 @@ func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (*in
 	if err != nil {
 		return nil, err
 	}
-	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
 	n, err := idx.DocCount()
 	if err != nil {
 		idx.Close()

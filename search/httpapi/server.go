@@ -96,7 +96,7 @@ func New(logger *slog.Logger, opts Options) *Server {
 		opts.MaxBodyBytes = 10 << 20
 	}
 	s := &Server{logger: logger, opts: opts}
-	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull)
+	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull, s.mergeWaiting)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
@@ -151,6 +151,16 @@ func (s *Server) current() Searcher {
 func (s *Server) diskFull() float64 {
 	w, ok := s.currentWriter().(interface{ DiskFull() bool })
 	if ok && w.DiskFull() {
+		return 1
+	}
+	return 0
+}
+
+// mergeWaiting is 1 while the writer's index holds a merge back for lack
+// of space.
+func (s *Server) mergeWaiting() float64 {
+	w, ok := s.currentWriter().(interface{ MergeWaiting() bool })
+	if ok && w.MergeWaiting() {
 		return 1
 	}
 	return 0
