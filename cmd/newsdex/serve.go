@@ -164,6 +164,7 @@ func apiOptions(cfg Config, logger *slog.Logger) httpapi.Options {
 		RateLimit:      httpapi.Rate{RPS: s.RateLimit.RPS, Burst: s.RateLimit.Burst},
 		PublicFullText: s.PublicFullText,
 		TrustedProxies: s.TrustedProxies,
+		MaxBackups:     s.MaxBackups,
 	}
 	aliases, err := loadAliases(cfg)
 	if err != nil {
