@@ -46,9 +46,14 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer f.Close()
 		r = f
 	}
-	sum, err := indexer.Restore(r, dir)
+	sum, err := indexer.Restore(r, dir, indexer.RestoreOptions{MaxBytes: cfg.Index.RestoreMaxBytes})
 	if err != nil {
-		if errors.Is(err, indexer.ErrBadBackup) {
+		switch {
+		case errors.Is(err, indexer.ErrBadBackup):
+			return fmt.Errorf("%s: %w; nothing was restored", file, err)
+		case errors.Is(err, indexer.ErrRestoreTooLarge) && cfg.Index.RestoreMaxBytes > 0:
+			return fmt.Errorf("%s: %w; nothing was restored (index.restore_max_bytes is %d)", file, err, cfg.Index.RestoreMaxBytes)
+		case errors.Is(err, indexer.ErrRestoreTooLarge):
 			return fmt.Errorf("%s: %w; nothing was restored", file, err)
 		}
 		return err
