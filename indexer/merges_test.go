@@ -104,7 +104,7 @@ func (f *mergeFixture) fillUntilMerge(min uint64) (*bleve.Batch, uint64) {
 	for f.next+f.bSize <= len(f.docs) {
 		f.waitIdle()
 		b := f.batch()
-		if need := f.g.mergeNeed(b.TotalDocsSize(), uint64(b.Size())); need >= min {
+		if need := f.g.mergeNeed(b.TotalDocsSize()*f.g.opts.Factor, uint64(b.Size())); need >= min {
 			return b, need
 		}
 		if err := f.write(b); err != nil {
@@ -198,13 +198,17 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 // the space is freed the same batch is written and merged.
 func TestWriteThatSetsOffAMergeIsRefused(t *testing.T) {
 	f := newMergeFixture(t, 128<<20)
-	// A merge larger than the space always kept free (MinFree), so that
-	// the old margin (the batch plus MinFree) would let the batch through
-	// and leave the merge without room.
-	b, merge := f.fillUntilMerge(f.g.opts.MinFree + 4<<20)
+	// The disk is left with room for the batch and not for the merge;
+	// the margin newsdex had before (the batch, MinFree and a quarter of
+	// the index) would have let the batch through.
+	b, merge := f.fillUntilMerge(f.g.opts.MinFree + 8<<20)
 	before := f.segments()
-	expected := b.TotalDocsSize()
-	f.ballast(expected + f.g.opts.MinFree + 1<<20)
+	expected := b.TotalDocsSize() * f.g.opts.Factor
+	keep := expected + merge - 1<<20
+	if old := expected + f.g.opts.MinFree + uint64(dirSize(f.dir))/4; keep < old {
+		t.Fatalf("fixture: %s left free is below the old margin %s", mib(keep), mib(old))
+	}
+	f.ballast(keep)
 	t.Logf("%d articles in %d segments; the next batch (%s) sets off a merge of %s; %s free",
 		f.acked, before, mib(expected), mib(merge), mib(f.free()))
 
