@@ -124,8 +124,8 @@ func (g *Guarded) mergeMayRun(s *scorch.Scorch) bool {
 			g.logger.Info("merging resumes: there is space again", slog.String("dir", g.dir),
 				slog.String("free", mib(free)), slog.String("merge", mib(need)))
 		}
-		if g.onMergeStart != nil && need > 0 {
-			g.onMergeStart()
+		if f := g.onMergeStart.Load(); f != nil && need > 0 {
+			(*f)()
 		}
 		return true
 	}

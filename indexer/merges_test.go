@@ -252,7 +252,7 @@ func TestMergeRunsOutOfSpace(t *testing.T) {
 	b, merge := f.fillUntilMerge(4 << 20)
 	before := f.segments()
 	filled := make(chan struct{})
-	f.g.onMergeStart = func() {
+	fill := func() {
 		select {
 		case <-filled:
 		default:
@@ -260,6 +260,7 @@ func TestMergeRunsOutOfSpace(t *testing.T) {
 			close(filled)
 		}
 	}
+	f.g.onMergeStart.Store(&fill)
 	t.Logf("%d articles in %d segments; the next batch sets off a merge of %s", f.acked, before, mib(merge))
 	if err := f.write(b); err != nil {
 		t.Fatalf("batch that sets off the merge: %v", err)

@@ -105,7 +105,7 @@ type Guarded struct {
 	stopped        atomic.Pointer[StoppedError]
 	closing        chan struct{} // closed when the index starts closing
 	closeOnce      sync.Once
-	onMergeStart   func() // tests: runs when a merge is let through
+	onMergeStart   atomic.Pointer[func()] // tests: runs when a merge is let through
 }
 
 // bleveIndex names the embedded index, whose Index method Guarded wraps.
