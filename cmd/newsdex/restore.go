@@ -20,7 +20,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs, configPath := newFlagSet("restore", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: newsdex restore FILE.tar DIR")
-		fmt.Fprintln(stderr, "Unpacks a backup (FILE.tar, or - for standard input) into DIR, which must not exist or be empty, then checks it as newsdex check does. Serve it with --index DIR, or move DIR into place while newsdex is stopped.")
+		fmt.Fprintln(stderr, "Unpacks a backup (FILE.tar, or - for standard input) into DIR, which must not exist or be empty, then checks it as newsdex check does. Serve it with --index DIR, or move DIR into place while newsdex is stopped. A tar with links, devices or paths outside DIR, or larger than DIR's free space or index.restore_max_bytes, is refused before it is written.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
