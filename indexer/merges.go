@@ -119,12 +119,12 @@ func onBleveAsyncError(err error, path string) {
 func (g *Guarded) mergeMayRun(s *scorch.Scorch) bool {
 	need, err := mergeNeed(s, nil)
 	free, known, ferr := g.free(g.dir)
-	if err != nil || ferr != nil || !known || free >= need+mergeReserve {
+	if err != nil || ferr != nil || !known || need == 0 || free >= need+mergeReserve {
 		if g.mergeWait.Swap(0) != 0 {
 			g.logger.Info("merging resumes: there is space again", slog.String("dir", g.dir),
 				slog.String("free", mib(free)), slog.String("merge", mib(need)))
 		}
-		if f := g.onMergeStart.Load(); f != nil && need > 0 {
+		if f := g.onMergeStart.Load(); f != nil && need > 0 && err == nil {
 			(*f)()
 		}
 		return true
