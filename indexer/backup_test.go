@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"newsdex/indexer/tmpfs"
 )
 
 // TestBackupDuringWrites takes a backup while a writer keeps adding
@@ -73,7 +76,7 @@ func TestBackupDuringWrites(t *testing.T) {
 	t.Logf("backup: %d files, %d bytes, %d articles acknowledged before it, %d at the end", sum.Files, sum.Bytes, before, acked.Load())
 
 	restored := filepath.Join(t.TempDir(), "restored")
-	rs, err := Restore(&buf, restored)
+	rs, err := Restore(&buf, restored, RestoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +161,7 @@ func TestRestoreRefusesHostileTars(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "restored")
-			_, err := Restore(bytes.NewReader(tt.tar), dir)
+			_, err := Restore(bytes.NewReader(tt.tar), dir, RestoreOptions{})
 			if !errors.Is(err, ErrBadBackup) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want ErrBadBackup with %q", err, tt.want)
 			}
@@ -176,7 +179,7 @@ func TestRestoreRefusesHostileTars(t *testing.T) {
 		if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Restore(bytes.NewReader(tarOf(t, meta, root)), dir)
+		_, err := Restore(bytes.NewReader(tarOf(t, meta, root)), dir, RestoreOptions{})
 		if err == nil || !strings.Contains(err.Error(), "the directory is not empty") {
 			t.Fatalf("got %v", err)
 		}
@@ -186,7 +189,7 @@ func TestRestoreRefusesHostileTars(t *testing.T) {
 	})
 	t.Run("empty directory is cleaned after a refusal", func(t *testing.T) {
 		dir := t.TempDir()
-		_, err := Restore(bytes.NewReader(tarOf(t, meta, tar.Header{Name: "../x", Size: 1})), dir)
+		_, err := Restore(bytes.NewReader(tarOf(t, meta, tar.Header{Name: "../x", Size: 1})), dir, RestoreOptions{})
 		if !errors.Is(err, ErrBadBackup) {
 			t.Fatal(err)
 		}
@@ -194,4 +197,86 @@ func TestRestoreRefusesHostileTars(t *testing.T) {
 			t.Errorf("left behind: %v", entries)
 		}
 	})
+}
+
+// TestRestoreRefusesTooLargeTars: a tar that unpacks to more than the cap
+// or the target's free space is refused (ErrRestoreTooLarge) naming the
+// entry that crosses the line: from a file, before anything is written
+// (the target is not even created); from a stream, before that entry is
+// written, and what was written is removed.
+func TestRestoreRefusesTooLargeTars(t *testing.T) {
+	meta := tar.Header{Name: "index_meta.json", Size: 2}
+	root := tar.Header{Name: "store/root.bolt", Size: 4}
+	big := tar.Header{Name: "store/000000000007.zap", Size: 5000}
+	data := tarOf(t, meta, root, big)
+	plenty := func(string) (uint64, bool, error) { return 1 << 30, true, nil }
+	little := func(string) (uint64, bool, error) { return 3000, true, nil }
+	tests := []struct {
+		name   string
+		stream bool // no Seek: the sizes cannot be read ahead
+		opts   RestoreOptions
+		want   string
+	}{
+		{"over the cap, from a file", false, RestoreOptions{MaxBytes: 4000, free: plenty}, `with entry "store/000000000007.zap", over the limit of`},
+		{"over the cap, streamed", true, RestoreOptions{MaxBytes: 4000, free: plenty}, `with entry "store/000000000007.zap", over the limit of`},
+		{"over the free space, from a file", false, RestoreOptions{free: little}, `with entry "store/000000000007.zap", and the file system of`},
+		{"over the free space, streamed", true, RestoreOptions{free: little}, `with entry "store/000000000007.zap", and the file system of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "restored")
+			var r io.Reader = bytes.NewReader(data)
+			if tt.stream {
+				r = io.MultiReader(r)
+			}
+			_, err := Restore(r, dir, tt.opts)
+			if !errors.Is(err, ErrRestoreTooLarge) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want ErrRestoreTooLarge with %q", err, tt.want)
+			}
+			if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+				t.Errorf("left behind after a refused restore: %v", entries)
+			}
+		})
+	}
+	t.Run("within the cap and the free space", func(t *testing.T) {
+		sum, err := Restore(bytes.NewReader(data), filepath.Join(t.TempDir(), "r"), RestoreOptions{MaxBytes: 5006, free: plenty})
+		if err != nil || sum.Bytes != 5006 {
+			t.Fatalf("Restore: %+v, %v", sum, err)
+		}
+	})
+}
+
+// TestRestoreOnSmallFileSystem restores a 3 MiB tar into a 2 MiB tmpfs:
+// from a file it is refused before anything is written; piped, before
+// the large entry is written; the file system is left empty both times.
+func TestRestoreOnSmallFileSystem(t *testing.T) {
+	mnt := tmpfs.Mount(t, 2<<20)
+	data := tarOf(t, tar.Header{Name: "index_meta.json", Size: 2}, tar.Header{Name: "store/root.bolt", Size: 4},
+		tar.Header{Name: "store/000000000009.zap", Size: 3 << 20})
+	file := filepath.Join(t.TempDir(), "backup.tar")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, piped := range []bool{false, true} {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r io.Reader = f
+		if piped {
+			pr, pw := io.Pipe()
+			go func() { _, err := io.Copy(pw, f); pw.CloseWithError(err) }()
+			r = pr
+		}
+		_, err = Restore(r, filepath.Join(mnt, "restored"), RestoreOptions{})
+		f.Close()
+		if !errors.Is(err, ErrRestoreTooLarge) || !strings.Contains(err.Error(), `"store/000000000009.zap"`) {
+			t.Errorf("piped %v: %v, want ErrRestoreTooLarge naming the entry", piped, err)
+		}
+		t.Logf("piped %v: %v", piped, err)
+		if entries, _ := os.ReadDir(mnt); len(entries) != 0 {
+			t.Errorf("piped %v: left on the file system: %v", piped, entries)
+		}
+	}
 }

@@ -22,7 +22,7 @@ const lockTimeout = "2s"
 // It reports whether the index was created. A second writer fails with
 // ErrIndexLocked instead of hanging.
 func Open(dir string) (idx bleve.Index, created bool, err error) {
-	cfg := map[string]any{"bolt_timeout": lockTimeout}
+	cfg := bleveConfig(nil)
 	idx, err = bleve.OpenUsing(dir, cfg)
 	if err == nil {
 		return idx, false, nil
@@ -47,7 +47,7 @@ func Open(dir string) (idx bleve.Index, created bool, err error) {
 // OpenExisting opens an index for writing, failing when there is none
 // (rather than creating one, as Open does).
 func OpenExisting(dir string) (bleve.Index, error) {
-	idx, err := bleve.OpenUsing(dir, map[string]any{"bolt_timeout": lockTimeout})
+	idx, err := bleve.OpenUsing(dir, bleveConfig(nil))
 	if err != nil {
 		return nil, openError(dir, err)
 	}
@@ -56,7 +56,7 @@ func OpenExisting(dir string) (bleve.Index, error) {
 
 // OpenReadOnly opens an existing index for searching only.
 func OpenReadOnly(dir string) (bleve.Index, error) {
-	idx, err := bleve.OpenUsing(dir, map[string]any{"read_only": true, "bolt_timeout": lockTimeout})
+	idx, err := bleve.OpenUsing(dir, bleveConfig(map[string]any{"read_only": true}))
 	if err != nil {
 		return nil, openError(dir, err)
 	}

@@ -57,6 +57,13 @@ func (w *Writer) DiskFull() bool {
 	return ok && g.DiskFull()
 }
 
+// MergeWaiting reports whether the index is guarded and Bleve's merger is
+// held back for lack of space.
+func (w *Writer) MergeWaiting() bool {
+	g, ok := w.idx.(*Guarded)
+	return ok && g.MergeWaiting()
+}
+
 // Delete removes the article with id and reports whether it was there.
 // The deletion is visible to searches when Delete returns.
 func (w *Writer) Delete(ctx context.Context, id string) (bool, error) {

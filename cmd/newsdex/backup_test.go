@@ -236,4 +236,19 @@ func TestBackupTarAndRestoreCommands(t *testing.T) {
 	if _, _, err := runCmd(t, "restore", tarFile); exitCode(err) != 2 {
 		t.Errorf("restore with one argument: %v", err)
 	}
+
+	// A backup larger than index.restore_max_bytes.
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(config, []byte("index:\n  restore_max_bytes: 4096\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capped := filepath.Join(t.TempDir(), "capped")
+	_, _, err = runCmd(t, "restore", "--config", config, tarFile, capped)
+	if err == nil || !strings.Contains(err.Error(), "over the limit of") || !strings.Contains(err.Error(), "index.restore_max_bytes is 4096") ||
+		!strings.Contains(err.Error(), "with entry \"store/") || exitCode(err) != 1 {
+		t.Errorf("restore over the cap: %v", err)
+	}
+	if _, err := os.Stat(capped); err == nil {
+		t.Error("a restore refused over the cap left its directory")
+	}
 }

@@ -63,6 +63,9 @@ type IndexConfig struct {
 	BatchBytes int    `mapstructure:"batch_bytes"`
 	Workers    int    `mapstructure:"workers"`
 	Entities   bool   `mapstructure:"entities"`
+	// RestoreMaxBytes caps what `newsdex restore` unpacks (0: only the
+	// target's free space limits it).
+	RestoreMaxBytes int64 `mapstructure:"restore_max_bytes"`
 }
 
 // ServerConfig is the HTTP service.
@@ -77,6 +80,7 @@ type ServerConfig struct {
 	RateLimit         RateLimitConfig `mapstructure:"rate_limit"`
 	PublicFullText    bool            `mapstructure:"public_full_text"`
 	TrustedProxies    []string        `mapstructure:"trusted_proxies"`
+	MaxBackups        int             `mapstructure:"max_backups"`
 }
 
 // CORSConfig lists the browser origins allowed to call the API.
@@ -162,6 +166,8 @@ var defaults = map[string]any{
 	"server.rate_limit.burst":           20,
 	"server.public_full_text":           true,
 	"server.trusted_proxies":            []string{},
+	"server.max_backups":                1,
+	"index.restore_max_bytes":           0,
 	"search.default_operator":           "and",
 	"search.timeout":                    "5s",
 	"search.max_query_length":           4096,
@@ -253,6 +259,8 @@ func (c Config) Validate() error {
 	check(c.Index.Workers >= 0, "index.workers must be 0 (all cores) or positive, got %d", c.Index.Workers)
 	check(c.Server.Addr != "", "server.addr is empty")
 	check(c.Server.MaxBodyBytes > 0, "server.max_body_bytes must be positive")
+	check(c.Server.MaxBackups > 0, "server.max_backups must be positive, got %d", c.Server.MaxBackups)
+	check(c.Index.RestoreMaxBytes >= 0, "index.restore_max_bytes must be 0 (no cap) or positive, got %d", c.Index.RestoreMaxBytes)
 	check(c.Server.RateLimit.RPS >= 0, "server.rate_limit.rps must be >= 0")
 	check(c.Server.RateLimit.RPS == 0 || c.Server.RateLimit.Burst > 0, "server.rate_limit.burst must be positive when rps is set")
 	for i, k := range c.Server.PublicKeys {

@@ -49,11 +49,12 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	idx, _, err := indexer.Open(cfg.Index.Dir)
+	opened, _, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer opened.Close()
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
 	ing, err := newIngester(cfg, idx, logger)
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer opened.Close()
-	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
 
 	ing, err := newIngester(cfg, idx, logger)
 	if err != nil {

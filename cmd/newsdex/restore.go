@@ -20,7 +20,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs, configPath := newFlagSet("restore", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: newsdex restore FILE.tar DIR")
-		fmt.Fprintln(stderr, "Unpacks a backup (FILE.tar, or - for standard input) into DIR, which must not exist or be empty, then checks it as newsdex check does. Serve it with --index DIR, or move DIR into place while newsdex is stopped.")
+		fmt.Fprintln(stderr, "Unpacks a backup (FILE.tar, or - for standard input) into DIR, which must not exist or be empty, then checks it as newsdex check does. Serve it with --index DIR, or move DIR into place while newsdex is stopped. A tar with links, devices or paths outside DIR, or larger than DIR's free space or index.restore_max_bytes, is refused before it is written.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -46,9 +46,14 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer f.Close()
 		r = f
 	}
-	sum, err := indexer.Restore(r, dir)
+	sum, err := indexer.Restore(r, dir, indexer.RestoreOptions{MaxBytes: cfg.Index.RestoreMaxBytes})
 	if err != nil {
-		if errors.Is(err, indexer.ErrBadBackup) {
+		switch {
+		case errors.Is(err, indexer.ErrBadBackup):
+			return fmt.Errorf("%s: %w; nothing was restored", file, err)
+		case errors.Is(err, indexer.ErrRestoreTooLarge) && cfg.Index.RestoreMaxBytes > 0:
+			return fmt.Errorf("%s: %w; nothing was restored (index.restore_max_bytes is %d)", file, err, cfg.Index.RestoreMaxBytes)
+		case errors.Is(err, indexer.ErrRestoreTooLarge):
 			return fmt.Errorf("%s: %w; nothing was restored", file, err)
 		}
 		return err

@@ -164,6 +164,7 @@ func apiOptions(cfg Config, logger *slog.Logger) httpapi.Options {
 		RateLimit:      httpapi.Rate{RPS: s.RateLimit.RPS, Burst: s.RateLimit.Burst},
 		PublicFullText: s.PublicFullText,
 		TrustedProxies: s.TrustedProxies,
+		MaxBackups:     s.MaxBackups,
 	}
 	aliases, err := loadAliases(cfg)
 	if err != nil {
@@ -205,7 +206,7 @@ func openServingIndex(ctx context.Context, cfg Config, logger *slog.Logger) (*in
 	if err != nil {
 		return nil, err
 	}
-	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{})
+	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
 	n, err := idx.DocCount()
 	if err != nil {
 		idx.Close()

@@ -44,6 +44,7 @@ func TestAccessConfig(t *testing.T) {
 				AdminKeys:      []string{"admin-key-0123456789"},
 				RateLimit:      httpapi.Rate{RPS: 2.5, Burst: 5},
 				TrustedProxies: []string{"10.0.0.0/8"},
+				MaxBackups:     1,
 				PublicKeys: []httpapi.PublicKey{
 					{Key: "pk_site", Filter: search.Filters{Sources: []string{"The Telegraph"}, FromDate: mustDay(t, "2019-01-01")},
 						Rate: httpapi.Rate{RPS: 10, Burst: 20}},

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,7 +38,20 @@ func (s *Server) handleBackup(c *gin.Context) {
 			"backups are not available: the index is not open yet, or is served read-only (serve --force)")
 		return
 	}
+	// Each backup pins a snapshot (its segment files outlive merges) and
+	// keeps a core copying: a few at once are a cheap way to fill a disk
+	// or starve searches.
+	select {
+	case s.backups <- struct{}{}:
+		defer func() { <-s.backups }()
+	default:
+		c.Header("Retry-After", strconv.Itoa(s.backupRetryAfter()))
+		s.deny(c, http.StatusTooManyRequests, "backup_in_progress", fmt.Sprintf(
+			"%d backup(s) already streaming, the most server.max_backups allows; try again when it has finished", s.opts.MaxBackups))
+		return
+	}
 	start := time.Now()
+	defer func() { s.lastBackup.Store(int64(time.Since(start))) }()
 	name := "newsdex-backup-" + start.UTC().Format("20060102T150405Z") + ".tar"
 	c.Header("Content-Type", "application/x-tar")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -55,4 +70,15 @@ func (s *Server) handleBackup(c *gin.Context) {
 	}
 	s.logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "backup streamed",
 		slog.Int("files", sum.Files), slog.Int64("bytes", sum.Bytes), slog.Duration("took", time.Since(start)))
+}
+
+// backupRetryAfter is the Retry-After for a backup refused while others
+// stream: as long as the last one took, in whole seconds, at least 1 (10
+// before any has finished).
+func (s *Server) backupRetryAfter() int {
+	d := time.Duration(s.lastBackup.Load())
+	if d == 0 {
+		return 10
+	}
+	return max(1, int((d+time.Second-1)/time.Second))
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,5 +88,62 @@ func TestBackupCutOnError(t *testing.T) {
 	defer res.Body.Close()
 	if _, err := io.ReadAll(res.Body); err == nil {
 		t.Error("reading a failed backup's body ended cleanly; want an error (connection cut)")
+	}
+}
+
+// blockingBackuper streams until release is closed, saying on started
+// when a backup has begun.
+type blockingBackuper struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b blockingBackuper) Backup(ctx context.Context, w io.Writer) (indexer.BackupSummary, error) {
+	io.WriteString(w, "TAR")
+	b.started <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return indexer.BackupSummary{Files: 1, Bytes: 3}, nil
+}
+
+// TestConcurrentBackupsLimited: at most server.max_backups backups
+// stream at once; one more is 429 backup_in_progress with Retry-After,
+// and once one has finished the next is served.
+func TestConcurrentBackupsLimited(t *testing.T) {
+	get := request{target: "/api/v1/admin/backup", header: bearerHeader(testAdminKey)}
+	for _, limit := range []int{0, 1, 2} { // 0: the default, 1
+		allowed := max(limit, 1)
+		t.Run(fmt.Sprintf("max_backups=%d", limit), func(t *testing.T) {
+			s := newAccessServer(t, Options{AdminKeys: []string{testAdminKey}, MaxBackups: limit})
+			b := blockingBackuper{started: make(chan struct{}), release: make(chan struct{})}
+			s.SetBackuper(b)
+			done := make(chan int, allowed)
+			for range allowed {
+				go func() { done <- get.do(t, s).Code }()
+				<-b.started
+			}
+			rec := get.do(t, s)
+			if rec.Code != http.StatusTooManyRequests || errorCode(t, rec) != "backup_in_progress" {
+				t.Fatalf("backup %d while %d stream: %d %s, want 429 backup_in_progress", allowed+1, allowed, rec.Code, rec.Body)
+			}
+			if ra := rec.Header().Get("Retry-After"); ra != "10" {
+				t.Errorf("Retry-After %q, want 10 before any backup has finished", ra)
+			}
+			if !strings.Contains(rec.Body.String(), "server.max_backups") {
+				t.Errorf("message does not name the setting: %s", rec.Body)
+			}
+			close(b.release)
+			for range allowed {
+				if code := <-done; code != 200 {
+					t.Errorf("streaming backup: %d", code)
+				}
+			}
+			go func() { <-b.started }()
+			if rec := get.do(t, s); rec.Code != 200 {
+				t.Errorf("backup after the others finished: %d %s", rec.Code, rec.Body)
+			}
+		})
 	}
 }

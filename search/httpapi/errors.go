@@ -58,9 +58,12 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	case errors.Is(err, errKeyScope):
 		status, code, msg = http.StatusForbidden, "forbidden", errKeyScope.Error()
 	case errors.Is(err, indexer.ErrNoSpace):
-		// The detail names the index directory: logged below, not shown.
+		// Only writes meet a full disk, and they need an admin key: the
+		// message names the index directory as `newsdex index` does.
 		status, code, msg = http.StatusInsufficientStorage, "insufficient_storage", noSpaceMessage(err)
 		s.metrics.noSpace.Inc()
+	case errors.Is(err, indexer.ErrWritesStopped):
+		status, code, msg = http.StatusServiceUnavailable, "writes_stopped", writesStoppedMessage(err)
 	case errors.Is(err, errNotReady):
 		// The cause, if any, is logged below, not shown: it may name files.
 		status, code, msg = http.StatusServiceUnavailable, "not_ready", errNotReady.Error()
@@ -91,14 +94,28 @@ func (e *partialWrite) Error() string {
 }
 func (e *partialWrite) Unwrap() error { return e.err }
 
-// noSpaceMessage tells the client what a full disk did to its write and
-// what to do. Ids are stable, so sending the same request again
-// duplicates nothing.
+// noSpaceMessage tells the client what a full disk did to its write,
+// where, and what to do. Ids are stable, so sending the same request
+// again duplicates nothing.
 func noSpaceMessage(err error) string {
-	if pw, ok := errors.AsType[*partialWrite](err); ok {
-		return fmt.Sprintf("no space left on device: %d articles were committed; free space and send the same request again", pw.committed)
+	where := ""
+	if nse, ok := errors.AsType[*indexer.NoSpaceError](err); ok {
+		where = " at " + nse.Dir
 	}
-	return "no space left on device: the change was not made; free space and send the same request again"
+	if pw, ok := errors.AsType[*partialWrite](err); ok {
+		return fmt.Sprintf("no space left on device%s: %d articles were committed; free space and send the same request again", where, pw.committed)
+	}
+	return fmt.Sprintf("no space left on device%s: the change was not made; free space and send the same request again", where)
+}
+
+// writesStoppedMessage says which of Bleve's background goroutines
+// stopped, without its panic text (which names files).
+func writesStoppedMessage(err error) string {
+	source := "background writer"
+	if se, ok := errors.AsType[*indexer.StoppedError](err); ok {
+		source = se.Source
+	}
+	return fmt.Sprintf("writes to the index have stopped: Bleve's %s stopped after a panic; restart newsdex to write again (searches go on)", source)
 }
 
 func badRequest(msg string) error {

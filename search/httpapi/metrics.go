@@ -20,7 +20,7 @@ type metrics struct {
 	noSpace  prometheus.Counter
 }
 
-func newMetrics(reg *prometheus.Registry, docCount, diskFull func() float64) *metrics {
+func newMetrics(reg *prometheus.Registry, docCount, diskFull, mergeWaiting func() float64) *metrics {
 	m := &metrics{
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -40,8 +40,12 @@ func newMetrics(reg *prometheus.Registry, docCount, diskFull func() float64) *me
 	reg.MustRegister(m.requests, m.latency, m.noSpace,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "newsdex_index_disk_full",
-			Help: "1 when the last write to the index was refused for lack of disk space, else 0.",
+			Help: "1 when the last write to the index was refused for lack of disk space, or a merge waits for space, else 0.",
 		}, diskFull),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "newsdex_index_merge_waiting_for_space",
+			Help: "1 while Bleve's merger is held back because the index's disk lacks room for the merge, else 0.",
+		}, mergeWaiting),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "newsdex_index_documents",
 			Help: "Articles in the index.",

@@ -73,21 +73,27 @@ type Options struct {
 	RateLimit      Rate        // per client (key, else IP); RPS 0 is off
 	PublicFullText bool        // whether public keys get article bodies
 	TrustedProxies []string    // addresses or CIDRs whose X-Forwarded-For is believed; none by default
+
+	// MaxBackups is how many live backups may stream at once (default 1);
+	// more are answered 429 with Retry-After.
+	MaxBackups int
 }
 
 // Server is the HTTP handler. It answers /healthz at once and everything
 // else with 503 until SetSearcher gives it an open index.
 type Server struct {
-	logger   *slog.Logger
-	opts     Options
-	searcher atomic.Pointer[Searcher]
-	writer   atomic.Pointer[Writer]
-	backuper atomic.Pointer[Backuper]    // backup.go
-	sources  atomic.Pointer[SourcesFunc] // sources.go
-	access   *access
-	embed    *embedAssets
-	metrics  *metrics
-	engine   *gin.Engine
+	logger     *slog.Logger
+	opts       Options
+	searcher   atomic.Pointer[Searcher]
+	writer     atomic.Pointer[Writer]
+	backuper   atomic.Pointer[Backuper]    // backup.go
+	backups    chan struct{}               // a token per backup streaming
+	lastBackup atomic.Int64                // how long the last backup took, ns
+	sources    atomic.Pointer[SourcesFunc] // sources.go
+	access     *access
+	embed      *embedAssets
+	metrics    *metrics
+	engine     *gin.Engine
 }
 
 // New returns the HTTP handler for the whole service.
@@ -95,8 +101,11 @@ func New(logger *slog.Logger, opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 10 << 20
 	}
-	s := &Server{logger: logger, opts: opts}
-	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull)
+	if opts.MaxBackups <= 0 {
+		opts.MaxBackups = 1
+	}
+	s := &Server{logger: logger, opts: opts, backups: make(chan struct{}, opts.MaxBackups)}
+	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull, s.mergeWaiting)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
@@ -151,6 +160,16 @@ func (s *Server) current() Searcher {
 func (s *Server) diskFull() float64 {
 	w, ok := s.currentWriter().(interface{ DiskFull() bool })
 	if ok && w.DiskFull() {
+		return 1
+	}
+	return 0
+}
+
+// mergeWaiting is 1 while the writer's index holds a merge back for lack
+// of space.
+func (s *Server) mergeWaiting() float64 {
+	w, ok := s.currentWriter().(interface{ MergeWaiting() bool })
+	if ok && w.MergeWaiting() {
 		return 1
 	}
 	return 0
