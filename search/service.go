@@ -23,6 +23,7 @@ import (
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
 	"newsdex/indexer/neardup"
+	"newsdex/search/count"
 	"newsdex/search/querylang"
 	"newsdex/search/rank"
 	"newsdex/search/shape"
@@ -107,7 +108,7 @@ type Service struct {
 	analyzer analysis.Analyzer // the index's text analyzer, for snippets
 	exact    analysis.Analyzer // its words-as-written analyzer; nil for an index built before it
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
-	columns  *columnCache      // facet counting (facetcount.go)
+	columns  *count.Cache      // facet counting (search/count)
 	results  *resultCache      // nil when caching is off
 	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
@@ -123,7 +124,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
 		exact:   idx.Mapping().AnalyzerNamed(indexer.AnalyzerExact),
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
+		columns: count.NewCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
 		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates)}, nil
 }
 
@@ -157,10 +158,7 @@ type FacetValue struct {
 }
 
 // Bucket is one interval of the counts over time.
-type Bucket struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
-}
+type Bucket = count.Bucket
 
 // Result is the answer to a Request; its JSON is the API's response.
 type Result struct {
@@ -222,12 +220,12 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		breq.AddFacet(f, bleve.NewFacetRequest(facetField(f), req.FacetSize))
 	}
 	if req.Histogram != "" {
-		breq.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+		breq.AddFacet(count.HistogramFacet, count.DaysFacet())
 	}
 	if err := breq.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
-	res, counted, err := s.runCounted(ctx, breq) // facets counted in the same pass (facetcount.go)
+	res, counted, err := s.runCounted(ctx, breq) // facets counted in the same pass (search/count)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +245,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	if req.Histogram != "" {
-		out.Histogram = counted.histogram(res.Facets[histogramFacet], req.Histogram)
+		out.Histogram = counted.Histogram(res.Facets[count.HistogramFacet], req.Histogram)
 	}
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
