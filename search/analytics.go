@@ -35,12 +35,7 @@ func (s *Service) tally(ctx context.Context, req Request, facets map[string]int,
 	if err := req.Validate(s.lim); err != nil {
 		return nil, nil, err
 	}
-	if req.Dedup {
-		if _, err := s.duplicates(ctx); err != nil {
-			return nil, nil, err
-		}
-	}
-	q, _, err := s.buildQuery(req)
+	q, _, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -124,8 +124,9 @@ type Request struct {
 	Sample   int
 	Seed     uint64
 	Stratify string
-	// Dedup counts and returns one article per near-duplicate group: every
-	// copy but the group's earliest article is left out (dups.go).
+	// Dedup counts and returns one article per near-duplicate group among
+	// the matches: the earliest matching copy stands for the group, so a
+	// story whose earliest copy does not match still appears (dups.go).
 	Dedup bool
 }
 

@@ -191,11 +191,11 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil
 	}
-	dups, err := s.duplicates(ctx) // copies and group on hits; dedup reads it in buildQuery
+	dups, err := s.duplicates(ctx) // copies and group on hits
 	if err != nil {
 		return nil, err
 	}
-	q, terms, err := s.buildQuery(req)
+	q, terms, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -282,9 +282,26 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 	return res, nil
 }
 
-// buildQuery parses the user's query and adds the filters. It also
-// returns the query's positive terms, for snippets.
-func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
+// buildQuery parses the user's query and adds the filters, and with
+// req.Dedup leaves out the matches that are later copies of another match
+// (dedupQuery), which takes a counting pass. It also returns the query's
+// positive terms, for snippets.
+func (s *Service) buildQuery(ctx context.Context, req Request) (query.Query, []string, error) {
+	q, terms, err := s.parseQuery(req)
+	if err != nil || !req.Dedup {
+		return q, terms, err
+	}
+	key, _ := json.Marshal(struct {
+		Q, M string
+		F, R Filters
+		W    []string
+	}{req.Query, req.Mode, req.Filters, req.Restrict, req.With})
+	q, err = s.dedupQuery(ctx, q, string(key))
+	return q, terms, err
+}
+
+// parseQuery is buildQuery without dedup.
+func (s *Service) parseQuery(req Request) (query.Query, []string, error) {
 	text, op := req.Query, s.lim.DefaultOperator
 	if req.Mode == ModeNatural { // plain words, ORed and ranked (issue 8)
 		text, op = querylang.NaturalQuery(req.Query), "or"
@@ -309,9 +326,6 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	}
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
-	}
-	if req.Dedup { // every copy but each group's earliest left out (dups.go)
-		q = s.dups.current().dedupQuery(q)
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	for _, w := range req.With {
@@ -613,12 +627,7 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
 	}
-	if req.Dedup {
-		if _, err := s.duplicates(ctx); err != nil {
-			return nil, err
-		}
-	}
-	q, _, err := s.buildQuery(req)
+	q, _, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -131,11 +131,11 @@ func (s *Service) significantTerms(ctx context.Context, fg, bg Request, size int
 	keep := count.Candidates(fgTerms, bgTerms, 3*size)
 
 	// Exact counts of the candidates, two searches each, on two workers.
-	fq, _, err := s.buildQuery(withValidDefaults(fg))
+	fq, _, err := s.buildQuery(ctx, withValidDefaults(fg))
 	if err != nil {
 		return nil, err
 	}
-	bq, _, err := s.buildQuery(withValidDefaults(bg))
+	bq, _, err := s.buildQuery(ctx, withValidDefaults(bg))
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,9 @@
 // The analyses take the counts and compute the answers: timeline buckets
 // and shares (timeline.go), JLH and the term statistics of distinctive
 // terms (significance.go, terms.go), co-occurrence networks with their
-// GEXF and CSV forms (cooccurrence.go, network.go), and reproducible and
-// stratified samples (sample.go).
+// GEXF and CSV forms (cooccurrence.go, network.go), reproducible and
+// stratified samples (sample.go) and, under dedup, the choice of one
+// matching article per near-duplicate group (dedup.go).
 //
 // search.Service runs the searches (it owns the index, the entity table
 // and the near-duplicate groups) and hands the matches here.
