@@ -1,7 +1,10 @@
 package count
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -137,4 +140,43 @@ func bucketMap(bs []Bucket) map[string]int {
 		m[b.Key] = b.Count
 	}
 	return m
+}
+
+// WriteTimelineCSV writes a timeline as CSV: a header (key, all, then a
+// count and a share column per series, named by its query or outlet,
+// "(all)" for the empty query) and a row per bucket. cell is applied to
+// the series' names, the only cells that come from users (a
+// spreadsheet's formula guard); nil writes them as they are.
+func WriteTimelineCSV(w io.Writer, all []Bucket, series []Series, cell func(string) string) error {
+	if cell == nil {
+		cell = func(s string) string { return s }
+	}
+	cw := csv.NewWriter(w)
+	h := []string{"key", "all"}
+	for _, se := range series {
+		name := se.Query
+		if se.Source != "" {
+			name = se.Source
+		}
+		if name == "" {
+			name = "(all)"
+		}
+		name = cell(name)
+		h = append(h, name, name+" share")
+	}
+	if err := cw.Write(h); err != nil {
+		return err
+	}
+	for i, b := range all {
+		row := []string{b.Key, strconv.Itoa(b.Count)}
+		for _, se := range series {
+			sb := se.Buckets[i]
+			row = append(row, strconv.Itoa(sb.Count), strconv.FormatFloat(sb.Share, 'g', 6, 64))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
