@@ -70,6 +70,18 @@ func BenchmarkAnalytics(b *testing.B) {
 			r, err := svc.Search(ctx, Request{Dedup: true, Facets: []string{FacetSource}, Histogram: "month"})
 			return items(r, err, func() int { return int(r.Total) })
 		}},
+		{"search/dedup-first", func() (int, error) {
+			// The first page of a query: which matches have copies is
+			// listed again, not taken from the last page's walk.
+			svc.dups.left.clear()
+			r, err := svc.Search(ctx, Request{Dedup: true, Facets: []string{FacetSource}, Histogram: "month"})
+			return items(r, err, func() int { return int(r.Total) })
+		}},
+		{"timeline/dedup", func() (int, error) {
+			svc.dups.left.clear()
+			r, err := svc.Timeline(ctx, TimelineRequest{Request: Request{Dedup: true}, Interval: "month"})
+			return items(r, err, func() int { return int(r.Series[0].Total) })
+		}},
 		{"significant/org-oil", func() (int, error) {
 			r, err := svc.Significant(ctx, SignificantRequest{Request: Request{Query: "oil"}, Field: FacetOrg, Size: 20})
 			return items(r, err, func() int { return len(r.Items) })

@@ -15,6 +15,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/search/count"
 )
 
 // Entity is one person, organisation or place of the archive: the bucket
@@ -231,6 +232,8 @@ func (v *entityView) Mapping(terms [3][]string) ([3][]int32, []entity.Entity) {
 
 // Table is the resolved table Mapping's numbers refer to.
 func (v *entityView) Table() *entity.Table { return v.table }
+
+var _ count.Entities = (*entityView)(nil)
 
 // hitEntities maps a hit's stored names (persons, organisations, places)
 // to entity names: blocked ones left out, each entity once, in the
