@@ -22,11 +22,12 @@ import (
 // can use either.
 
 // analysisFlags are the search parameters every analysis takes: the
-// filters, the query mode and dedup, as the API's q-less parameters.
+// filters, with, the query mode and dedup, as the API's q-less parameters.
 type analysisFlags struct {
 	fs                             *flag.FlagSet
 	config, dir                    *string
 	sources, persons, orgs, places listFlag
+	with                           listFlag
 	fromDate, toDate, mode, format *string
 	dedup, raw                     *bool
 	formats                        []string
@@ -51,6 +52,7 @@ func newAnalysisFlags(name string, stderr io.Writer, formats ...string) *analysi
 	fs.Var(&a.persons, "person", "only articles naming this person (repeat for any of several)")
 	fs.Var(&a.orgs, "org", "only articles naming this organisation (repeatable)")
 	fs.Var(&a.places, "place", "only articles naming this place (repeatable)")
+	fs.Var(&a.with, "with", "only articles naming this entity, as type:name (a network node's id; repeat for all of several)")
 	a.fromDate = fs.String("from-date", "", "only articles published on or after this date (2019-01-31, 2019-01 or 2019)")
 	a.toDate = fs.String("to-date", "", "only articles published on or before this date")
 	a.mode = fs.String("mode", "", `query mode: "" (the query language) or natural`)
@@ -86,7 +88,7 @@ func orList(s []string) string {
 
 // request is the search request the flags describe (no query).
 func (a *analysisFlags) request() (search.Request, error) {
-	req := search.Request{Mode: *a.mode, Dedup: *a.dedup}
+	req := search.Request{Mode: *a.mode, Dedup: *a.dedup, With: a.with}
 	req.Filters.Sources, req.Filters.Persons = a.sources, a.persons
 	req.Filters.Orgs, req.Filters.Places = a.orgs, a.places
 	var err error

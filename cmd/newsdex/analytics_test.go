@@ -122,6 +122,7 @@ func TestAnalyticsCommands(t *testing.T) {
 		{"filtered", []string{"timeline", "--index", dir, "--source", "Wire 1", "--source", "Wire 2", "--person", "Ann Lee", "--from-date", "2019-04", "oil"}},
 		{"by outlet", []string{"timeline", "--index", dir, "--split", "source", "--size", "3", "grain"}},
 		{"dedup", []string{"timeline", "--index", dir, "--dedup", "oil"}},
+		{"with two names", []string{"timeline", "--index", dir, "--with", "person:Ann Lee", "--with", "person:Ed Stone", "grain"}},
 	}
 	type timelineOut struct {
 		out  *search.Timeline
@@ -154,6 +155,7 @@ func TestAnalyticsCommands(t *testing.T) {
 			}
 			var filters search.Filters
 			dedup := false
+			var with []string
 			for j := 0; j < len(tl.args)-1; j++ {
 				switch tl.args[j] {
 				case "--source":
@@ -162,6 +164,8 @@ func TestAnalyticsCommands(t *testing.T) {
 					filters.Persons = append(filters.Persons, tl.args[j+1])
 				case "--from-date":
 					filters.FromDate, _ = time.Parse("2006-01", tl.args[j+1])
+				case "--with":
+					with = append(with, tl.args[j+1])
 				case "--dedup":
 					dedup = true
 				}
@@ -171,7 +175,7 @@ func TestAnalyticsCommands(t *testing.T) {
 				if se.Source != "" {
 					f.Sources = []string{se.Source}
 				}
-				req := search.Request{Query: se.Query, Filters: f, Dedup: dedup}
+				req := search.Request{Query: se.Query, Filters: f, Dedup: dedup, With: with}
 				if got := plainTotal(t, svc, req); int(se.Total) != got {
 					t.Errorf("series %q %q: total %d, search says %d", se.Query, se.Source, se.Total, got)
 				}
@@ -342,6 +346,7 @@ func TestAnalyticsCommandErrors(t *testing.T) {
 		{"cooccurrence types", []string{"cooccurrence", "--index", dir, "--types", "person,people", "oil"}, `unknown type "people"`, false},
 		{"cooccurrence size", []string{"cooccurrence", "--index", dir, "--size", "-3", "oil"}, "size must be between 1 and", false},
 		{"cooccurrence format", []string{"cooccurrence", "--index", dir, "--format", "xml", "oil"}, "--format must be json, csv or gexf", true},
+		{"with", []string{"cooccurrence", "--index", dir, "--with", "Ann Lee", "oil"}, "type:name", false},
 		{"no index", []string{"cooccurrence", "--index", filepath.Join(t.TempDir(), "none"), "oil"}, "none", false},
 	}
 	for _, tt := range tests {
