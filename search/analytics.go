@@ -7,13 +7,14 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
-	"newsdex/indexer"
+	"newsdex/search/count"
 )
 
 // The research analytics of issue 13 (timeline.go, cooccurrence.go,
-// significant.go) count matches with the same column counter as the
-// facets (facetcount.go), so their numbers are those of plain searches;
-// the pure computations on the counts live in search/count.
+// significant.go, sample.go) count matches with the same column counter
+// as the facets (search/count), so their numbers are those of plain
+// searches; here they only run the searches and hand the counts to
+// search/count, which computes the answers.
 
 // MaxSeries is how many queries one timeline compares.
 const MaxSeries = 10
@@ -24,27 +25,17 @@ const DefaultAnalysisSize = 20
 
 // tally runs the search req describes for its counts only: no hits, no
 // scores, the facets named in facets (name → values wanted) counted
-// exactly, and the day facet when days is set. visit, if not nil, gets
-// every matching article's entities (facetCount.visit); then an entity
-// facet must be among facets. It returns the Bleve result (Total and
-// Facets) and the hook, for histograms.
-func (s *Service) tally(ctx context.Context, req Request, facets map[string]int, days bool, visit func([]int32)) (*bleve.SearchResult, *facetCount, error) {
-	return s.tallyHooked(ctx, req, facets, days, visit, nil)
-}
-
-// tallyHooked is tally with onDoc called on every match (facetCount.onDoc);
-// then facets must not be empty.
-func (s *Service) tallyHooked(ctx context.Context, req Request, facets map[string]int, days bool, visit func([]int32), onDoc func(*segColumns, uint64)) (*bleve.SearchResult, *facetCount, error) {
+// exactly, and the day facet when days is set. With h.Visit, an entity
+// facet must be among facets; with h.OnMatch, facets must not be empty.
+// It returns the Bleve result (Total and Facets) and the counter, for
+// histograms, and fails when the hooks asked for could not be called (an
+// alias of several indexes has no per-segment counter).
+func (s *Service) tally(ctx context.Context, req Request, facets map[string]int, days bool, h count.Hooks) (*bleve.SearchResult, *count.Counter, error) {
 	req.Size, req.From, req.Cursor, req.Facets, req.Histogram = 1, 0, "", nil, ""
 	if err := req.Validate(s.lim); err != nil {
 		return nil, nil, err
 	}
-	if req.Dedup {
-		if _, err := s.duplicates(ctx); err != nil {
-			return nil, nil, err
-		}
-	}
-	q, _, err := s.buildQuery(req)
+	q, _, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,16 +45,16 @@ func (s *Service) tallyHooked(ctx context.Context, req Request, facets map[strin
 		breq.AddFacet(name, bleve.NewFacetRequest(facetField(name), size))
 	}
 	if days {
-		breq.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+		breq.AddFacet(count.HistogramFacet, count.DaysFacet())
 	}
-	res, fc, err := s.runHooked(ctx, breq, visit, onDoc)
+	res, fc, err := s.runHooked(ctx, breq, h)
 	if err != nil {
 		return nil, nil, err
 	}
-	if onDoc != nil && (fc == nil || len(fc.segs) == 0) {
+	if h.OnMatch != nil && !fc.Columnar() {
 		return nil, nil, fmt.Errorf("list matches: this index has no per-segment counter (an alias of several indexes?)")
 	}
-	if visit != nil && (fc == nil || fc.ents == nil) {
+	if h.Visit != nil && !fc.CountedEntities() {
 		return nil, nil, fmt.Errorf("count entities: this index has no per-segment counter (an alias of several indexes?)")
 	}
 	return res, fc, nil

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +16,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/neardup"
+	"newsdex/search/count"
 )
 
 // Near-duplicate groups (issue 13). Each article's MinHash signature is
@@ -30,8 +33,14 @@ type dupView struct {
 	version string
 	signed  bool                // some article has a signature: hits carry copies and group
 	group   map[string]string   // article id → group id, for articles with copies
+	rank    map[string]int      // article id → its place in its group, 0 the earliest
 	members map[string][]string // group id → its articles, earliest first
-	later   []string            // every member but each group's earliest: what dedup leaves out
+}
+
+// of is an article's group and place in it, for count.Dedup.
+func (v *dupView) of(id string) (string, int, bool) {
+	g, ok := v.group[id]
+	return g, v.rank[id], ok
 }
 
 // dupCache holds the groups last resolved. After a write, searches go on
@@ -45,6 +54,10 @@ type dupCache struct {
 	generation atomic.Uint64 // counts resolutions, for the result cache
 	opts       neardup.Options
 	v          *dupView
+
+	// Which matches dedup left out, by index version, groups and query,
+	// so that the pages of an export or KWIC walk list the matches once.
+	left leftOut
 }
 
 func newDupCache(opts neardup.Options) *dupCache {
@@ -119,7 +132,7 @@ func (s *Service) refreshDuplicates() {
 // resolveDuplicates reads every article's signature and publication time
 // and groups the copies.
 func (s *Service) resolveDuplicates(ctx context.Context, ver string) (*dupView, error) {
-	v := &dupView{version: ver, group: map[string]string{}, members: map[string][]string{}}
+	v := &dupView{version: ver, group: map[string]string{}, rank: map[string]int{}, members: map[string][]string{}}
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return v, nil // an alias of several indexes: every article is unique
@@ -204,10 +217,8 @@ func (s *Service) resolveDuplicates(ctx context.Context, ver string) (*dupView, 
 		gid := ids[rt]
 		for k, m := range ms {
 			v.group[ids[m]] = gid
+			v.rank[ids[m]] = k
 			v.members[gid] = append(v.members[gid], ids[m])
-			if k > 0 {
-				v.later = append(v.later, ids[m])
-			}
 		}
 	}
 	return v, nil
@@ -222,15 +233,120 @@ func (v *dupView) copiesOf(id string) (string, int) {
 	return id, 1
 }
 
-// dedupQuery leaves every copy but each group's earliest out of q.
-func (v *dupView) dedupQuery(q query.Query) query.Query {
-	if v == nil || len(v.later) == 0 {
-		return q
+// dedupQuery leaves out of q, a request's whole query (filters
+// included), every match but the earliest matching article of each
+// near-duplicate group (count.Dedup), so that every matching story is
+// counted and listed once, even when its earliest copy does not match.
+// It lists q's matches that have copies first: one counting pass over
+// the matches (a lookup per match), remembered per query (leftOut) for
+// the pages that follow. key names q (the request's query and filters).
+func (s *Service) dedupQuery(ctx context.Context, q query.Query, key string) (query.Query, error) {
+	v, err := s.duplicates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.group) == 0 {
+		return q, nil
+	}
+	key = indexVersion(s.idx) + "/" + strconv.FormatUint(s.ents.generation.Load(), 10) + "/" +
+		strconv.FormatUint(s.dups.generation.Load(), 10) + "/" + key
+	excluded, ok := s.dups.left.get(key)
+	if !ok {
+		grouped, err := s.groupedMatches(ctx, q, v)
+		if err != nil {
+			return nil, fmt.Errorf("dedup: %w", err)
+		}
+		excluded = count.Dedup(grouped, v.of)
+		s.dups.left.put(key, excluded)
+	}
+	if len(excluded) == 0 {
+		return q, nil
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(q)
-	bq.AddMustNot(bleve.NewDocIDQuery(v.later))
-	return bq
+	bq.AddMustNot(bleve.NewDocIDQuery(excluded))
+	return bq, nil
+}
+
+// groupedMatches lists the matches of q that have copies: from the
+// counter's columns in one pass, or, without them (the hook failed),
+// by searching q among the articles with copies.
+func (s *Service) groupedMatches(ctx context.Context, q query.Query, v *dupView) ([]string, error) {
+	var grouped []string
+	onMatch := func(m count.Match) {
+		if id := m.ID(); v.group[id] != "" {
+			grouped = append(grouped, strings.Clone(id))
+		}
+	}
+	breq := bleve.NewSearchRequestOptions(q, 0, 0, false)
+	breq.Score = bleve.ScoreNone
+	breq.AddFacet(FacetSource, bleve.NewFacetRequest(indexer.FieldSource, 1))
+	_, fc, err := s.runHooked(ctx, breq, count.Hooks{OnMatch: onMatch})
+	if err != nil {
+		return nil, err
+	}
+	if fc.Columnar() {
+		return grouped, nil
+	}
+	all := make([]string, 0, len(v.group))
+	for id := range v.group {
+		all = append(all, id)
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	bq.AddFilter(bleve.NewDocIDQuery(all))
+	breq = bleve.NewSearchRequestOptions(bq, len(all), 0, false)
+	breq.Score = bleve.ScoreNone
+	res, err := s.run(ctx, breq)
+	if err != nil {
+		return nil, err
+	}
+	grouped = grouped[:0]
+	for _, h := range res.Hits {
+		grouped = append(grouped, h.ID)
+	}
+	return grouped, nil
+}
+
+// leftOut remembers the last few dedup exclusions.
+type leftOut struct {
+	mu    sync.Mutex
+	byKey map[string][]string
+	order []string // keys, oldest first
+}
+
+// maxLeftOut bounds the exclusions kept: one per query being paged.
+const maxLeftOut = 32
+
+func (l *leftOut) get(key string) ([]string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids, ok := l.byKey[key]
+	return ids, ok
+}
+
+// clear forgets every exclusion (benchmarks measure the first page).
+func (l *leftOut) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.byKey, l.order = nil, nil
+}
+
+func (l *leftOut) put(key string, ids []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byKey == nil {
+		l.byKey = map[string][]string{}
+	}
+	if _, ok := l.byKey[key]; ok {
+		return
+	}
+	if len(l.order) == maxLeftOut {
+		delete(l.byKey, l.order[0])
+		l.order = l.order[1:]
+	}
+	l.byKey[key] = ids
+	l.order = append(l.order, key)
 }
 
 // Copy is one article of a near-duplicate group.
@@ -268,7 +384,7 @@ func (s *Service) Copies(ctx context.Context, req Request, id string) (*Copies, 
 	if err := req.Validate(lim); err != nil {
 		return nil, err
 	}
-	q, _, err := s.buildQuery(req)
+	q, _, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
 )
@@ -138,5 +141,170 @@ func TestDuplicateGroups(t *testing.T) {
 	}
 	if _, err := svc.Copies(ctx, Request{}, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("copies of a missing article: %v, want ErrNotFound", err)
+	}
+}
+
+// storyCopies are six stories naming Zed Quill and Mia Chen, and copies of
+// two of them: s0-early, the earliest article of s0's group, lacks the
+// paragraph holding "zanzibar"; s0-late adds a byline to the whole story;
+// s1-copy follows s1. It returns the articles and each one's group.
+func storyCopies() ([]indexer.Article, map[string]string) {
+	r := rand.New(rand.NewPCG(13, 13))
+	vocab := strings.Fields("lantern orchard quarry meadow glacier canyon harbor tundra prairie lagoon summit delta valley estuary plateau marsh reef dune cliff grove island channel basin ridge spring forest desert coast bay cape")
+	para := func(extra string) string {
+		w := make([]string, 18)
+		for i := range w {
+			w[i] = vocab[r.IntN(len(vocab))]
+		}
+		if extra != "" {
+			w[7] = extra
+		}
+		return strings.Join(w, " ") + "."
+	}
+	start := time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC)
+	names := []string{"Zed Quill", "Mia Chen"}
+	var out []indexer.Article
+	group := map[string]string{}
+	bodies := make([][]string, 6)
+	for i := range 6 {
+		first, second := "", ""
+		switch i {
+		case 0:
+			first = "zanzibar"
+		case 1:
+			second = "quokka"
+		}
+		bodies[i] = []string{para(first), para(second), para(""), para("")}
+		id := fmt.Sprintf("s%d", i)
+		out = append(out, indexer.Article{ID: id, Title: "Report " + id, Body: strings.Join(bodies[i], "\n\n"),
+			Source: []string{"Alpha Times", "Beta Post"}[i%2], Published: start.AddDate(0, 0, 2*i), Persons: names})
+		group[id] = id
+	}
+	add := func(id, g string, body []string, source string, published time.Time) {
+		out = append(out, indexer.Article{ID: id, Title: "Copy " + id, Body: strings.Join(body, "\n\n"),
+			Source: source, Published: published, Persons: names})
+		group[id] = g
+	}
+	add("s0-early", "s0-early", bodies[0][1:], "Gamma Wire", start.AddDate(0, 0, -1))
+	group["s0"] = "s0-early"
+	add("s0-late", "s0-early", append([]string{"By Staff Reporter"}, bodies[0]...), "Delta News", start.AddDate(0, 0, 1))
+	add("s1-copy", "s1", append([]string{"By Staff Reporter"}, bodies[1]...), "Gamma Wire", start.AddDate(0, 0, 3))
+	return out, group
+}
+
+// TestDedupKeepsEveryMatchingStory checks that dedup picks, per group, the
+// earliest copy among the matches: a story whose earliest copy does not
+// match (filtered out, or lacking the words asked for) is still counted
+// and listed once, in every answer that takes dedup.
+func TestDedupKeepsEveryMatchingStory(t *testing.T) {
+	arts, group := storyCopies()
+	svc := newTestService(t, arts...)
+	ctx := context.Background()
+	source := map[string]string{}
+	for _, a := range arts {
+		source[a.ID] = a.Source
+	}
+	// The groups are as made: otherwise the cases below test nothing.
+	for id, g := range group {
+		c, err := svc.Copies(ctx, Request{}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Group != g {
+			t.Fatalf("%s is grouped under %q, want %q: the corpus no longer makes the groups it needs", id, c.Group, g)
+		}
+	}
+	scope := Filters{Persons: []string{"Zed Quill"}}
+	alpha, delta := scope, scope
+	alpha.Sources, delta.Sources = []string{"Alpha Times"}, []string{"Delta News"}
+	tests := []struct {
+		name    string
+		query   string
+		filters Filters
+		want    []string // the dedup matches
+	}{
+		{"everything: each group's earliest", "", scope, []string{"s0-early", "s1", "s2", "s3", "s4", "s5"}},
+		{"earliest copy lacks the word", "zanzibar", scope, []string{"s0"}},
+		{"earliest copy is the one that matches", "quokka", scope, []string{"s1"}},
+		{"earliest copy filtered out", "", alpha, []string{"s0", "s2", "s4"}},
+		{"only a later copy in scope", "", delta, []string{"s0-late"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := Request{Query: tt.query, Filters: tt.filters, Dedup: true, Size: 100, Facets: []string{FacetSource}}
+			res := mustSearch(t, svc, req)
+			var ids []string
+			for _, h := range res.Hits {
+				ids = append(ids, h.ID)
+				if h.Group != group[h.ID] {
+					t.Errorf("hit %s: group %q, want %q", h.ID, h.Group, group[h.ID])
+				}
+			}
+			slices.Sort(ids)
+			if diff := cmp.Diff(tt.want, ids); diff != "" {
+				t.Errorf("dedup hits (-want +got):\n%s", diff)
+			}
+			n := len(tt.want)
+			if int(res.Total) != n {
+				t.Errorf("dedup total %d, want %d", res.Total, n)
+			}
+			wantSources := map[string]int{}
+			for _, id := range tt.want {
+				wantSources[source[id]]++
+			}
+			gotSources := map[string]int{}
+			for _, fv := range res.Facets[FacetSource] {
+				gotSources[fv.Value] = fv.Count
+			}
+			if diff := cmp.Diff(wantSources, gotSources); diff != "" {
+				t.Errorf("dedup source facet (-want +got):\n%s", diff)
+			}
+			// Without dedup every copy counts: the case is not trivial.
+			plain := req
+			plain.Dedup = false
+			if all := mustSearch(t, svc, plain); int(all.Total) < n {
+				t.Errorf("without dedup %d matches, fewer than the %d with it", all.Total, n)
+			}
+
+			base := Request{Query: tt.query, Filters: tt.filters, Dedup: true}
+			tl, err := svc.Timeline(ctx, TimelineRequest{Request: base, Queries: []string{tt.query}, Interval: "day"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := 0
+			for _, b := range tl.Series[0].Buckets {
+				sum += b.Count
+			}
+			if tl.Series[0].Total != uint64(n) || sum != n {
+				t.Errorf("dedup timeline: total %d, buckets summing to %d; want %d", tl.Series[0].Total, sum, n)
+			}
+			nw, err := svc.Cooccurrence(ctx, CooccurrenceRequest{Request: base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(nw.Edges) != 1 || nw.Edges[0].Count != n || nw.Total != uint64(n) {
+				t.Errorf("dedup network: total %d, edges %+v; want one edge of %d articles", nw.Total, nw.Edges, n)
+			}
+			sg, err := svc.Significant(ctx, SignificantRequest{Request: base, Field: FacetPerson})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sg.ForegroundTotal != uint64(n) {
+				t.Errorf("dedup significant: foreground %d, want %d", sg.ForegroundTotal, n)
+			}
+			var rows []string
+			if _, err := svc.Export(ctx, base, func(_ uint64, h Hit) error { rows = append(rows, h.ID); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(rows)
+			if diff := cmp.Diff(tt.want, rows); diff != "" {
+				t.Errorf("dedup export (-want +got):\n%s", diff)
+			}
+			sample := base
+			sample.Sample, sample.Seed, sample.Size = 100, 7, 100
+			if got := mustSearch(t, svc, sample); int(got.Total) != n || int(got.SampleOf) != n {
+				t.Errorf("dedup sample: %d drawn of %d, want all %d", got.Total, got.SampleOf, n)
+			}
+		})
 	}
 }

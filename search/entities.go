@@ -15,6 +15,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
+	"newsdex/search/count"
 )
 
 // Entity is one person, organisation or place of the archive: the bucket
@@ -66,7 +67,7 @@ type entityView struct {
 	corr    *entity.Corrections
 
 	// Per counted entity field: entity number by value number (the
-	// column cache's numbering), -1 for none yet. Values numbered after
+	// column cache's numbering, search/count), -1 for none yet. Values numbered after
 	// the table was resolved get entities of their own (extra).
 	mu    sync.Mutex
 	of    [3][]int32
@@ -208,25 +209,11 @@ func readNames(ctx context.Context, idx bleve.Index) ([]entity.Name, entity.Evid
 	return names, ev, nil
 }
 
-// entitySlots are the counted slots of the entity fields, by type order.
-var entitySlots = [3]int{countPersons, countOrgs, countPlaces}
-
-func slotType(slot int) string {
-	switch slot {
-	case countPersons:
-		return entity.Person
-	case countOrgs:
-		return entity.Org
-	case countPlaces:
-		return entity.Place
-	}
-	return ""
-}
-
-// mapping returns, for each entity field, the entity of every value
+// Mapping returns, for each entity field, the entity of every value
 // numbered so far (terms per field, by number). Values new to the table
-// become entities of their own.
-func (v *entityView) mapping(terms [3][]string) ([3][]int32, []entity.Entity) {
+// become entities of their own. With Table, it makes the view the
+// count.Entities the column counter maps names with.
+func (v *entityView) Mapping(terms [3][]string) ([3][]int32, []entity.Entity) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for i, typ := range entity.Types {
@@ -243,13 +230,10 @@ func (v *entityView) mapping(terms [3][]string) ([3][]int32, []entity.Entity) {
 	return v.of, v.extra
 }
 
-// entityAt returns entity number id of the view's table or its extras.
-func entityAt(t *entity.Table, extra []entity.Entity, id int32) *entity.Entity {
-	if int(id) < len(t.Entities) {
-		return &t.Entities[id]
-	}
-	return &extra[int(id)-len(t.Entities)]
-}
+// Table is the resolved table Mapping's numbers refer to.
+func (v *entityView) Table() *entity.Table { return v.table }
+
+var _ count.Entities = (*entityView)(nil)
 
 // hitEntities maps a hit's stored names (persons, organisations, places)
 // to entity names: blocked ones left out, each entity once, in the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"newsdex/search/count"
 	"newsdex/search/querylang"
 )
 
@@ -43,9 +44,6 @@ const (
 	ModeQuery   = ""        // the query language (default)
 	ModeNatural = "natural" // plain words, any of which may match; see NaturalQuery
 )
-
-// Histogram intervals.
-var histogramIntervals = []string{"day", "week", "month", "year"}
 
 // Filters narrow a search to articles with any of the listed values in each
 // field (OR within a field, AND across fields) and within a date range.
@@ -126,8 +124,9 @@ type Request struct {
 	Sample   int
 	Seed     uint64
 	Stratify string
-	// Dedup counts and returns one article per near-duplicate group: every
-	// copy but the group's earliest article is left out (dups.go).
+	// Dedup counts and returns one article per near-duplicate group among
+	// the matches: the earliest matching copy stands for the group, so a
+	// story whose earliest copy does not match still appears (dups.go).
 	Dedup bool
 }
 
@@ -187,7 +186,7 @@ func (r *Request) Validate(lim Limits) error {
 	if r.FacetSize < 0 || r.FacetSize > lim.MaxFacetSize {
 		return bad("facet_size must be between 1 and %d, got %d", lim.MaxFacetSize, r.FacetSize)
 	}
-	if r.Histogram != "" && !slices.Contains(histogramIntervals, r.Histogram) {
+	if r.Histogram != "" && !slices.Contains(count.Intervals, r.Histogram) {
 		return bad("unknown histogram interval %q (want day, week, month or year)", r.Histogram)
 	}
 	for _, f := range []Filters{r.Filters, r.Restrict} {

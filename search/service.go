@@ -23,6 +23,7 @@ import (
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
 	"newsdex/indexer/neardup"
+	"newsdex/search/count"
 	"newsdex/search/querylang"
 	"newsdex/search/rank"
 	"newsdex/search/shape"
@@ -113,7 +114,7 @@ type Service struct {
 	analyzer analysis.Analyzer // the index's text analyzer, for snippets
 	exact    analysis.Analyzer // its words-as-written analyzer; nil for an index built before it
 	aliases  *indexer.Aliases  // canonicalises filter values; may be nil
-	columns  *columnCache      // facet counting (facetcount.go)
+	columns  *count.Cache      // facet counting (search/count)
 	results  *resultCache      // nil when caching is off
 	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
@@ -132,7 +133,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	}
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
 		exact:   idx.Mapping().AnalyzerNamed(indexer.AnalyzerExact),
-		columns: newColumnCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
+		columns: count.NewCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
 		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates)}, nil
 }
 
@@ -166,10 +167,7 @@ type FacetValue struct {
 }
 
 // Bucket is one interval of the counts over time.
-type Bucket struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
-}
+type Bucket = count.Bucket
 
 // Result is the answer to a Request; its JSON is the API's response.
 type Result struct {
@@ -202,11 +200,11 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		cached.TookMS = float64(time.Since(start).Microseconds()) / 1000
 		return cached, nil
 	}
-	dups, err := s.duplicates(ctx) // copies and group on hits; dedup reads it in buildQuery
+	dups, err := s.duplicates(ctx) // copies and group on hits
 	if err != nil {
 		return nil, err
 	}
-	q, terms, err := s.buildQuery(req)
+	q, terms, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -231,12 +229,12 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		breq.AddFacet(f, bleve.NewFacetRequest(facetField(f), req.FacetSize))
 	}
 	if req.Histogram != "" {
-		breq.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+		breq.AddFacet(count.HistogramFacet, count.DaysFacet())
 	}
 	if err := breq.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
-	res, counted, err := s.runCounted(ctx, breq) // facets counted in the same pass (facetcount.go)
+	res, counted, err := s.runCounted(ctx, breq) // facets counted in the same pass (search/count)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +254,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	if req.Histogram != "" {
-		out.Histogram = counted.histogram(res.Facets[histogramFacet], req.Histogram)
+		out.Histogram = counted.Histogram(res.Facets[count.HistogramFacet], req.Histogram)
 	}
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
@@ -293,9 +291,26 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 	return res, nil
 }
 
-// buildQuery parses the user's query and adds the filters. It also
-// returns the query's positive terms, for snippets.
-func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
+// buildQuery parses the user's query and adds the filters, and with
+// req.Dedup leaves out the matches that are later copies of another match
+// (dedupQuery), which takes a counting pass. It also returns the query's
+// positive terms, for snippets.
+func (s *Service) buildQuery(ctx context.Context, req Request) (query.Query, []string, error) {
+	q, terms, err := s.parseQuery(req)
+	if err != nil || !req.Dedup {
+		return q, terms, err
+	}
+	key, _ := json.Marshal(struct {
+		Q, M string
+		F, R Filters
+		W    []string
+	}{req.Query, req.Mode, req.Filters, req.Restrict, req.With})
+	q, err = s.dedupQuery(ctx, q, string(key))
+	return q, terms, err
+}
+
+// parseQuery is buildQuery without dedup.
+func (s *Service) parseQuery(req Request) (query.Query, []string, error) {
 	text, op := req.Query, s.lim.DefaultOperator
 	if req.Mode == ModeNatural { // plain words, ORed and ranked (issue 8)
 		text, op = querylang.NaturalQuery(req.Query), "or"
@@ -320,9 +335,6 @@ func (s *Service) buildQuery(req Request) (query.Query, []string, error) {
 	}
 	if s.lim.RecencyBoost > 0 && req.Sort == SortRelevance {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
-	}
-	if req.Dedup { // every copy but each group's earliest left out (dups.go)
-		q = s.dups.current().dedupQuery(q)
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
 	for _, w := range req.With {
@@ -624,12 +636,7 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req Req
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
 	}
-	if req.Dedup {
-		if _, err := s.duplicates(ctx); err != nil {
-			return nil, err
-		}
-	}
-	q, _, err := s.buildQuery(req)
+	q, _, err := s.buildQuery(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/indexer"
+	"newsdex/search/count"
 )
 
 // benchQueries are the peer benchmark's queries (../shared/bench), or a
@@ -129,7 +130,7 @@ func BenchmarkSearchUI(b *testing.B) {
 }
 
 // BenchmarkCounting compares, for single queries, Bleve's own facets and
-// id tie-break with the service's search hook (facetcount.go): the same
+// id tie-break with the service's search hook (search/count): the same
 // request (four facets, the day facet, relevance order with the id
 // tie-break) run by Bleve alone and through runCounted, and the bare
 // search for reference. Reuters, or the index NEWSDEX_BENCH_INDEX names;
@@ -158,7 +159,7 @@ func BenchmarkCounting(b *testing.B) {
 			for _, f := range []string{indexer.FieldSource, indexer.FieldPersons, indexer.FieldOrganizations, indexer.FieldPlaces} {
 				r.AddFacet(f, bleve.NewFacetRequest(f, 10))
 			}
-			r.AddFacet(histogramFacet, bleve.NewFacetRequest(indexer.FieldPublishedDay, maxHistogramDays))
+			r.AddFacet(count.HistogramFacet, count.DaysFacet())
 		}
 		return r
 	}

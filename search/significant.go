@@ -3,12 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -34,12 +30,7 @@ type SignificantRequest struct {
 
 // SignificantItem is one distinctive term or name: fg and bg are the
 // articles naming it in the foreground and the background, exactly.
-type SignificantItem struct {
-	Value string  `json:"value"`
-	FG    int     `json:"fg"`
-	BG    int     `json:"bg"`
-	Score float64 `json:"score"`
-}
+type SignificantItem = count.Item
 
 // Significant is the answer to a SignificantRequest, items by score,
 // highest first. For terms, Sampled is the number of foreground articles
@@ -55,10 +46,6 @@ type Significant struct {
 	Items           []SignificantItem `json:"items"`
 	TookMS          float64           `json:"took_ms"`
 }
-
-// minSignificantFG is the fewest foreground articles an item needs: a
-// value in one article is an accident, not a pattern.
-const minSignificantFG = 2
 
 // Significant ranks the terms or names of the foreground by JLH
 // (count.JLH). Names are archive entities counted exactly in both sets.
@@ -97,38 +84,13 @@ func (s *Service) Significant(ctx context.Context, sr SignificantRequest) (*Sign
 	return out, nil
 }
 
-// rankItems scores items, keeps those with a positive score, and returns
-// the best size of them.
-func rankItems(items []SignificantItem, fgTotal, bgTotal uint64, size int) []SignificantItem {
-	out := []SignificantItem{}
-	for _, it := range items {
-		if it.FG < minSignificantFG {
-			continue
-		}
-		it.Score = count.JLH(it.FG, int(fgTotal), it.BG, int(bgTotal))
-		if it.Score > 0 {
-			out = append(out, it)
-		}
-	}
-	slices.SortFunc(out, func(a, b SignificantItem) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	return out[:min(len(out), size)]
-}
-
 func (s *Service) significantNames(ctx context.Context, facet string, fg, bg Request, size int) (*Significant, error) {
 	all := map[string]int{facet: 1 << 24}
-	fres, _, err := s.tally(ctx, fg, all, false, nil)
+	fres, _, err := s.tally(ctx, fg, all, false, count.Hooks{})
 	if err != nil {
 		return nil, err
 	}
-	bres, _, err := s.tally(ctx, bg, all, false, nil)
+	bres, _, err := s.tally(ctx, bg, all, false, count.Hooks{})
 	if err != nil {
 		return nil, err
 	}
@@ -141,15 +103,7 @@ func (s *Service) significantNames(ctx context.Context, facet string, fg, bg Req
 		items = append(items, SignificantItem{Value: fv.Value, FG: fv.Count, BG: bgCount[fv.Value]})
 	}
 	return &Significant{ForegroundTotal: fres.Total, BackgroundTotal: bres.Total,
-		Items: rankItems(items, fres.Total, bres.Total, size)}, nil
-}
-
-// termStats are a term's articles in a sample and its written forms.
-type termStats struct {
-	term  string
-	docs  int
-	forms map[string]int
-	stamp int // the last article counted
+		Items: count.Rank(items, fres.Total, bres.Total, size)}, nil
 }
 
 // significantTerms finds candidate terms in samples of the foreground
@@ -174,42 +128,14 @@ func (s *Service) significantTerms(ctx context.Context, fg, bg Request, size int
 	}
 	// Candidates: the best by JLH on the samples, three times as many as
 	// asked for, since sampled counts are rough.
-	var cands []SignificantItem
-	for term, st := range fgTerms {
-		b := 0
-		if bs := bgTerms[term]; bs != nil {
-			b = bs.docs
-		}
-		cands = append(cands, SignificantItem{Value: term, FG: st.docs, BG: b})
-	}
-	minFG := minSignificantFG
-	if len(fgIDs) < 50 {
-		minFG = 1 // a handful of articles: every word is a candidate
-	}
-	var keep []SignificantItem
-	for _, c := range cands {
-		if c.FG >= minFG {
-			c.Score = count.JLH(c.FG, len(fgIDs), c.BG, max(len(bgIDs), 1))
-			keep = append(keep, c)
-		}
-	}
-	slices.SortFunc(keep, func(a, b SignificantItem) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	keep = keep[:min(len(keep), 3*size)]
+	keep := count.Candidates(fgTerms, bgTerms, 3*size)
 
 	// Exact counts of the candidates, two searches each, on two workers.
-	fq, _, err := s.buildQuery(withValidDefaults(fg))
+	fq, _, err := s.buildQuery(ctx, withValidDefaults(fg))
 	if err != nil {
 		return nil, err
 	}
-	bq, _, err := s.buildQuery(withValidDefaults(bg))
+	bq, _, err := s.buildQuery(ctx, withValidDefaults(bg))
 	if err != nil {
 		return nil, err
 	}
@@ -239,9 +165,9 @@ func (s *Service) significantTerms(ctx context.Context, fg, bg Request, size int
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	items := rankItems(keep, uint64(fgTotal), uint64(bgTotal), size)
+	items := count.Rank(keep, uint64(fgTotal), uint64(bgTotal), size)
 	for i := range items {
-		items[i].Value = surfaceForm(fgTerms[items[i].Value])
+		items[i].Value = fgTerms.SurfaceForm(items[i].Value)
 	}
 	out := &Significant{ForegroundTotal: uint64(fgTotal), BackgroundTotal: uint64(bgTotal), Items: items}
 	if len(fgIDs) < fgTotal {
@@ -292,11 +218,10 @@ func (s *Service) countWithTerm(ctx context.Context, q query.Query, term string)
 	return int(res.Total), nil
 }
 
-// sampleTerms reads the title and body of the articles and counts, per
-// index term, the articles holding it and its written forms. Stop words
-// (which the analyzer drops), numbers and one-letter words are left out.
-func (s *Service) sampleTerms(ctx context.Context, ids []string) (map[string]*termStats, error) {
-	out := map[string]*termStats{}
+// sampleTerms reads the title and body of the articles and counts their
+// terms (count.TermCounter).
+func (s *Service) sampleTerms(ctx context.Context, ids []string) (*count.TermCounter, error) {
+	out := count.NewTermCounter(s.analyzer)
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -307,110 +232,11 @@ func (s *Service) sampleTerms(ctx context.Context, ids []string) (map[string]*te
 	if err != nil {
 		return nil, err
 	}
-	// Words are cut from the text as written (not with the analyzer's
-	// char filter, which folds accents and so moves the offsets, nor its
-	// UAX #29 tokenizer, four times slower), then each distinct word is
-	// analysed alone to its index term.
-	type written struct {
-		st *termStats // nil: not a term worth counting
-		n  int        // occurrences of this form
-	}
-	termOf := map[string]*written{} // written word → its term and count
 	for i, h := range res.Hits {
 		if i%64 == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("read sample: %w", ctx.Err())
 		}
-		stamp := i + 1
-		for _, text := range []string{fieldString(h.Fields, indexer.FieldTitle), fieldString(h.Fields, indexer.FieldBody)} {
-			eachWord(text, func(form string) {
-				w := termOf[form]
-				if w == nil {
-					var st *termStats
-					if wordLike(form) {
-						if toks := s.analyzer.Analyze([]byte(form)); len(toks) == 1 && utf8.RuneCount(toks[0].Term) >= 2 {
-							term := string(toks[0].Term)
-							if st = out[term]; st == nil {
-								st = &termStats{term: term, forms: map[string]int{}}
-
-								out[term] = st
-							}
-						}
-					}
-					w = &written{st: st}
-					termOf[strings.Clone(form)] = w
-				}
-				st := w.st
-				if st == nil {
-					return
-				}
-				w.n++
-				if st.stamp != stamp {
-					st.stamp = stamp
-					st.docs++
-				}
-			})
-		}
-	}
-	for form, w := range termOf {
-		if w.st != nil {
-			w.st.forms[form] += w.n
-		}
+		out.Add(fieldString(h.Fields, indexer.FieldTitle), fieldString(h.Fields, indexer.FieldBody))
 	}
 	return out, nil
-}
-
-// eachWord calls fn with each word of text: letters, digits and marks,
-// with apostrophes inside (Kim's). The string passed shares text's memory.
-func eachWord(text string, fn func(string)) {
-	start := -1
-	for i, r := range text {
-		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
-		if !inWord && (r == '\'' || r == '’') && start >= 0 {
-			// An apostrophe stays when a letter follows.
-			if next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):]); unicode.IsLetter(next) {
-				inWord = true
-			}
-		}
-		switch {
-		case inWord && start < 0:
-			start = i
-		case !inWord && start >= 0:
-			fn(text[start:i])
-			start = -1
-		}
-	}
-	if start >= 0 {
-		fn(text[start:])
-	}
-}
-
-// wordLike reports whether a written form is a word worth showing: two
-// letters or more and no digits.
-func wordLike(form string) bool {
-	letters := 0
-	for _, r := range form {
-		switch {
-		case unicode.IsDigit(r):
-			return false
-		case unicode.IsLetter(r):
-			letters++
-		}
-	}
-	return letters >= 2
-}
-
-// surfaceForm is a term's most common written form; at equal counts the
-// lower-case one (a word capitalised at a sentence start is the same
-// word), then the first in byte order.
-func surfaceForm(st *termStats) string {
-	best, bestN := "", -1
-	for f, n := range st.forms {
-		lower := strings.ToLower(f) == f
-		switch {
-		case n > bestN, n == bestN && lower && strings.ToLower(best) != best, n == bestN && lower == (strings.ToLower(best) == best) && f < best:
-			best, bestN = f, n
-		}
-	}
-	// Possessives and the like are analysed away: show the bare word.
-	return strings.TrimSuffix(strings.TrimSuffix(best, "'s"), "’s")
 }

@@ -26,21 +26,11 @@ type TimelineRequest struct {
 	Size     int      // outlets with Split; 0 means 10
 }
 
-// ShareBucket is one period of a series: its matches and their share of
-// all articles in the filters' scope that period.
-type ShareBucket struct {
-	Key   string  `json:"key"`
-	Count int     `json:"count"`
-	Share float64 `json:"share"`
-}
+// ShareBucket is one period of a series (count.ShareBucket).
+type ShareBucket = count.ShareBucket
 
-// Series is the attention one query (or one outlet's part of it) got.
-type Series struct {
-	Query   string        `json:"query"`
-	Source  string        `json:"source,omitempty"` // with split=source
-	Total   uint64        `json:"total"`            // matches, dated or not
-	Buckets []ShareBucket `json:"buckets"`
-}
+// Series is the attention one query got (count.Series).
+type Series = count.Series
 
 // Timeline is the answer to a TimelineRequest: the same bucket keys,
 // ascending, in every series and in All, which counts every article in
@@ -65,7 +55,7 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 	if tr.Interval == "" {
 		tr.Interval = "month"
 	}
-	if !slices.Contains(histogramIntervals, tr.Interval) {
+	if !slices.Contains(count.Intervals, tr.Interval) {
 		return nil, bad("unknown interval %q (want day, week, month or year)", tr.Interval)
 	}
 	if len(tr.Queries) > MaxSeries {
@@ -97,32 +87,27 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 	defer cancel()
 
 	// One counting pass per series, and one for everything in scope.
-	type part struct {
-		query, source string
-		total         uint64
-		buckets       []Bucket
-	}
-	countOne := func(query string, sources []string) (part, error) {
+	countOne := func(query string, sources []string) (count.Part, error) {
 		req := tr.Request
 		req.Query = query
 		if sources != nil {
 			req.Filters.Sources = sources
 		}
-		res, fc, err := s.tally(ctx, req, nil, true, nil)
+		res, fc, err := s.tally(ctx, req, nil, true, count.Hooks{})
 		if err != nil {
-			return part{}, err
+			return count.Part{}, err
 		}
-		return part{query: query, total: res.Total, buckets: fc.histogram(res.Facets[histogramFacet], tr.Interval)}, nil
+		return count.Part{Query: query, Total: res.Total, Buckets: fc.Histogram(res.Facets[count.HistogramFacet], tr.Interval)}, nil
 	}
 	all, err := countOne("", nil)
 	if err != nil {
 		return nil, err
 	}
-	var parts []part
+	var parts []count.Part
 	if tr.Split == SplitSource {
 		req := tr.Request
 		req.Query = queries[0]
-		res, _, err := s.tally(ctx, req, map[string]int{FacetSource: tr.Size}, false, nil)
+		res, _, err := s.tally(ctx, req, map[string]int{FacetSource: tr.Size}, false, count.Hooks{})
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +116,7 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 			if err != nil {
 				return nil, err
 			}
-			p.source = fv.Value
+			p.Source = fv.Value
 			parts = append(parts, p)
 		}
 	} else {
@@ -143,36 +128,10 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 			parts = append(parts, p)
 		}
 	}
-
-	// Every series gets the keys from the first to the last dated article
-	// in scope; a series' matches are among those, so no key is missed.
-	out := &Timeline{Interval: tr.Interval, Series: []Series{}, All: []Bucket{}}
-	var keys []string
-	if len(all.buckets) > 0 {
-		if keys, err = count.Keys(all.buckets[0].Key, all.buckets[len(all.buckets)-1].Key, tr.Interval); err != nil {
-			return nil, bad("%v", err)
-		}
-	}
-	allCounts := bucketMap(all.buckets)
-	for _, k := range keys {
-		out.All = append(out.All, Bucket{Key: k, Count: allCounts[k]})
-	}
-	for _, p := range parts {
-		counts := bucketMap(p.buckets)
-		se := Series{Query: p.query, Source: p.source, Total: p.total, Buckets: make([]ShareBucket, 0, len(keys))}
-		for _, k := range keys {
-			se.Buckets = append(se.Buckets, ShareBucket{Key: k, Count: counts[k], Share: count.Share(counts[k], allCounts[k])})
-		}
-		out.Series = append(out.Series, se)
+	out := &Timeline{Interval: tr.Interval}
+	if out.All, out.Series, err = count.Shares(tr.Interval, all.Buckets, parts); err != nil {
+		return nil, bad("%v", err)
 	}
 	out.TookMS = tookMS(start)
 	return out, nil
-}
-
-func bucketMap(bs []Bucket) map[string]int {
-	m := make(map[string]int, len(bs))
-	for _, b := range bs {
-		m[b.Key] = b.Count
-	}
-	return m
 }

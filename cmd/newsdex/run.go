@@ -31,6 +31,9 @@ Usage:
   newsdex fetch  [--index DIR] [--config FILE] [--once] SOURCES.yaml   poll feeds, index new articles
   newsdex sources [--index DIR] [--json] [SOURCES.yaml]                each source's health
   newsdex search [--index DIR] [--json] [--size N] [--facets source,person,org,place] QUERY
+  newsdex timeline [--interval month] [--split source] [filters] [--format json|csv] [QUERY...]
+  newsdex significant --field terms|person|org|place [--background QUERY] [filters] QUERY
+  newsdex cooccurrence [--types person,org,place] [--size N] [filters] [--format json|csv|gexf] QUERY
   newsdex serve  [--index DIR] [--addr HOST:PORT] [--config FILE] [--force]
   newsdex stats  [--index DIR]
   newsdex check  [--index DIR]                            verify checksums and read every article
@@ -62,6 +65,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSources(ctx, rest, stdout, stderr)
 	case "search":
 		return runSearch(ctx, rest, stdout, stderr)
+	case "timeline":
+		return runTimeline(ctx, rest, stdout, stderr)
+	case "significant":
+		return runSignificant(ctx, rest, stdout, stderr)
+	case "cooccurrence":
+		return runCooccurrence(ctx, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
 	case "stats":

@@ -98,7 +98,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // Bleve's process-wide cap, once, before any search
 	api.SetSearcher(svc)
-	// Build the search columns (search/facetcount.go) now, not in the first
+	// Build the search columns (search/count) now, not in the first
 	// searches; waited for before the index closes.
 	warmed := make(chan struct{})
 	go func() {

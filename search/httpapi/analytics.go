@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,6 +57,11 @@ func (s *Server) handleTimeline(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	cell, err := csvCell(v)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	tr := search.TimelineRequest{Request: req, Queries: nonEmpty(v["q"]), Interval: v.Get("interval"), Split: v.Get("split")}
 	if len(v["q"]) > search.MaxSeries {
 		s.writeError(c, badRequest("at most "+strconv.Itoa(search.MaxSeries)+" queries (q) per timeline"))
@@ -78,35 +82,22 @@ func (s *Server) handleTimeline(c *gin.Context) {
 	}
 	startDownload(c, "newsdex-timeline", formatCSV)
 	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write(timelineHeader(res))
-	for i, b := range res.All {
-		row := []string{b.Key, strconv.Itoa(b.Count)}
-		for _, se := range res.Series {
-			sb := se.Buckets[i]
-			row = append(row, strconv.Itoa(sb.Count), strconv.FormatFloat(sb.Share, 'g', 6, 64))
-		}
-		_ = w.Write(row)
+	if err := count.WriteTimelineCSV(c.Writer, res.All, res.Series, cell); err != nil {
+		s.logStreamError(c, "timeline", err)
 	}
-	w.Flush()
 }
 
-// timelineHeader is the CSV header of a timeline: key, all, then a count
-// and a share column per series, named by its query or outlet.
-func timelineHeader(t *search.Timeline) []string {
-	h := []string{"key", "all"}
-	for _, se := range t.Series {
-		name := se.Query
-		if se.Source != "" {
-			name = se.Source
-		}
-		if name == "" {
-			name = "(all)"
-		}
-		name = safeCell(name)
-		h = append(h, name, name+" share")
+// csvCell reads raw=true|false: CSV cells as stored, or formula-safe
+// (safeCell), as every CSV export offers.
+func csvCell(v url.Values) (func(string) string, error) {
+	raw, err := boolParam(v, "raw")
+	if err != nil {
+		return nil, err
 	}
-	return h
+	if raw {
+		return func(s string) string { return s }, nil
+	}
+	return safeCell, nil
 }
 
 // networker is what the co-occurrence endpoint needs; *search.Service
@@ -131,6 +122,11 @@ func (s *Server) handleCooccurrence(c *gin.Context) {
 		return
 	}
 	format, err := analysisFormat(v, "gexf", formatCSV)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cell, err := csvCell(v)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -162,7 +158,7 @@ func (s *Server) handleCooccurrence(c *gin.Context) {
 	case formatCSV:
 		startDownload(c, "newsdex-network", formatCSV)
 		c.Status(http.StatusOK)
-		err = count.WriteEdgeCSV(c.Writer, res.Nodes, res.Edges, safeCell)
+		err = count.WriteEdgeCSV(c.Writer, res.Nodes, res.Edges, cell)
 	default:
 		c.JSON(http.StatusOK, res)
 	}

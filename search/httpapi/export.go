@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"newsdex/search"
+	"newsdex/search/shape"
 )
 
 // Download formats of the export and KWIC endpoints.
@@ -206,23 +207,9 @@ func (w *rowWriter) write(fields []string, obj any) error {
 	return nil
 }
 
-// safeCell neutralises a CSV cell that a spreadsheet would read as a
-// formula (OWASP "CSV injection"): a cell starting with =, +, -, @, a tab
-// or a carriage return gets a leading apostrophe, which spreadsheets show
-// as text and do not evaluate. Article text comes from outside (any web
-// page can start a title with =HYPERLINK(...)), so every cell is checked.
-// The apostrophe is visible to programs reading the file; they ask for
-// raw=true.
-func safeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
+// safeCell is shape.SafeCell: every CSV export neutralises formula
+// cells unless the request says raw=true.
+func safeCell(s string) string { return shape.SafeCell(s) }
 
 func (w *rowWriter) writeHeader() error {
 	if w.header {

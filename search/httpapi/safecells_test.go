@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +137,57 @@ func TestKWICCSVNeutralisesFormulas(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAnalyticsCSVNeutralisesFormulas checks the timeline and
+// co-occurrence CSV downloads as the exports: cells a spreadsheet would
+// read as formulas get an apostrophe, raw=true writes them as stored,
+// and a bad raw is a 400 naming it.
+func TestAnalyticsCSVNeutralisesFormulas(t *testing.T) {
+	a := formulaArticles()[0]
+	h := newTestServer(t, uiService(t, nil, a))
+	tests := []struct {
+		name, target string
+		formulas     []string // cells as stored that start a formula
+	}{
+		{"timeline", "/api/v1/timeline?q=-nothingsuch+harvest&interval=year&format=csv", []string{"-nothingsuch harvest", "-nothingsuch harvest share"}},
+		{"cooccurrence", "/api/v1/cooccurrence?q=harvest&format=csv", []string{"@Ann Lee", "-Grain Board"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cells := func(params string) []string {
+				rec := get(t, h, tt.target+params)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				rows, err := csv.NewReader(bytes.NewReader(rec.Body.Bytes())).ReadAll()
+				if err != nil || len(rows) < 2 {
+					t.Fatalf("CSV %q: %d rows, %v", rec.Body, len(rows), err)
+				}
+				var out []string
+				for _, r := range rows {
+					out = append(out, r...)
+				}
+				return out
+			}
+			safe, raw := cells(""), cells("&raw=true")
+			for _, f := range tt.formulas {
+				if !slices.Contains(raw, f) {
+					t.Errorf("raw=true: no cell %q in %q", f, raw)
+				}
+				if !slices.Contains(safe, "'"+f) {
+					t.Errorf("default: no cell %q in %q", "'"+f, safe)
+				}
+			}
+			for i, cell := range safe {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					t.Errorf("cell %d %q starts a formula", i, cell)
+				}
+			}
+			if rec := get(t, h, tt.target+"&raw=yes"); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "raw must be true or false") {
+				t.Errorf("raw=yes: status %d %s, want 400 naming raw", rec.Code, rec.Body)
+			}
+		})
 	}
 }

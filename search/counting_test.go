@@ -12,13 +12,11 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	index "github.com/blevesearch/bleve_index_api"
-	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
+	"newsdex/search/count"
 )
 
 // facetArticles have several values per entity field, some none, and
@@ -168,8 +166,8 @@ func TestCountedFacetsEqualBleve(t *testing.T) {
 						t.Errorf("facet %s (-bleve +counted):\n%s", name, diff)
 					}
 				}
-				for _, interval := range histogramIntervals {
-					if diff := cmp.Diff(histogram(want.Facets["days"], interval), counted.histogram(got.Facets["days"], interval)); diff != "" {
+				for _, interval := range count.Intervals {
+					if diff := cmp.Diff(count.Histogram(want.Facets["days"], interval), counted.Histogram(got.Facets["days"], interval)); diff != "" {
 						t.Errorf("histogram by %s (-bleve +counted):\n%s", interval, diff)
 					}
 				}
@@ -178,115 +176,6 @@ func TestCountedFacetsEqualBleve(t *testing.T) {
 	})
 	if maxSegments < 2 {
 		t.Errorf("the index never had more than %d segments: the multi-segment case went untested", maxSegments)
-	}
-}
-
-// opaqueReader hides the scorch snapshot, so the counter takes its
-// doc-values path, as on an index alias.
-type opaqueReader struct{ index.IndexReader }
-
-func TestDocValuesCountingEqualsColumns(t *testing.T) {
-	countingFixture(t, func(stage string, idx bleve.Index, _ *Service) {
-		adv, err := idx.Advanced()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		columns, docValues := countAll(t, r), countAll(t, opaqueReader{r})
-		if diff := cmp.Diff(columns, docValues); diff != "" {
-			t.Errorf("%s (-columns +doc values):\n%s", stage, diff)
-		}
-		if len(columns) != 5 {
-			t.Errorf("%s: got %d facets, want 5", stage, len(columns))
-		}
-	})
-}
-
-// countAll counts the facets of every live document of r.
-func countAll(t *testing.T, r index.IndexReader) map[string]facetSummary {
-	t.Helper()
-	breq := facetRequest("", 10)
-	fc := newColumnCache().take(breq, nil)
-	if err := fc.bind(r); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := r.DocIDReaderAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ids.Close()
-	n := uint64(0)
-	for {
-		id, err := ids.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if id == nil {
-			break
-		}
-		fc.add(id)
-		n++
-	}
-	res := &bleve.SearchResult{Total: n}
-	if err := fc.fill(res); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]facetSummary{}
-	for name, fr := range res.Facets {
-		if name != "days" {
-			out[name] = summarize(fr)
-		}
-	}
-	var days []string
-	for _, b := range fc.histogram(res.Facets["days"], "day") {
-		days = append(days, fmt.Sprintf("%s=%d", b.Key, b.Count))
-	}
-	out["days"] = facetSummary{Terms: strings.Join(days, ", ")}
-	return out
-}
-
-func TestTakeFacetsLeavesWhatItCannotCount(t *testing.T) {
-	tests := []struct {
-		name string
-		req  func() *bleve.SearchRequest
-		take bool
-	}{
-		{"counted fields", func() *bleve.SearchRequest { return facetRequest("oil", 10) }, true},
-		{"no facets", func() *bleve.SearchRequest { return bleve.NewSearchRequest(bleve.NewMatchAllQuery()) }, false},
-		{"other field", func() *bleve.SearchRequest {
-			r := facetRequest("oil", 10)
-			r.AddFacet("tags", bleve.NewFacetRequest(indexer.FieldTags, 5))
-			return r
-		}, false},
-		{"regex filter", func() *bleve.SearchRequest {
-			r := bleve.NewSearchRequest(bleve.NewMatchAllQuery())
-			fr := bleve.NewFacetRequest(indexer.FieldSource, 5)
-			fr.SetRegexFilter("^A")
-			r.AddFacet("source", fr)
-			return r
-		}, false},
-		{"score none may stop early", func() *bleve.SearchRequest {
-			r := facetRequest("oil", 10)
-			r.Score = bleve.ScoreNone
-			return r
-		}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := tt.req()
-			before := len(r.Facets)
-			fc := newColumnCache().take(r, nil)
-			if (fc != nil) != tt.take {
-				t.Fatalf("took = %v, want %v", fc != nil, tt.take)
-			}
-			if !tt.take && len(r.Facets) != before {
-				t.Errorf("facets changed from %d to %d though not taken", before, len(r.Facets))
-			}
-		})
 	}
 }
 
@@ -512,99 +401,7 @@ func TestAliasOfTwoIndexesSearchesWithoutTheHook(t *testing.T) {
 	}
 }
 
-// TestColumnBuildersAgree builds every counted field of every segment both
-// from postings and from doc values and checks each document gets the same
-// values.
-func TestColumnBuildersAgree(t *testing.T) {
-	countingFixture(t, func(stage string, idx bleve.Index, _ *Service) {
-		adv, err := idx.Advanced()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		vals := newColumnCache().vals
-		for _, ss := range r.(*scorch.IndexSnapshot).Segments() {
-			seg := ss.Segment()
-			dvs, ok := seg.(segment.DocValueVisitable)
-			if !ok {
-				t.Fatalf("segment %T has no doc values", seg)
-			}
-			for slot := range numCounted {
-				field := countedField(slot)
-				dict, err := seg.Dictionary(field)
-				if err != nil {
-					t.Fatal(err)
-				}
-				fromPostings, err := buildColumnFromPostings(dict, seg.Count(), field, vals[slot])
-				if err != nil {
-					t.Fatal(err)
-				}
-				fromDocValues, err := buildColumnFromDocValues(dvs, seg.Count(), field, vals[slot])
-				if err != nil {
-					t.Fatal(err)
-				}
-				for d := range seg.Count() {
-					p, v := columnValues(fromPostings, vals[slot], d), columnValues(fromDocValues, vals[slot], d)
-					if diff := cmp.Diff(p, v); diff != "" {
-						t.Fatalf("%s: segment %d field %s doc %d (-postings +doc values):\n%s", stage, ss.Id(), field, d, diff)
-					}
-				}
-			}
-		}
-	})
-}
-
-func columnValues(c *column, v *values, d uint64) []string {
-	terms := v.all()
-	var out []string
-	if c.single != nil {
-		if c.single[d] != 0 {
-			out = append(out, terms[c.single[d]-1])
-		}
-		return out
-	}
-	for _, id := range c.ids[c.start[d]:c.start[d+1]] {
-		out = append(out, terms[id])
-	}
-	slices.Sort(out)
-	return out
-}
-
-func TestWarmBuildsEverySegment(t *testing.T) {
-	countingFixture(t, func(stage string, idx bleve.Index, svc *Service) {
-		if err := svc.Warm(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		// The merger may have replaced segments since: check on one
-		// snapshot what warm built for it.
-		adv, err := idx.Advanced()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		snap := r.(*scorch.IndexSnapshot)
-		if err := svc.columns.warm(context.Background(), snap); err != nil {
-			t.Fatal(err)
-		}
-		entries, _ := svc.columns.entries(snap)
-		for i, sc := range entries {
-			if sc.ids == nil || sc.cols[countSource] == nil {
-				t.Errorf("%s: segment %d has no columns after warm", stage, i)
-			}
-		}
-		// The newest snapshot drops the columns of merged-away segments.
-		if n, want := len(svc.columns.segs), len(snap.Segments()); n != want {
-			t.Errorf("%s: %d segments' columns kept, want the snapshot's %d", stage, n, want)
-		}
-	})
+func TestWarmStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	countingFixture(t, func(stage string, _ bleve.Index, svc *Service) {
