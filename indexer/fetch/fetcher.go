@@ -28,10 +28,6 @@ type Fetcher struct {
 	logger  *slog.Logger
 	client  *client
 	robots  *robotsCache
-
-	// OnPass, if set, is called after each pass that indexed articles
-	// (alerts run from it), before the state is saved.
-	OnPass func(ctx context.Context, r Report)
 }
 
 // New returns a Fetcher for sources that writes into sink and remembers
@@ -131,9 +127,6 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 		})
 	}
 	wg.Wait()
-	if f.OnPass != nil && rep.Articles > 0 && ctx.Err() == nil {
-		f.OnPass(ctx, rep)
-	}
 	if err := f.state.Save(); err != nil && firstErr == nil {
 		firstErr = err
 	}
