@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,6 +75,72 @@ func TestFeedParsesBack(t *testing.T) {
 	rec = do(t, h, http.MethodGet, "/api/v1/feed?q=%22unclosed", nil, nil)
 	if rec.Code != http.StatusBadRequest {
 		t.Errorf("bad query: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestFeedUndatedByIngestTime: an article without a publication date is
+// placed by when it entered the index, so a new undated item heads a feed
+// of older dated ones instead of trailing the archive; an undated article
+// that came in long ago stays below newer dated ones.
+func TestFeedUndatedByIngestTime(t *testing.T) {
+	idx, err := indexer.NewMemIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	logger := slog.New(slog.DiscardHandler)
+	ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, nil, nil)
+	write := func(arts ...indexer.Article) {
+		t.Helper()
+		if _, err := ing.Ingest(context.Background(), func(ctx context.Context, emit func(indexer.Record) error) error {
+			for _, a := range arts {
+				if err := emit(indexer.Record{File: "test", Article: a}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC()
+	write(indexer.Article{Title: "Glider undated, earlier", Body: "A glider."})
+	write(
+		indexer.Article{Title: "Glider dated tomorrow", Body: "A glider.", Published: now.Add(24 * time.Hour)},
+		indexer.Article{Title: "Glider dated last week", Body: "A glider.", Published: now.Add(-7 * 24 * time.Hour)},
+		indexer.Article{Title: "Glider dated last year", Body: "A glider.", Published: now.AddDate(-1, 0, 0)},
+		indexer.Article{Title: "Boat off topic", Body: "A boat.", Published: now},
+	)
+	time.Sleep(5 * time.Millisecond)
+	write(indexer.Article{Title: "Glider undated, just in", Body: "A glider."})
+	svc, err := search.NewService(idx, search.Limits{}, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestServer(t, svc)
+	for _, format := range []string{"atom", "rss", "json"} {
+		rec := do(t, h, http.MethodGet, "/api/v1/feed?q=glider&format="+format, nil, nil)
+		f, err := gofeed.NewParser().Parse(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("%s: status %d: %v\n%s", format, rec.Code, err, rec.Body)
+		}
+		var titles []string
+		for _, it := range f.Items {
+			titles = append(titles, it.Title)
+		}
+		want := "Glider dated tomorrow|Glider undated, just in|Glider undated, earlier|Glider dated last week|Glider dated last year"
+		if got := strings.Join(titles, "|"); got != want {
+			t.Errorf("%s: items %s, want %s", format, got, want)
+		}
+		if format == "atom" && ((f.Items[1].UpdatedParsed == nil || now.Sub(*f.Items[1].UpdatedParsed) > time.Minute || strings.Count(rec.Body.String(), "<published>") != 3)) {
+			t.Errorf("atom: undated entry updated %v, want its ingest time, and no publication date for the undated:\n%s", f.Items[1].UpdatedParsed, rec.Body)
+		}
+	}
+	// size bounds the merged list.
+	rec := do(t, h, http.MethodGet, "/api/v1/feed?q=glider&format=json&size=2", nil, nil)
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil || len(f.Items) != 2 || f.Items[1].Title != "Glider undated, just in" {
+		t.Errorf("size=2: %v %s", err, rec.Body)
 	}
 }
 
