@@ -132,7 +132,7 @@ func TestFeedUndatedByIngestTime(t *testing.T) {
 		if got := strings.Join(titles, "|"); got != want {
 			t.Errorf("%s: items %s, want %s", format, got, want)
 		}
-		if format == "atom" && ((f.Items[1].UpdatedParsed == nil || now.Sub(*f.Items[1].UpdatedParsed) > time.Minute || strings.Count(rec.Body.String(), "<published>") != 3)) {
+		if format == "atom" && (f.Items[1].UpdatedParsed == nil || now.Sub(*f.Items[1].UpdatedParsed) > time.Minute || strings.Count(rec.Body.String(), "<published>") != 3) {
 			t.Errorf("atom: undated entry updated %v, want its ingest time, and no publication date for the undated:\n%s", f.Items[1].UpdatedParsed, rec.Body)
 		}
 	}
