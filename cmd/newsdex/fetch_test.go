@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -155,6 +156,19 @@ func TestServeRunsFetcher(t *testing.T) {
 	if code := getJSON(t, base+"/api/v1/sources", &health); code != 200 || len(health.Sources) != 1 ||
 		health.Sources[0].Name != "Harbour Times" || health.Sources[0].Total != 2 || health.Sources[0].LastDay != 2 || health.Sources[0].LastSuccess == "" {
 		t.Errorf("GET /api/v1/sources: %d %+v", code, health)
+	}
+	// /metrics has the same, per source.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`newsdex_source_articles_added_total{source="Harbour Times"} 2`, `newsdex_source_fetch_failures_total{source="Harbour Times"} 0`,
+		`newsdex_source_fetches_total{source="Harbour Times"} `, `newsdex_source_last_success_timestamp_seconds{source="Harbour Times"} `} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -273,6 +273,13 @@ func TestFetcherIndexesEveryFeedKind(t *testing.T) {
 	if sink.len() != 4 || !strings.Contains(r.Body, "4.9 percent") {
 		t.Errorf("update: %d articles, body %q", sink.len(), r.Body)
 	}
+
+	// The counts /metrics shows: 3 passes over 4 feeds, 4 new articles
+	// and the one updated.
+	h := f.Health()
+	if len(h) != 1 || h[0].Fetches != 12 || h[0].Failures != 0 || h[0].Added != 4 || h[0].Updated != 1 || h[0].Total != 5 || h[0].LastSuccess.IsZero() {
+		t.Errorf("health = %+v, want 12 fetches, 0 failures, 4 added, 1 updated, 5 in all", h)
+	}
 }
 
 func TestFetcherIsolatesFailingFeeds(t *testing.T) {
@@ -295,6 +302,9 @@ func TestFetcherIsolatesFailingFeeds(t *testing.T) {
 		if fs.LastError == "" || fs.Failures != 1 || !fs.LastSuccess.IsZero() {
 			t.Errorf("%s state = %+v", p, fs)
 		}
+	}
+	if sh := f.Health(); sh[0].Fetches != 3 || sh[0].Failures != 3 || sh[0].Added != 0 || sh[1].Fetches != 1 || sh[1].Failures != 0 || sh[1].Added != 1 {
+		t.Errorf("health = %+v", sh)
 	}
 	if !strings.Contains(h[s.srv.URL+"/missing.xml"].LastError, "404") ||
 		!strings.Contains(h[s.srv.URL+"/redirect-loop"].LastError, "redirects") {

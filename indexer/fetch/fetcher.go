@@ -43,6 +43,8 @@ type Report struct {
 	Feeds    int // feeds polled
 	Failed   int // feeds that failed
 	Articles int // articles indexed
+	Added    int // of which new
+	Updated  int // of which taken before, and indexed again because the feed said they changed
 	Skipped  int // items whose page gave no article, or which robots.txt kept out and had nothing in the feed
 }
 
@@ -112,6 +114,8 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 				mu.Lock()
 				rep.Feeds++
 				rep.Articles += r.Articles
+				rep.Added += r.Added
+				rep.Updated += r.Updated
 				rep.Skipped += r.Skipped
 				if err != nil {
 					if errors.Is(err, errSink) && firstErr == nil {
@@ -149,13 +153,17 @@ func (f *Fetcher) pollFeed(ctx context.Context, src Source, feedURL string, fs *
 	}
 	f.state.update(fs, func(fs *FeedState) {
 		fs.LastPoll = start
+		fs.Polls++
 		fs.Articles += rep.Articles
+		fs.Added += rep.Added
+		fs.Updated += rep.Updated
 		if rep.Articles > 0 {
 			fs.LastArticle = start
 		}
 		if err != nil {
 			fs.LastError = err.Error()
 			fs.Failures++
+			fs.Failed++
 			fs.NextPoll = start.Add(min(interval<<min(fs.Failures, 10), 24*time.Hour))
 			return
 		}
@@ -186,12 +194,14 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 	var arts []indexer.Article
 	var keys []string
 	var states []ItemState
+	var again []bool // whether each article was taken before
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
 		key := indexer.NormalizeURL(it.URL)
-		if prev, ok := f.state.item(key); ok && prev.Stamp == it.stamp() {
+		prev, seen := f.state.item(key)
+		if seen && prev.Stamp == it.stamp() {
 			continue // taken before, unchanged
 		}
 		a, err := f.article(ctx, src, it)
@@ -208,6 +218,7 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 			continue
 		}
 		st.ID = a.ID
+		again = append(again, seen && prev.ID != "")
 		arts = append(arts, a)
 		keys = append(keys, key)
 		states = append(states, st)
@@ -231,8 +242,14 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 		return rep, fmt.Errorf("%w: %w", errSink, err)
 	}
 	for i, k := range keys {
-		if !skipped[arts[i].URL] {
-			f.state.setItem(k, states[i])
+		if skipped[arts[i].URL] {
+			continue
+		}
+		f.state.setItem(k, states[i])
+		if again[i] {
+			rep.Updated++
+		} else {
+			rep.Added++
 		}
 	}
 	rep.Articles += sum.Indexed

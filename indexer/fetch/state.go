@@ -33,6 +33,12 @@ type FeedState struct {
 	NextPoll     time.Time `json:"next_poll,omitzero"`
 	Articles     int       `json:"articles"` // indexed from this feed, all time
 	LastArticle  time.Time `json:"last_article,omitzero"`
+	// All-time counts, for /metrics: polls, failed polls, and of the
+	// articles indexed those new and those updated.
+	Polls   int `json:"polls,omitempty"`
+	Failed  int `json:"failed,omitempty"`
+	Added   int `json:"added,omitempty"`
+	Updated int `json:"updated,omitempty"`
 }
 
 // ItemState is one item taken from a feed.
@@ -152,6 +158,12 @@ type SourceHealth struct {
 	LastDay     int       `json:"articles_last_day"`
 	Total       int       `json:"articles_total"`
 	Stale       bool      `json:"stale"` // no article for staleAfter
+	// All-time counts over the source's feeds: polls, failed polls, and
+	// articles indexed new or again after an update.
+	Fetches  int `json:"fetches"`
+	Failures int `json:"failures"`
+	Added    int `json:"articles_added"`
+	Updated  int `json:"articles_updated"`
 }
 
 // Sources summarises the state per source of l, in l's order. A source
@@ -183,6 +195,10 @@ func (s *State) Sources(l *SourceList, now time.Time, staleAfter time.Duration) 
 				h.LastError, h.FailingFeed = fs.LastError, u
 			}
 			h.Total += fs.Articles
+			h.Fetches += fs.Polls
+			h.Failures += fs.Failed
+			h.Added += fs.Added
+			h.Updated += fs.Updated
 		}
 		first := h.LastArticle
 		if first.IsZero() {

@@ -196,3 +196,48 @@ func TestSourcesEndpoint(t *testing.T) {
 		t.Errorf("sources: %d %+v", rec.Code, got)
 	}
 }
+
+// TestSourceMetrics: /metrics has each source's counts, with the source's
+// name as the only label; before the fetcher reports, no source series.
+func TestSourceMetrics(t *testing.T) {
+	s := newTestServer(t, nil)
+	scrape := func() string {
+		rec := do(t, s, http.MethodGet, "/metrics", nil, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("/metrics: %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	if body := scrape(); strings.Contains(body, "newsdex_source_fetches_total{") {
+		t.Errorf("source series before any source:\n%s", body)
+	}
+	success := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s.SetSources(func() []fetch.SourceHealth {
+		return []fetch.SourceHealth{
+			{Name: "Harbour Times", Feeds: 2, Total: 7, LastDay: 3, Fetches: 40, Failures: 2, Added: 6, Updated: 1, LastSuccess: success, LastArticle: success},
+			{Name: `Quote "and" slash\`, Feeds: 1, LastError: "HTTP 404", Stale: true},
+		}
+	})
+	body := scrape()
+	for _, want := range []string{
+		`newsdex_source_fetches_total{source="Harbour Times"} 40`,
+		`newsdex_source_fetch_failures_total{source="Harbour Times"} 2`,
+		`newsdex_source_articles_added_total{source="Harbour Times"} 6`,
+		`newsdex_source_articles_updated_total{source="Harbour Times"} 1`,
+		`newsdex_source_articles_total{source="Harbour Times"} 7`,
+		`newsdex_source_articles_last_day{source="Harbour Times"} 3`,
+		`newsdex_source_last_success_timestamp_seconds{source="Harbour Times"} 1.7961192e+09`,
+		`newsdex_source_failing{source="Harbour Times"} 0`,
+		`newsdex_source_failing{source="Quote \"and\" slash\\"} 1`,
+		`newsdex_source_stale{source="Quote \"and\" slash\\"} 1`,
+		"# TYPE newsdex_source_fetches_total counter",
+		"# TYPE newsdex_source_last_success_timestamp_seconds gauge",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `newsdex_source_last_success_timestamp_seconds{source="Quote`) {
+		t.Error("a source never polled has a last-success time")
+	}
+}

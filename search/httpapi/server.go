@@ -96,7 +96,7 @@ func New(logger *slog.Logger, opts Options) *Server {
 		opts.MaxBodyBytes = 10 << 20
 	}
 	s := &Server{logger: logger, opts: opts}
-	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull)
+	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull, s.sourcesFunc)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
