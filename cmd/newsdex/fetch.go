@@ -177,6 +177,7 @@ func fetchOptions(cfg Config) fetch.Options {
 		MaxItemsPerFeed:      in.MaxItemsPerFeed,
 		AllowPrivateNetworks: in.AllowPrivateNetworks,
 		StaleAfter:           in.StaleAfter,
+		StateHorizon:         in.StateHorizon,
 	}
 }
 

@@ -131,6 +131,12 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 		})
 	}
 	wg.Wait()
+	if ctx.Err() == nil {
+		feeds, items := f.state.Prune(f.sources, time.Now().Add(-f.opts.StateHorizon))
+		if feeds+items > 0 {
+			f.logger.Info("fetch state pruned", slog.Int("feeds", feeds), slog.Int("items", items))
+		}
+	}
 	if err := f.state.Save(); err != nil && firstErr == nil {
 		firstErr = err
 	}
@@ -191,6 +197,10 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 	if len(items) > f.opts.MaxItemsPerFeed {
 		items = items[:f.opts.MaxItemsPerFeed]
 	}
+	var listed time.Time
+	f.state.update(fs, func(fs *FeedState) { listed = fs.Listed })
+	listedKeys := make([]string, 0, len(items))
+	defer func() { f.state.seen(feedURL, listed, listedKeys) }() // also the items taken below
 	var arts []indexer.Article
 	var keys []string
 	var states []ItemState
@@ -200,6 +210,7 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 			return rep, ctx.Err()
 		}
 		key := indexer.NormalizeURL(it.URL)
+		listedKeys = append(listedKeys, key)
 		prev, seen := f.state.item(key)
 		if seen && prev.Stamp == it.stamp() {
 			continue // taken before, unchanged
@@ -300,6 +311,7 @@ func (f *Fetcher) feedItems(ctx context.Context, feedURL string, fs *FeedState, 
 	if depth == 0 {
 		f.state.update(fs, func(fs *FeedState) {
 			fs.ETag, fs.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+			fs.Listed = time.Now()
 		})
 	}
 	items := feed.Items
