@@ -125,7 +125,13 @@ func New(alerts []Alert, statePath string, opts Options, logger *slog.Logger) (*
 	}
 	var st stateFile
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("alert state %s: %w", statePath, err)
+		// The layout before ingest stamps (alert name → sent IDs): its
+		// alerts start again from now, as new ones do.
+		var old map[string][]string
+		if json.Unmarshal(b, &old) != nil {
+			return nil, fmt.Errorf("alert state %s: %w", statePath, err)
+		}
+		st.Alerts = nil
 	}
 	for name, as := range st.Alerts {
 		if as == nil {

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -365,5 +367,47 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestStateFile: a damaged state file is an error naming it; the layout
+// before ingest stamps starts its alerts afresh; a bad stamp is refused.
+func TestStateFile(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content, wantErr string
+	}{
+		{"old layout", `{"strikes": ["a", "b"], "alerts": ["c"]}`, ""},
+		{"current layout", `{"alerts": {"strikes": {"after": "2026-12-01T10:00:00.000000000Z", "sent": ["a"]}}}`, ""},
+		{"truncated", `{"alerts": {"strikes": {"after": "2026-`, "alert state"},
+		{"bad stamp", `{"alerts": {"strikes": {"after": "yesterday"}}}`, `bad stamp "yesterday"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a, err := New([]Alert{strikeAlert}, path, Options{}, testLogger(t))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
+					t.Errorf("err = %v, want it to name %s and say %q", err, path, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := a.state["strikes"]; tt.name == "old layout" && st != nil {
+				t.Errorf("old layout kept state %+v", st)
+			} else if tt.name == "current layout" && (st == nil || st.After != "2026-12-01T10:00:00.000000000Z" || !st.sent["a"]) {
+				t.Errorf("state = %+v", st)
+			}
+		})
+	}
+	// Check refuses an upper stamp that is not one.
+	a, _ := New(nil, "", Options{}, testLogger(t))
+	if err := a.Check(context.Background(), nil, "now"); err == nil || !strings.Contains(err.Error(), `bad ingest stamp "now"`) {
+		t.Errorf("Check with a bad stamp: %v", err)
 	}
 }
