@@ -22,10 +22,15 @@ const alertStateFile = "newsdex-alert-state.json"
 // (indexer.Ingester.Settled).
 type settledFunc func(context.Context) (string, error)
 
-// newAlerter builds the configured alerts; nil when there are none.
-func newAlerter(cfg Config, logger *slog.Logger) (*alert.Alerter, error) {
+// newAlerter builds the configured alerts over idx; nil when there are
+// none. An index built before ingest stamps is an error: its writes would
+// never reach the alerts, and saying so beats staying silent.
+func newAlerter(cfg Config, idx bleve.Index, logger *slog.Logger) (*alert.Alerter, error) {
 	if len(cfg.Alerts) == 0 {
 		return nil, nil
+	}
+	if err := indexer.CheckIngestStamps(idx); err != nil {
+		return nil, fmt.Errorf("alerts on %s: %w (or remove alerts from the config)", cfg.Index.Dir, err)
 	}
 	aliases, err := loadAliases(cfg)
 	if err != nil {
@@ -48,8 +53,8 @@ func newAlerter(cfg Config, logger *slog.Logger) (*alert.Alerter, error) {
 // write w makes, whichever path it came by (HTTP writes, the fetcher).
 // The returned function stops them and waits until they have; with no
 // alerts configured it does nothing.
-func startAlerts(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Searcher, logger *slog.Logger) (wait func(), err error) {
-	al, err := newAlerter(cfg, logger)
+func startAlerts(ctx context.Context, cfg Config, idx bleve.Index, w *indexer.Writer, sr alert.Searcher, logger *slog.Logger) (wait func(), err error) {
+	al, err := newAlerter(cfg, idx, logger)
 	if err != nil || al == nil {
 		return func() {}, err
 	}
@@ -72,7 +77,7 @@ func startAlerts(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Se
 // checkAlertsOnce runs the alerts once, for the commands that write and
 // exit (index, fetch --once), over a search service of its own on idx.
 func checkAlertsOnce(ctx context.Context, cfg Config, idx bleve.Index, settled settledFunc, logger *slog.Logger) error {
-	al, err := newAlerter(cfg, logger)
+	al, err := newAlerter(cfg, idx, logger)
 	if err != nil || al == nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		waitAlerts, err := startAlerts(ctx, cfg, writer, svc, logger) // alerts.go: after every write
+		waitAlerts, err := startAlerts(ctx, cfg, idx, writer, svc, logger) // alerts.go: after every write
 		if err != nil {
 			return err
 		}

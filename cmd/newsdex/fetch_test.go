@@ -14,6 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"newsdex/indexer"
 )
 
 // newsSite serves a robots.txt, an RSS feed and two article pages.
@@ -385,5 +390,32 @@ func TestAlertsOnHTTPWrite(t *testing.T) {
 	waitPosted("f1,f2,f3,f4,f5")
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAlertsRefuseIndexWithoutStamps: an index built before ingest stamps
+// (Bleve keeps the mapping an index was made with, so its new articles get
+// no stamp) cannot feed alerts; serve says so and how to fix it rather
+// than never alerting.
+func TestAlertsRefuseIndexWithoutStamps(t *testing.T) {
+	dir := t.TempDir()
+	index := filepath.Join(dir, "index")
+	old := indexer.NewMapping()
+	delete(old.TypeMapping[indexer.DocType].Properties, indexer.FieldIngested)
+	idx, err := bleve.NewUsing(index, old, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := idx.NewBatch()
+	b.Index("a1", map[string]any{"title": "Ferry news", "body": "A ferry."})
+	if err := idx.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	idx.Close()
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("alerts:\n  - name: ferries\n    q: ferry\n    webhook: https://hooks.example.org/x\n"), 0o644)
+	_, _, err = runCmd(t, "serve", "--config", config, "--index", index, "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "built before ingest stamps") || !strings.Contains(err.Error(), index) || !strings.Contains(err.Error(), "rebuild") {
+		t.Errorf("serve on an index without stamps: %v", err)
 	}
 }

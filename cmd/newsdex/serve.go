@@ -122,7 +122,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		writer := indexer.NewWriter(idx, ing)
 		// Alerts read every write of the writer, HTTP or fetched, and at
 		// start what was written while the server was down (alerts.go).
-		waitAlerts, err := startAlerts(ctx, cfg, writer, svc, logger)
+		waitAlerts, err := startAlerts(ctx, cfg, idx, writer, svc, logger)
 		if err != nil {
 			_ = srv.Close()
 			return err
