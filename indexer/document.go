@@ -44,7 +44,18 @@ const (
 	// computed at ingest from the body (or the title), as a keyword with
 	// doc values: near-duplicate grouping reads it as a column.
 	FieldDupSig = "dup_sig"
+
+	// FieldIngested is when the write that put the article in the index
+	// began (IngestStamp's format), as a keyword with doc values: feeds
+	// order undated articles by it and alerts resume after it. One write
+	// shares one stamp, so the field adds a term per write, not per
+	// article.
+	FieldIngested = "ingested"
 )
+
+// IngestStampLayout is the fixed-width UTC layout of FieldIngested, so
+// that its string order is time order.
+const IngestStampLayout = "2006-01-02T15:04:05.000000000Z"
 
 // ErrNoContent is returned for a record with neither title nor body.
 var ErrNoContent = errors.New("record has neither title nor body")
@@ -68,6 +79,9 @@ type Article struct {
 	// EntityEvidence is what entity extraction found for archive-level
 	// reconciliation (FieldEntityEvidence); never returned by the API.
 	EntityEvidence []string `json:"-"`
+	// Ingested is the stamp of the write that indexed the article
+	// (FieldIngested); the Ingester sets it, whatever the input says.
+	Ingested string `json:"-"`
 }
 
 // EnsureID fills in a stable ID when the input gave none, so that

@@ -78,3 +78,17 @@ func openError(dir string, err error) error {
 	}
 	return fmt.Errorf("open index %s: %w", dir, err)
 }
+
+// ErrNoIngestStamps means the index was built before FieldIngested: Bleve
+// keeps an index's mapping from its creation, so its articles never get
+// ingest stamps, and alerts, which read them, cannot work on it.
+var ErrNoIngestStamps = errors.New("the index was built before ingest stamps (field \"ingested\"); alerts need them: rebuild it with newsdex index into a new folder")
+
+// CheckIngestStamps returns ErrNoIngestStamps for an index whose mapping
+// has no FieldIngested.
+func CheckIngestStamps(idx bleve.Index) error {
+	if idx.Mapping().FieldMappingForPath(FieldIngested).Type == "" {
+		return ErrNoIngestStamps
+	}
+	return nil
+}

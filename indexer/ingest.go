@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 )
 
 // EntityFinder finds the canonical people, organisations and places an
@@ -46,6 +48,9 @@ type Summary struct {
 	Indexed int           // articles written to the index
 	Skipped int           // records reported and left out
 	Elapsed time.Duration // wall time
+	// Stamp is the ingest stamp (FieldIngested) every article of this
+	// ingest carries.
+	Stamp string
 }
 
 // DocsPerSecond is the ingest rate.
@@ -75,6 +80,10 @@ type Ingester struct {
 	// OnProgress is called, from one goroutine at a time, after each batch
 	// is written with the running count of indexed articles. Nil ignores it.
 	OnProgress func(indexed int)
+
+	stampMu   sync.Mutex
+	lastStamp time.Time // of the latest ingest; zero until read from the index
+	inFlight  []string  // stamps of the ingests running now, oldest first
 }
 
 // NewIngester returns an Ingester writing into idx. aliases canonicalise
@@ -135,9 +144,15 @@ func (r *ingestRun) fail(err error) {
 // when Bleve's Batch returns).
 func (in *Ingester) Ingest(parent context.Context, src Source) (Summary, error) {
 	start := time.Now()
+	stamp, err := in.nextStamp(parent)
+	if err != nil {
+		return Summary{}, err
+	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	run := &ingestRun{in: in}
+	run.sum.Stamp = stamp
+	defer in.landed(stamp)
 
 	lanes := make([]chan Record, in.opts.Workers)
 	var wg sync.WaitGroup
@@ -158,6 +173,7 @@ func (in *Ingester) Ingest(parent context.Context, src Source) (Summary, error) 
 			run.skip(r)
 			return nil
 		}
+		r.Article.Ingested = stamp
 		select {
 		case lanes[laneOf(r.Article.ID, len(lanes))] <- r:
 			return nil
@@ -180,6 +196,79 @@ func (in *Ingester) Ingest(parent context.Context, src Source) (Summary, error) 
 		return sum, fmt.Errorf("read input: %w", srcErr)
 	}
 	return sum, nil
+}
+
+// nextStamp is the stamp of a new ingest: the time, or just after the
+// index's latest stamp when the clock says otherwise, so that stamps only
+// grow and "everything after stamp S" never misses a later write.
+func (in *Ingester) nextStamp(ctx context.Context) (string, error) {
+	in.stampMu.Lock()
+	defer in.stampMu.Unlock()
+	s, err := in.tick(ctx)
+	if err == nil {
+		in.inFlight = append(in.inFlight, s)
+	}
+	return s, err
+}
+
+// tick advances the stamp clock; stampMu is held.
+func (in *Ingester) tick(ctx context.Context) (string, error) {
+	if in.lastStamp.IsZero() {
+		last, err := LatestIngest(ctx, in.idx)
+		if err != nil {
+			return "", err
+		}
+		in.lastStamp = last
+	}
+	now := time.Now().UTC()
+	if !now.After(in.lastStamp) {
+		now = in.lastStamp.Add(time.Nanosecond)
+	}
+	in.lastStamp = now
+	return now.Format(IngestStampLayout), nil
+}
+
+// landed marks the ingest with stamp as ended.
+func (in *Ingester) landed(stamp string) {
+	in.stampMu.Lock()
+	defer in.stampMu.Unlock()
+	in.inFlight = slices.DeleteFunc(in.inFlight, func(s string) bool { return s == stamp })
+}
+
+// Settled returns a stamp up to which every ingest has ended: a reader
+// that looks only at stamps up to it never sees an ingest half written,
+// and every later ingest gets a greater stamp.
+func (in *Ingester) Settled(ctx context.Context) (string, error) {
+	in.stampMu.Lock()
+	defer in.stampMu.Unlock()
+	if len(in.inFlight) > 0 {
+		t, err := time.Parse(IngestStampLayout, in.inFlight[0])
+		if err != nil {
+			return "", err
+		}
+		return t.Add(-time.Nanosecond).Format(IngestStampLayout), nil
+	}
+	return in.tick(ctx)
+}
+
+// LatestIngest returns the newest ingest stamp in idx, zero if no article
+// has one (an empty index, or one built before FieldIngested).
+func LatestIngest(ctx context.Context, idx bleve.Index) (time.Time, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
+	req.SortByCustom(search.SortOrder{&search.SortField{Field: FieldIngested, Type: search.SortFieldAsString,
+		Desc: true, Missing: search.SortFieldMissingLast}})
+	res, err := idx.SearchInContext(ctx, req)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the latest ingest stamp: %w", err)
+	}
+	if len(res.Hits) == 0 || len(res.Hits[0].Sort) == 0 {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(IngestStampLayout, res.Hits[0].Sort[0])
+	if err != nil {
+		return time.Time{}, nil // the missing-value marker: no stamps yet
+	}
+	return t, nil
 }
 
 // laneOf routes an ID to a lane (FNV-1a), the same lane every time.

@@ -145,6 +145,8 @@ func NewMapping() *mapping.IndexMappingImpl {
 	// service groups copies; a term per LSH band instead (33 random
 	// terms per article) doubled the ingest time.
 	doc.AddFieldMappingsAt(FieldDupSig, keyword(false))
+	// Not stored: searches that need it sort by it and read the sort value.
+	doc.AddFieldMappingsAt(FieldIngested, keyword(false))
 
 	im.AddDocumentMapping(DocType, doc)
 	im.DefaultType = DocType
@@ -166,6 +168,7 @@ func indexDocument(a *Article) map[string]any {
 	set(FieldURL, a.URL)
 	set(FieldAuthor, a.Author)
 	set(FieldCategory, a.Category)
+	set(FieldIngested, a.Ingested)
 	if !a.Published.IsZero() {
 		d[FieldPublished] = a.Published.UTC().Format(time.RFC3339)
 		d[FieldPublishedDay] = a.Published.UTC().Format(time.DateOnly)

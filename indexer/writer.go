@@ -15,6 +15,11 @@ type Writer struct {
 	idx bleve.Index
 	ing *Ingester
 	sem chan struct{} // holds one token while a write runs
+
+	// OnWrite, if set, is called after each ingest that indexed articles,
+	// once they are searchable (alerts are triggered from it). It must
+	// not block.
+	OnWrite func(Summary)
 }
 
 // NewWriter returns a Writer over idx that ingests with ing, which must
@@ -47,8 +52,15 @@ func (w *Writer) Ingest(ctx context.Context, src Source, onSkip func(Record)) (S
 	prev := w.ing.OnSkip
 	w.ing.OnSkip = onSkip
 	defer func() { w.ing.OnSkip = prev }()
-	return w.ing.Ingest(ctx, src)
+	sum, err := w.ing.Ingest(ctx, src)
+	if sum.Indexed > 0 && w.OnWrite != nil {
+		w.OnWrite(sum)
+	}
+	return sum, err
 }
+
+// Settled is the Ingester's Settled.
+func (w *Writer) Settled(ctx context.Context) (string, error) { return w.ing.Settled(ctx) }
 
 // DiskFull reports whether the index is guarded (Guard) and its last
 // write was refused for lack of space.

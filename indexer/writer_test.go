@@ -137,3 +137,27 @@ func TestWriterWaitCanceled(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckIngestStamps: an index made with today's mapping has the
+// ingest stamp field; one made with another mapping (as an index built
+// before the field, whose mapping Bleve keeps) is refused with a reason.
+func TestCheckIngestStamps(t *testing.T) {
+	idx, err := NewMemIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if err := CheckIngestStamps(idx); err != nil {
+		t.Errorf("current mapping: %v", err)
+	}
+	old := NewMapping()
+	delete(old.TypeMapping[DocType].Properties, FieldIngested)
+	oldIdx, err := bleve.NewMemOnly(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oldIdx.Close()
+	if err := CheckIngestStamps(oldIdx); !errors.Is(err, ErrNoIngestStamps) || !strings.Contains(err.Error(), "rebuild") {
+		t.Errorf("mapping without the field: %v", err)
+	}
+}

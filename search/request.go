@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"newsdex/indexer"
 	"newsdex/search/count"
 	"newsdex/search/querylang"
 )
@@ -18,6 +19,10 @@ var (
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrNotFound means the article does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrTooManyTerms is the ErrInvalidRequest of a search that expands
+	// to more index terms than the limit; callers that made the query
+	// (alerts over a range of ingests) narrow it and try again.
+	ErrTooManyTerms = fmt.Errorf("%w", ErrInvalidRequest)
 )
 
 // QueryError says what is wrong with a user's query and where (a byte
@@ -37,6 +42,11 @@ const (
 	SortRelevance = "relevance"
 	SortDate      = "date"  // oldest first
 	SortDateDesc  = "-date" // newest first
+	// SortIngested and SortIngestedDesc order by when articles entered
+	// the index (indexer.FieldIngested), for "what is new" whatever the
+	// articles' own dates.
+	SortIngested     = "ingested"
+	SortIngestedDesc = "-ingested"
 )
 
 // Query modes (Request.Mode).
@@ -95,7 +105,7 @@ type Request struct {
 	// relevance evaluation, issue 8).
 	Mode      string
 	Filters   Filters
-	Sort      string // relevance (default), date, -date
+	Sort      string // relevance (default), date, -date, ingested, -ingested
 	Size      int    // page size; 0 means the default
 	From      int    // offset paging
 	Cursor    string // opaque, from a previous Result.NextCursor
@@ -128,6 +138,13 @@ type Request struct {
 	// the matches: the earliest matching copy stands for the group, so a
 	// story whose earliest copy does not match still appears (dups.go).
 	Dedup bool
+	// IngestedFrom and IngestedTo, stamps in indexer.IngestStampLayout,
+	// narrow the matches to articles written by the ingests between them
+	// (both inclusive; "" is no bound): alerts read what came in since
+	// they last looked. Undated keeps only articles without a
+	// publication date, which feeds order by ingest time instead.
+	IngestedFrom, IngestedTo string
+	Undated                  bool
 }
 
 // MaxSample is the largest sample one request may draw.
@@ -166,9 +183,14 @@ func (r *Request) Validate(lim Limits) error {
 	switch r.Sort {
 	case "":
 		r.Sort = SortRelevance
-	case SortRelevance, SortDate, SortDateDesc:
+	case SortRelevance, SortDate, SortDateDesc, SortIngested, SortIngestedDesc:
 	default:
-		return bad("unknown sort %q (want relevance, date or -date)", r.Sort)
+		return bad("unknown sort %q (want relevance, date, -date, ingested or -ingested)", r.Sort)
+	}
+	for _, st := range []string{r.IngestedFrom, r.IngestedTo} {
+		if _, err := time.Parse(indexer.IngestStampLayout, st); st != "" && err != nil {
+			return bad("ingest stamp %q is not in the form %s", truncate(st, 40), indexer.IngestStampLayout)
+		}
 	}
 	seen := map[string]bool{}
 	for _, f := range r.Facets {

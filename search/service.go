@@ -158,6 +158,9 @@ type Hit struct {
 	// out for an index without signatures.
 	Copies int    `json:"copies,omitempty"`
 	Group  string `json:"group,omitempty"`
+	// Ingested is when the article entered the index (RFC 3339), given
+	// only when the search is sorted by it.
+	Ingested string `json:"ingested,omitempty"`
 }
 
 // FacetValue is one value of a facet and the number of matches that have it.
@@ -242,6 +245,11 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact)
 	for _, h := range res.Hits {
 		hit := s.hit(h, matcher, req)
+		if (req.Sort == SortIngested || req.Sort == SortIngestedDesc) && len(h.Sort) > 0 {
+			if t, err := time.Parse(indexer.IngestStampLayout, h.Sort[0]); err == nil {
+				hit.Ingested = t.Format(time.RFC3339Nano)
+			}
+		}
 		if dups.signed {
 			hit.Group, hit.Copies = dups.copiesOf(hit.ID)
 		}
@@ -282,7 +290,7 @@ func (s *Service) run(ctx context.Context, breq *bleve.SearchRequest) (*bleve.Se
 		case errors.Is(err, context.Canceled):
 			return nil, err
 		case strings.Contains(msg, "TooManyTermSearchers") || strings.Contains(msg, "TooManyClauses"):
-			return nil, fmt.Errorf("%w: the query expands to too many index terms (limit %d); make prefixes longer or fuzzy words fewer", ErrInvalidRequest, s.lim.MaxTermExpansion)
+			return nil, fmt.Errorf("%w: the query expands to too many index terms (limit %d); make prefixes longer or fuzzy words fewer", ErrTooManyTerms, s.lim.MaxTermExpansion)
 		case strings.Contains(msg, "fuzziness"):
 			return nil, fmt.Errorf("%w: %s", ErrInvalidRequest, msg)
 		}
@@ -337,6 +345,7 @@ func (s *Service) parseQuery(req Request) (query.Query, []string, error) {
 		q = rank.WithRecency(q, s.lim.RecencyBoost, time.Now())
 	}
 	filters := append(s.filterQueries(req.Filters), s.filterQueries(req.Restrict)...)
+	filters = append(filters, ingestFilters(req)...)
 	for _, w := range req.With {
 		f, _, err := withFilter(w)
 		if err != nil {
@@ -466,6 +475,11 @@ func sortOrder(sort string) bsearch.SortOrder {
 			&bsearch.SortField{Field: indexer.FieldPublishedSort, Type: bsearch.SortFieldAsString, Desc: sort == SortDateDesc, Missing: bsearch.SortFieldMissingLast},
 			&bsearch.SortDocID{},
 		}
+	case SortIngested, SortIngestedDesc:
+		return bsearch.SortOrder{
+			&bsearch.SortField{Field: indexer.FieldIngested, Type: bsearch.SortFieldAsString, Desc: sort == SortIngestedDesc, Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortDocID{},
+		}
 	}
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}}
 }
@@ -483,9 +497,43 @@ func fingerprint(req Request) string {
 		W        []string `json:",omitempty"` // With
 		Sample   string   `json:",omitempty"` // sample, seed, stratify
 		Dedup    bool     `json:",omitempty"`
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req), req.Dedup})
+		In       []string `json:",omitempty"` // ingest stamp bounds, undated
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req), req.Dedup, ingestKey(req)})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// ingestKey is what the ingest bounds add to a cursor's fingerprint.
+func ingestKey(req Request) []string {
+	if req.IngestedFrom == "" && req.IngestedTo == "" && !req.Undated {
+		return nil
+	}
+	return []string{req.IngestedFrom, req.IngestedTo, strconv.FormatBool(req.Undated)}
+}
+
+// ingestFilters narrow a search by ingest stamp and to undated articles.
+func ingestFilters(req Request) []query.Query {
+	var out []query.Query
+	if req.IngestedFrom != "" || req.IngestedTo != "" {
+		yes := true
+		q := bleve.NewTermRangeInclusiveQuery(req.IngestedFrom, req.IngestedTo, &yes, &yes)
+		q.SetField(indexer.FieldIngested)
+		out = append(out, q)
+	}
+	if req.Undated {
+		// Dated articles are those with a published value: a numeric
+		// range over every date the index can hold (a few terms, where a
+		// range over published_sort would expand to one per date).
+		lo, hi := filterDateBounds()
+		yes := true
+		dated := bleve.NewDateRangeInclusiveQuery(lo, hi, &yes, &yes)
+		dated.SetField(indexer.FieldPublished)
+		undated := bleve.NewBooleanQuery()
+		undated.AddMust(bleve.NewMatchAllQuery())
+		undated.AddMustNot(dated)
+		out = append(out, undated)
+	}
+	return out
 }
 
 // cursorValues are the search-after values of a hit under the sort order.

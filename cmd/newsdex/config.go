@@ -53,6 +53,7 @@ type IngestConfig struct {
 	MaxItemsPerFeed      int           `mapstructure:"max_items_per_feed"`
 	AllowPrivateNetworks bool          `mapstructure:"allow_private_networks"`
 	StaleAfter           time.Duration `mapstructure:"stale_after"`
+	StateHorizon         time.Duration `mapstructure:"state_horizon"`
 }
 
 // IndexConfig says where the index lives and how ingest writes it.
@@ -205,6 +206,7 @@ var defaults = map[string]any{
 	"ingest.max_items_per_feed":     200,
 	"ingest.allow_private_networks": false,
 	"ingest.stale_after":            "48h",
+	"ingest.state_horizon":          "720h",
 
 	// Saved searches posting new matches to webhooks (alerts.go).
 	"alerts": []map[string]any{},
@@ -307,6 +309,7 @@ func (c Config) Validate() error {
 	check(in.Retries >= 0 && in.Retries <= 10, "ingest.retries must be between 0 and 10, got %d", in.Retries)
 	check(in.MaxItemsPerFeed > 0, "ingest.max_items_per_feed must be positive")
 	check(in.StaleAfter >= 0, "ingest.stale_after must be >= 0 (0: never flag)")
+	check(in.StateHorizon >= 24*time.Hour, "ingest.state_horizon must be at least 24h (the sources' last-day counts read it), got %s", in.StateHorizon)
 	alertNames := map[string]bool{}
 	for i, a := range c.Alerts {
 		check(strings.TrimSpace(a.Name) != "", "alerts[%d].name is empty", i)

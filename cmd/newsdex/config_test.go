@@ -69,6 +69,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad duration", "search:\n  timeout: soon\n", "timeout"},
 		{"short admin key", "server:\n  admin_keys: [abc]\n", "admin_keys[0]"},
 		{"not yaml", "index: [\n", "read config"},
+		{"short state horizon", "ingest:\n  state_horizon: 1h\n", "ingest.state_horizon must be at least 24h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/indexer/fetch"
-	"newsdex/search/alert"
+	"newsdex/search"
 	"newsdex/search/httpapi"
 )
 
@@ -59,18 +59,25 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	f, err := newFetcher(cfg, sources, indexer.NewWriter(idx, ing), logger)
+	writer := indexer.NewWriter(idx, ing)
+	f, err := newFetcher(cfg, sources, writer, logger)
 	if err != nil {
 		return err
-	}
-	alerts, err := indexAlertHook(cfg, idx, logger) // alerts.go
-	if err != nil {
-		return err
-	}
-	if alerts != nil {
-		f.OnPass = func(ctx context.Context, _ fetch.Report) { alerts(ctx) }
 	}
 	if !*once {
+		aliases, err := loadAliases(cfg)
+		if err != nil {
+			return err
+		}
+		svc, err := search.NewService(idx, searchLimits(cfg), logger, aliases)
+		if err != nil {
+			return err
+		}
+		waitAlerts, err := startAlerts(ctx, cfg, idx, writer, svc, logger) // alerts.go: after every write
+		if err != nil {
+			return err
+		}
+		defer waitAlerts()
 		fmt.Fprintf(stdout, "newsdex: following %d sources into %s\n", len(sources.Sources), cfg.Index.Dir)
 		return f.Run(ctx)
 	}
@@ -80,7 +87,7 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
-	return nil
+	return checkAlertsOnce(ctx, cfg, idx, ing.Settled, logger)
 }
 
 // runSources lists each source's health from the fetcher's state.
@@ -171,14 +178,15 @@ func fetchOptions(cfg Config) fetch.Options {
 		MaxItemsPerFeed:      in.MaxItemsPerFeed,
 		AllowPrivateNetworks: in.AllowPrivateNetworks,
 		StaleAfter:           in.StaleAfter,
+		StateHorizon:         in.StateHorizon,
 	}
 }
 
 // startFetcher runs the fetcher in the background when the config names a
-// sources file, writing through w, running the alerts over sr after each
-// pass that brought articles and reporting the sources' health to api; the returned function stops it and
-// waits until it has.
-func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.Searcher, api *httpapi.Server, logger *slog.Logger) (wait func(), err error) {
+// sources file, writing through w (whose writes trigger the alerts) and
+// reporting the sources' health to api; the returned function stops it
+// and waits until it has.
+func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, api *httpapi.Server, logger *slog.Logger) (wait func(), err error) {
 	if cfg.Ingest.Sources == "" {
 		return func() {}, nil
 	}
@@ -189,13 +197,6 @@ func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, sr alert.S
 	f, err := newFetcher(cfg, sources, w, logger)
 	if err != nil {
 		return nil, err
-	}
-	alerts, err := alertHook(cfg, sr, logger)
-	if err != nil {
-		return nil, err
-	}
-	if alerts != nil {
-		f.OnPass = func(ctx context.Context, _ fetch.Report) { alerts(ctx) }
 	}
 	api.SetSources(f.Health) // GET /api/v1/sources
 	ctx, cancel := context.WithCancel(ctx)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"newsdex/indexer"
 )
 
 // newsSite serves a robots.txt, an RSS feed and two article pages.
@@ -156,6 +162,19 @@ func TestServeRunsFetcher(t *testing.T) {
 		health.Sources[0].Name != "Harbour Times" || health.Sources[0].Total != 2 || health.Sources[0].LastDay != 2 || health.Sources[0].LastSuccess == "" {
 		t.Errorf("GET /api/v1/sources: %d %+v", code, health)
 	}
+	// /metrics has the same, per source.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`newsdex_source_articles_added_total{source="Harbour Times"} 2`, `newsdex_source_fetch_failures_total{source="Harbour Times"} 0`,
+		`newsdex_source_fetches_total{source="Harbour Times"} `, `newsdex_source_last_success_timestamp_seconds{source="Harbour Times"} `} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -289,5 +308,114 @@ func TestIndexMediaCloudFetch(t *testing.T) {
 	out, _, _ = runCmd(t, "search", "--config", config, "--index", index, "--json", "union leaders")
 	if !strings.Contains(out, "Strike ends") {
 		t.Errorf("fetched text not indexed: %s", out)
+	}
+}
+
+// TestAlertsOnHTTPWrite: with serve running, articles POSTed to
+// /api/v1/articles reach the alerts' webhook, each once, and a restart
+// neither re-sends nor loses any: newsdex index between two serves posts
+// its own articles, and the next serve goes on from there.
+func TestAlertsOnHTTPWrite(t *testing.T) {
+	var mu sync.Mutex
+	var posted []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Articles []struct {
+				ID string `json:"id"`
+			} `json:"articles"`
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range p.Articles {
+			posted = append(posted, a.ID)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	got := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		s := slices.Clone(posted)
+		slices.Sort(s)
+		return strings.Join(s, ",")
+	}
+	waitPosted := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); got() != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("posted %q, want %q", got(), want)
+			}
+		}
+	}
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("server:\n  admin_keys: ["+testAdminKey+"]\nalerts:\n  - name: ferries\n    q: ferry\n    webhook: "+hook.URL+"\nlog:\n  level: warn\n"), 0o644)
+	index := filepath.Join(dir, "index")
+	post := func(base, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/articles", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testAdminKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST: %s", resp.Status)
+		}
+	}
+
+	base, stop := startServe(t, "--config", config, "--index", index)
+	post(base, `{"id": "f1", "title": "Ferry strike called off", "body": "The ferry sails."}`+"\n"+
+		`{"id": "x1", "title": "Rain", "body": "It rained."}`+"\n")
+	post(base, `[{"id": "f2", "title": "Second ferry", "body": "Another ferry sails."}]`)
+	waitPosted("f1,f2")
+	// Written again (an update): not posted again.
+	post(base, `{"id": "f1", "title": "Ferry strike called off", "body": "The ferry sails at noon."}`)
+	post(base, `{"id": "f3", "title": "Third ferry", "body": "And a third ferry."}`)
+	waitPosted("f1,f2,f3")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	jsonl := filepath.Join(dir, "more.jsonl")
+	os.WriteFile(jsonl, []byte(`{"id": "f4", "title": "Night ferry", "body": "A night ferry."}`+"\n"), 0o644)
+	// index runs the alerts itself once it has written.
+	if _, errOut, err := runCmd(t, "index", "--config", config, "--index", index, "--no-entities", jsonl); err != nil {
+		t.Fatalf("index: %v\n%s", err, errOut)
+	}
+	waitPosted("f1,f2,f3,f4")
+	base, stop = startServe(t, "--config", config, "--index", index)
+	post(base, `{"id": "f5", "title": "Fifth ferry", "body": "A fifth ferry."}`)
+	waitPosted("f1,f2,f3,f4,f5")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAlertsRefuseIndexWithoutStamps: an index built before ingest stamps
+// (Bleve keeps the mapping an index was made with, so its new articles get
+// no stamp) cannot feed alerts; serve says so and how to fix it rather
+// than never alerting.
+func TestAlertsRefuseIndexWithoutStamps(t *testing.T) {
+	dir := t.TempDir()
+	index := filepath.Join(dir, "index")
+	old := indexer.NewMapping()
+	delete(old.TypeMapping[indexer.DocType].Properties, indexer.FieldIngested)
+	idx, err := bleve.NewUsing(index, old, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := idx.NewBatch()
+	b.Index("a1", map[string]any{"title": "Ferry news", "body": "A ferry."})
+	if err := idx.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	idx.Close()
+	config := filepath.Join(dir, "config.yaml")
+	os.WriteFile(config, []byte("alerts:\n  - name: ferries\n    q: ferry\n    webhook: https://hooks.example.org/x\n"), 0o644)
+	_, _, err = runCmd(t, "serve", "--config", config, "--index", index, "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "built before ingest stamps") || !strings.Contains(err.Error(), index) || !strings.Contains(err.Error(), "rebuild") {
+		t.Errorf("serve on an index without stamps: %v", err)
 	}
 }

@@ -124,14 +124,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sum.Indexed == 0 {
 		return errors.New("index: no articles found in the given paths")
 	}
-	alerts, err := indexAlertHook(cfg, idx, logger) // alerts.go
-	if err != nil {
-		return err
-	}
-	if alerts != nil {
-		alerts(ctx)
-	}
-	return nil
+	return checkAlertsOnce(ctx, cfg, idx, ing.Settled, logger) // alerts.go
 }
 
 // noSpaceError says what a full disk did to an ingest, and what to do:

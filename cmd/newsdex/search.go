@@ -20,7 +20,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	from := fs.Int("from", 0, "offset of the first hit")
 	facets := fs.String("facets", "", "comma list of facets to count: source,person,org,place")
 	facetSize := fs.Int("facet-size", search.DefaultFacetSize, "values per facet")
-	sort := fs.String("sort", "relevance", "relevance, date or -date")
+	sort := fs.String("sort", "relevance", "relevance, date, -date, ingested or -ingested")
 	histogram := fs.String("histogram", "", "counts over time: day, week, month or year")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: newsdex search [flags] QUERY   (QUERY "" matches every article)`)

@@ -120,11 +120,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !damaged {
 		writer := indexer.NewWriter(idx, ing)
+		// Alerts read every write of the writer, HTTP or fetched, and at
+		// start what was written while the server was down (alerts.go).
+		waitAlerts, err := startAlerts(ctx, cfg, idx, writer, svc, logger)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer waitAlerts()
 		api.SetWriter(writer) // POST/DELETE /api/v1/articles, with admin keys
 		api.SetBackuper(idx)  // GET /api/v1/admin/backup, with admin keys
 		// The feeds of ingest.sources, if set, through the same writer
 		// (fetch.go); a damaged index served read-only fetches nothing.
-		waitFetcher, err := startFetcher(ctx, cfg, writer, svc, api, logger)
+		waitFetcher, err := startFetcher(ctx, cfg, writer, api, logger)
 		if err != nil {
 			_ = srv.Close()
 			return err

@@ -39,6 +39,10 @@ type Options struct {
 	MaxItemsPerFeed      int           // newest items taken from one feed per poll (default 200)
 	AllowPrivateNetworks bool          // allow loopback and private addresses (an intranet; tests)
 	StaleAfter           time.Duration // a source without articles for this long is flagged (0: never)
+	// StateHorizon is how long an item the feeds no longer list is
+	// remembered (default 30 days; at least a day, which the health's
+	// articles-in-the-last-day count reads).
+	StateHorizon time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -48,6 +52,10 @@ func (o *Options) setDefaults() {
 	if o.Interval <= 0 {
 		o.Interval = 30 * time.Minute
 	}
+	if o.StateHorizon <= 0 {
+		o.StateHorizon = 30 * 24 * time.Hour
+	}
+	o.StateHorizon = max(o.StateHorizon, 24*time.Hour)
 	if o.HostDelay < 0 {
 		o.HostDelay = 0
 	}

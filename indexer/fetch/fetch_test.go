@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -273,6 +274,13 @@ func TestFetcherIndexesEveryFeedKind(t *testing.T) {
 	if sink.len() != 4 || !strings.Contains(r.Body, "4.9 percent") {
 		t.Errorf("update: %d articles, body %q", sink.len(), r.Body)
 	}
+
+	// The counts /metrics shows: 3 passes over 4 feeds, 4 new articles
+	// and the one updated.
+	h := f.Health()
+	if len(h) != 1 || h[0].Fetches != 12 || h[0].Failures != 0 || h[0].Added != 4 || h[0].Updated != 1 || h[0].Total != 5 || h[0].LastSuccess.IsZero() {
+		t.Errorf("health = %+v, want 12 fetches, 0 failures, 4 added, 1 updated, 5 in all", h)
+	}
 }
 
 func TestFetcherIsolatesFailingFeeds(t *testing.T) {
@@ -295,6 +303,9 @@ func TestFetcherIsolatesFailingFeeds(t *testing.T) {
 		if fs.LastError == "" || fs.Failures != 1 || !fs.LastSuccess.IsZero() {
 			t.Errorf("%s state = %+v", p, fs)
 		}
+	}
+	if sh := f.Health(); sh[0].Fetches != 3 || sh[0].Failures != 3 || sh[0].Added != 0 || sh[1].Fetches != 1 || sh[1].Failures != 0 || sh[1].Added != 1 {
+		t.Errorf("health = %+v", sh)
 	}
 	if !strings.Contains(h[s.srv.URL+"/missing.xml"].LastError, "404") ||
 		!strings.Contains(h[s.srv.URL+"/redirect-loop"].LastError, "redirects") {
@@ -510,5 +521,104 @@ func TestSourcesHealth(t *testing.T) {
 	}
 	if h2 := state.Sources(l, now.Add(2*time.Hour), time.Hour); !h2[0].Stale || !h2[1].Stale || h2[2].Stale {
 		t.Errorf("two hours later: %+v", h2)
+	}
+}
+
+// TestStatePrune: the state forgets feeds dropped from the sources file
+// and items nobody has listed for the horizon, keeps items their feed
+// still lists however old, and a pruned item listed again is fetched
+// again (updating, not duplicating, its article).
+func TestStatePrune(t *testing.T) {
+	s := newSite(t)
+	path := t.TempDir() + "/state.json"
+	state, err := OpenState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newMemSink()
+	opts := testOptions()
+	opts.StateHorizon = 48 * time.Hour
+	both := sourcesFor(s, "/atom.xml", "/feed.json")
+	if _, err := New(both, sink, state, opts, quietLogger(t)).Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var atomItems []string
+	for k, it := range state.Items {
+		if it.Feed == s.srv.URL+"/atom.xml" && !it.Seen.IsZero() {
+			atomItems = append(atomItems, k)
+		}
+	}
+	h := state.Health()
+	if len(h) != 2 || len(state.Items) != 2 || len(atomItems) != 1 {
+		t.Fatalf("after the first pass: %d feeds, %d items, %d from the Atom feed", len(h), len(state.Items), len(atomItems))
+	}
+
+	// Three days on: every item is older than the horizon. Items the
+	// feeds still list stay; a stray item no feed lists goes.
+	age := func(d time.Duration) {
+		state.mu.Lock()
+		defer state.mu.Unlock()
+		for k, it := range state.Items {
+			it.Fetched, it.Seen = it.Fetched.Add(-d), it.Seen.Add(-d)
+			state.Items[k] = it
+		}
+		for _, fs := range state.Feeds {
+			fs.Listed = fs.Listed.Add(-d)
+		}
+	}
+	age(72 * time.Hour)
+	state.setItem("https://gone.example/old", ItemState{ID: "x", Source: "Example Gazette", Fetched: time.Now().Add(-100 * time.Hour)})
+	state.setItem("https://gone.example/recent", ItemState{ID: "y", Source: "Example Gazette", Fetched: time.Now().Add(-time.Hour)})
+	if feeds, items := state.Prune(both, time.Now().Add(-opts.StateHorizon)); feeds != 0 || items != 1 {
+		t.Errorf("pruned %d feeds, %d items; want 0 and the stray old item", feeds, items)
+	}
+	if _, ok := state.item("https://gone.example/recent"); !ok {
+		t.Error("an item inside the horizon was pruned")
+	}
+
+	// The JSON feed leaves the sources file: its feed state goes at the
+	// next pass, and its items once the horizon has passed; the Atom
+	// feed's items stay while it lists them.
+	atomOnly := sourcesFor(s, "/atom.xml")
+	f := New(atomOnly, sink, state, opts, quietLogger(t))
+	if _, err := f.Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h = state.Health()
+	if _, ok := h[s.srv.URL+"/feed.json"]; ok || len(h) != 1 {
+		t.Errorf("feeds after the JSON feed left: %v", h)
+	}
+	for k := range state.Items {
+		if k != "https://gone.example/recent" && !slices.Contains(atomItems, k) {
+			t.Errorf("item %s outlived its feed and the horizon", k)
+		}
+	}
+	for _, k := range atomItems {
+		if _, ok := state.item(k); !ok {
+			t.Errorf("item %s still in its feed was pruned", k)
+		}
+	}
+	// Saved pruned: a restart sees the same.
+	state2, err := OpenState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(state2.Feeds) != 1 || len(state2.Items) != len(state.Items) {
+		t.Errorf("saved state: %d feeds, %d items; want 1 and %d", len(state2.Feeds), len(state2.Items), len(state.Items))
+	}
+
+	// An item pruned and listed again is fetched again: same article.
+	before, n := s.count("/news/rail-fares"), sink.len()
+	state.mu.Lock()
+	delete(state.Items, atomItems[0])
+	for _, fs := range state.Feeds {
+		fs.ETag, fs.LastModified = "", "" // the feed answers in full
+	}
+	state.mu.Unlock()
+	if _, err := f.Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if s.count("/news/rail-fares") != before+1 || sink.len() != n {
+		t.Errorf("re-listed item: %d fetches (was %d), %d articles (was %d)", s.count("/news/rail-fares"), before, sink.len(), n)
 	}
 }

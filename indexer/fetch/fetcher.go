@@ -28,10 +28,6 @@ type Fetcher struct {
 	logger  *slog.Logger
 	client  *client
 	robots  *robotsCache
-
-	// OnPass, if set, is called after each pass that indexed articles
-	// (alerts run from it), before the state is saved.
-	OnPass func(ctx context.Context, r Report)
 }
 
 // New returns a Fetcher for sources that writes into sink and remembers
@@ -47,6 +43,8 @@ type Report struct {
 	Feeds    int // feeds polled
 	Failed   int // feeds that failed
 	Articles int // articles indexed
+	Added    int // of which new
+	Updated  int // of which taken before, and indexed again because the feed said they changed
 	Skipped  int // items whose page gave no article, or which robots.txt kept out and had nothing in the feed
 }
 
@@ -116,6 +114,8 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 				mu.Lock()
 				rep.Feeds++
 				rep.Articles += r.Articles
+				rep.Added += r.Added
+				rep.Updated += r.Updated
 				rep.Skipped += r.Skipped
 				if err != nil {
 					if errors.Is(err, errSink) && firstErr == nil {
@@ -131,8 +131,11 @@ func (f *Fetcher) pass(ctx context.Context, due func(*FeedState) bool) (Report, 
 		})
 	}
 	wg.Wait()
-	if f.OnPass != nil && rep.Articles > 0 && ctx.Err() == nil {
-		f.OnPass(ctx, rep)
+	if ctx.Err() == nil {
+		feeds, items := f.state.Prune(f.sources, time.Now().Add(-f.opts.StateHorizon))
+		if feeds+items > 0 {
+			f.logger.Info("fetch state pruned", slog.Int("feeds", feeds), slog.Int("items", items))
+		}
 	}
 	if err := f.state.Save(); err != nil && firstErr == nil {
 		firstErr = err
@@ -156,13 +159,17 @@ func (f *Fetcher) pollFeed(ctx context.Context, src Source, feedURL string, fs *
 	}
 	f.state.update(fs, func(fs *FeedState) {
 		fs.LastPoll = start
+		fs.Polls++
 		fs.Articles += rep.Articles
+		fs.Added += rep.Added
+		fs.Updated += rep.Updated
 		if rep.Articles > 0 {
 			fs.LastArticle = start
 		}
 		if err != nil {
 			fs.LastError = err.Error()
 			fs.Failures++
+			fs.Failed++
 			fs.NextPoll = start.Add(min(interval<<min(fs.Failures, 10), 24*time.Hour))
 			return
 		}
@@ -190,15 +197,22 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 	if len(items) > f.opts.MaxItemsPerFeed {
 		items = items[:f.opts.MaxItemsPerFeed]
 	}
+	var listed time.Time
+	f.state.update(fs, func(fs *FeedState) { listed = fs.Listed })
+	listedKeys := make([]string, 0, len(items))
+	defer func() { f.state.seen(feedURL, listed, listedKeys) }() // also the items taken below
 	var arts []indexer.Article
 	var keys []string
 	var states []ItemState
+	var again []bool // whether each article was taken before
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
 		key := indexer.NormalizeURL(it.URL)
-		if prev, ok := f.state.item(key); ok && prev.Stamp == it.stamp() {
+		listedKeys = append(listedKeys, key)
+		prev, seen := f.state.item(key)
+		if seen && prev.Stamp == it.stamp() {
 			continue // taken before, unchanged
 		}
 		a, err := f.article(ctx, src, it)
@@ -215,6 +229,7 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 			continue
 		}
 		st.ID = a.ID
+		again = append(again, seen && prev.ID != "")
 		arts = append(arts, a)
 		keys = append(keys, key)
 		states = append(states, st)
@@ -238,8 +253,14 @@ func (f *Fetcher) poll(ctx context.Context, src Source, feedURL string, fs *Feed
 		return rep, fmt.Errorf("%w: %w", errSink, err)
 	}
 	for i, k := range keys {
-		if !skipped[arts[i].URL] {
-			f.state.setItem(k, states[i])
+		if skipped[arts[i].URL] {
+			continue
+		}
+		f.state.setItem(k, states[i])
+		if again[i] {
+			rep.Updated++
+		} else {
+			rep.Added++
 		}
 	}
 	rep.Articles += sum.Indexed
@@ -290,6 +311,7 @@ func (f *Fetcher) feedItems(ctx context.Context, feedURL string, fs *FeedState, 
 	if depth == 0 {
 		f.state.update(fs, func(fs *FeedState) {
 			fs.ETag, fs.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+			fs.Listed = time.Now()
 		})
 	}
 	items := feed.Items

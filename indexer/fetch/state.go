@@ -33,6 +33,15 @@ type FeedState struct {
 	NextPoll     time.Time `json:"next_poll,omitzero"`
 	Articles     int       `json:"articles"` // indexed from this feed, all time
 	LastArticle  time.Time `json:"last_article,omitzero"`
+	// Listed is when the feed last answered with its items (not 304):
+	// an item seen then is still in the feed.
+	Listed time.Time `json:"listed,omitzero"`
+	// All-time counts, for /metrics: polls, failed polls, and of the
+	// articles indexed those new and those updated.
+	Polls   int `json:"polls,omitempty"`
+	Failed  int `json:"failed,omitempty"`
+	Added   int `json:"added,omitempty"`
+	Updated int `json:"updated,omitempty"`
 }
 
 // ItemState is one item taken from a feed.
@@ -41,6 +50,10 @@ type ItemState struct {
 	ID      string    `json:"id,omitempty"`    // the article's ID; "" if the page gave none
 	Source  string    `json:"source,omitempty"`
 	Fetched time.Time `json:"fetched"`
+	// Feed and Seen are the feed that last listed the item and when
+	// (its Listed then): pruning keeps items their feed still lists.
+	Feed string    `json:"feed,omitempty"`
+	Seen time.Time `json:"seen,omitzero"`
 }
 
 // OpenState reads the state file at path, or starts an empty one if
@@ -130,6 +143,57 @@ func (s *State) setItem(key string, it ItemState) {
 	s.Items[key] = it
 }
 
+// seen records that feed listed the items at keys when it answered at
+// listed, so that pruning keeps them however old they are.
+func (s *State) seen(feed string, listed time.Time, keys []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if it, ok := s.Items[k]; ok {
+			it.Feed, it.Seen = feed, listed
+			s.Items[k] = it
+		}
+	}
+}
+
+// Prune forgets what the fetcher no longer needs, so the state does not
+// grow for ever: feeds not in l (their validators, health and backoff),
+// and items last seen before before, unless the feed that listed them
+// still does. A pruned item that turns up in a feed again is fetched
+// again, which updates its article rather than duplicating it. It
+// returns how many feeds and items it removed.
+func (s *State) Prune(l *SourceList, before time.Time) (feeds, items int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := map[string]bool{}
+	for _, src := range l.Sources {
+		for _, u := range src.Feeds {
+			want[u] = true
+		}
+	}
+	for u := range s.Feeds {
+		if !want[u] {
+			delete(s.Feeds, u)
+			feeds++
+		}
+	}
+	for k, it := range s.Items {
+		last := it.Seen
+		if last.IsZero() {
+			last = it.Fetched
+		}
+		if !last.Before(before) {
+			continue
+		}
+		if fs, ok := s.Feeds[it.Feed]; ok && !it.Seen.IsZero() && !it.Seen.Before(fs.Listed) {
+			continue // in its feed's latest listing
+		}
+		delete(s.Items, k)
+		items++
+	}
+	return feeds, items
+}
+
 // Health is a snapshot of every feed's state, by feed URL.
 func (s *State) Health() map[string]FeedState {
 	s.mu.Lock()
@@ -152,6 +216,12 @@ type SourceHealth struct {
 	LastDay     int       `json:"articles_last_day"`
 	Total       int       `json:"articles_total"`
 	Stale       bool      `json:"stale"` // no article for staleAfter
+	// All-time counts over the source's feeds: polls, failed polls, and
+	// articles indexed new or again after an update.
+	Fetches  int `json:"fetches"`
+	Failures int `json:"failures"`
+	Added    int `json:"articles_added"`
+	Updated  int `json:"articles_updated"`
 }
 
 // Sources summarises the state per source of l, in l's order. A source
@@ -183,6 +253,10 @@ func (s *State) Sources(l *SourceList, now time.Time, staleAfter time.Duration) 
 				h.LastError, h.FailingFeed = fs.LastError, u
 			}
 			h.Total += fs.Articles
+			h.Fetches += fs.Polls
+			h.Failures += fs.Failed
+			h.Added += fs.Added
+			h.Updated += fs.Updated
 		}
 		first := h.LastArticle
 		if first.IsZero() {

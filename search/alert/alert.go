@@ -1,6 +1,12 @@
-// Package alert runs saved searches after new articles arrive and posts
-// their new matches to webhooks: batched, retried with backoff, and never
-// twice for the same article.
+// Package alert runs saved searches over the articles that entered the
+// index since it last looked, and posts their matches to webhooks:
+// batched, retried with backoff, and never twice for the same article.
+//
+// Every write stamps its articles with an ingest stamp that only grows
+// (indexer.FieldIngested). Each alert keeps how far through the stamps it
+// has posted, and reads everything after that, in stamp order, up to a
+// stamp at which no write is half done. So no burst of writes, however
+// large, is skipped, and a restart resumes where the last run stopped.
 package alert
 
 import (
@@ -15,9 +21,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
+	"newsdex/indexer"
 	"newsdex/search"
 )
 
@@ -37,19 +45,16 @@ type Searcher interface {
 // Options tune the alerter. Zero values take the defaults.
 type Options struct {
 	BatchSize int           // articles per POST (default 50)
-	Window    int           // newest matches examined per check (default 500)
 	PageSize  int           // search page size, at most the service's max size (default 100)
 	Retries   int           // extra attempts per POST (default 3)
 	Backoff   time.Duration // before the first retry, doubling (default 2s)
 	Timeout   time.Duration // per POST (default 10s)
+	Recheck   time.Duration // after a failed check, Run checks again this soon (default 1m)
 }
 
 func (o *Options) setDefaults() {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 50
-	}
-	if o.Window <= 0 {
-		o.Window = 500
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 100
@@ -65,10 +70,14 @@ func (o *Options) setDefaults() {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
+	}
 }
 
-// Alerter checks alerts. Its state (the articles each alert has sent) is
-// kept in a JSON file so that nothing is sent twice across restarts.
+// Alerter checks alerts. Its state (how far each alert has read, and the
+// articles it has sent) is kept in a JSON file so that nothing is sent
+// twice and nothing is missed across restarts.
 type Alerter struct {
 	alerts []Alert
 	opts   Options
@@ -76,8 +85,26 @@ type Alerter struct {
 	client *http.Client
 	path   string
 
-	mu   sync.Mutex // one Check at a time; guards sent
-	sent map[string]map[string]bool
+	mu    sync.Mutex // one Check at a time; guards state
+	state map[string]*alertState
+}
+
+// alertState is how far one alert has read and posted.
+type alertState struct {
+	// After is the last article posted, in (stamp, ID) order; an empty
+	// AfterID means every article with stamp After is done.
+	After   string `json:"after"`
+	AfterID string `json:"after_id,omitempty"`
+	// Sent holds the articles posted, so that an article written again
+	// (a page that was updated) is not sent again.
+	Sent []string `json:"sent"`
+
+	sent map[string]bool
+}
+
+// stateFile is the alert state file's layout.
+type stateFile struct {
+	Alerts map[string]*alertState `json:"alerts"`
 }
 
 // New returns an Alerter whose state lives at statePath ("" keeps it in
@@ -85,7 +112,7 @@ type Alerter struct {
 func New(alerts []Alert, statePath string, opts Options, logger *slog.Logger) (*Alerter, error) {
 	opts.setDefaults()
 	a := &Alerter{alerts: alerts, opts: opts, logger: logger, path: statePath,
-		client: &http.Client{Timeout: opts.Timeout}, sent: map[string]map[string]bool{}}
+		client: &http.Client{Timeout: opts.Timeout}, state: map[string]*alertState{}}
 	if statePath == "" {
 		return a, nil
 	}
@@ -96,16 +123,28 @@ func New(alerts []Alert, statePath string, opts Options, logger *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("read alert state: %w", err)
 	}
-	var st map[string][]string
+	var st stateFile
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("alert state %s: %w", statePath, err)
-	}
-	for name, ids := range st {
-		m := make(map[string]bool, len(ids))
-		for _, id := range ids {
-			m[id] = true
+		// The layout before ingest stamps (alert name → sent IDs): its
+		// alerts start again from now, as new ones do.
+		var old map[string][]string
+		if json.Unmarshal(b, &old) != nil {
+			return nil, fmt.Errorf("alert state %s: %w", statePath, err)
 		}
-		a.sent[name] = m
+		st.Alerts = nil
+	}
+	for name, as := range st.Alerts {
+		if as == nil {
+			continue
+		}
+		if _, err := time.Parse(indexer.IngestStampLayout, as.After); err != nil {
+			return nil, fmt.Errorf("alert state %s: alert %q: bad stamp %q", statePath, name, as.After)
+		}
+		as.sent = make(map[string]bool, len(as.Sent))
+		for _, id := range as.Sent {
+			as.sent[id] = true
+		}
+		a.state[name] = as
 	}
 	return a, nil
 }
@@ -127,18 +166,24 @@ type Article struct {
 	Snippet   string `json:"snippet,omitempty"`
 }
 
-// Check runs every alert and posts its new matches. The first time an
-// alert runs, its current matches are taken as already known, so adding
-// an alert does not send the whole archive. A webhook that still fails
-// after the retries gets the same articles at the next Check; one alert
-// failing does not stop the others. The error joins every alert's error.
-func (a *Alerter) Check(ctx context.Context, sr Searcher) error {
+// Check runs every alert over the articles written since it last looked,
+// up to the ingest stamp upTo (indexer.Ingester.Settled: no write at or
+// before it is half done), and posts the matches. The first time an
+// alert runs it starts at upTo, so adding an alert does not send the
+// whole archive. A webhook that still fails after the retries gets the
+// same articles at the next Check; one alert failing does not stop the
+// others. The error joins every alert's error.
+func (a *Alerter) Check(ctx context.Context, sr Searcher, upTo string) error {
+	if _, err := time.Parse(indexer.IngestStampLayout, upTo); err != nil {
+		return fmt.Errorf("alerts: bad ingest stamp %q", upTo)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var errs []error
 	for _, al := range a.alerts {
-		if err := a.check(ctx, sr, al); err != nil {
+		if err := a.check(ctx, sr, al, upTo); err != nil {
 			if ctx.Err() != nil {
+				_ = a.save()
 				return ctx.Err()
 			}
 			a.logger.Warn("alert failed", slog.String("alert", al.Name), slog.String("error", err.Error()))
@@ -151,48 +196,101 @@ func (a *Alerter) Check(ctx context.Context, sr Searcher) error {
 	return errors.Join(errs...)
 }
 
-func (a *Alerter) check(ctx context.Context, sr Searcher, al Alert) error {
-	sent, known := a.sent[al.Name]
-	if !known {
-		sent = map[string]bool{}
-		a.sent[al.Name] = sent
+func (a *Alerter) check(ctx context.Context, sr Searcher, al Alert, upTo string) error {
+	st := a.state[al.Name]
+	if st == nil {
+		a.state[al.Name] = &alertState{After: upTo, sent: map[string]bool{}}
+		a.logger.Info("alert started", slog.String("alert", al.Name), slog.String("from", upTo))
+		return nil
 	}
+	// Read [After, hi]. A range over so many writes that the search
+	// expands to too many terms is halved until it does not.
+	for hi := upTo; st.After < upTo; {
+		err := a.scan(ctx, sr, al, st, hi)
+		if errors.Is(err, search.ErrTooManyTerms) {
+			mid, ok := midStamp(st.After, hi)
+			if !ok {
+				return err
+			}
+			hi = mid
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		st.After, st.AfterID, hi = hi, "", upTo
+	}
+	return nil
+}
+
+// scan posts the matches of al with stamps from st.After to hi, in
+// (stamp, ID) order, moving st forward after each batch that went out.
+func (a *Alerter) scan(ctx context.Context, sr Searcher, al Alert, st *alertState, hi string) error {
+	req := search.Request{Query: al.Query, Filters: al.Filters, Sort: search.SortIngested, Size: a.opts.PageSize,
+		IngestedFrom: st.After, IngestedTo: hi}
 	var fresh []Article
-	req := search.Request{Query: al.Query, Filters: al.Filters, Sort: "-date", Size: a.opts.PageSize}
-	for seen := 0; seen < a.opts.Window; {
+	var stamps []string
+	flush := func(all bool) error {
+		for len(fresh) >= a.opts.BatchSize || (all && len(fresh) > 0) {
+			n := min(a.opts.BatchSize, len(fresh))
+			if err := a.post(ctx, al, fresh[:n]); err != nil {
+				return err
+			}
+			for i, f := range fresh[:n] {
+				st.sent[f.ID] = true
+				st.After, st.AfterID = stamps[i], f.ID
+			}
+			a.logger.Info("alert sent", slog.String("alert", al.Name), slog.Int("articles", n))
+			fresh, stamps = fresh[n:], stamps[n:]
+		}
+		return nil
+	}
+	from, fromID := st.After, st.AfterID
+	for {
 		res, err := sr.Search(ctx, req)
 		if err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
 		for _, h := range res.Hits {
-			if !sent[h.ID] {
-				fresh = append(fresh, Article{ID: h.ID, Title: h.Title, URL: h.URL, Source: h.Source, Published: h.Published, Snippet: h.Snippet})
+			stamp, ok := hitStamp(h)
+			if !ok || stamp < from || (stamp == from && (fromID == "" || h.ID <= fromID)) {
+				continue // posted before (or, an old article without a stamp)
 			}
+			if st.sent[h.ID] {
+				continue // posted before and written again since
+			}
+			fresh = append(fresh, Article{ID: h.ID, Title: h.Title, URL: h.URL, Source: h.Source, Published: h.Published, Snippet: h.Snippet})
+			stamps = append(stamps, stamp)
 		}
-		seen += len(res.Hits)
+		if err := flush(false); err != nil {
+			return err
+		}
 		if res.NextCursor == "" || len(res.Hits) == 0 {
 			break
 		}
 		req.Cursor = res.NextCursor
 	}
-	if !known {
-		for _, f := range fresh {
-			sent[f.ID] = true
-		}
-		a.logger.Info("alert started", slog.String("alert", al.Name), slog.Int("known_matches", len(fresh)))
-		return nil
+	return flush(true)
+}
+
+// hitStamp reads a hit's ingest stamp back into indexer.IngestStampLayout.
+func hitStamp(h search.Hit) (string, bool) {
+	t, err := time.Parse(time.RFC3339Nano, h.Ingested)
+	if err != nil {
+		return "", false
 	}
-	for start := 0; start < len(fresh); start += a.opts.BatchSize {
-		batch := fresh[start:min(start+a.opts.BatchSize, len(fresh))]
-		if err := a.post(ctx, al, batch); err != nil {
-			return err
-		}
-		for _, f := range batch {
-			sent[f.ID] = true
-		}
-		a.logger.Info("alert sent", slog.String("alert", al.Name), slog.Int("articles", len(batch)))
+	return t.UTC().Format(indexer.IngestStampLayout), true
+}
+
+// midStamp is the stamp halfway between lo and hi, if there is one
+// strictly between them.
+func midStamp(lo, hi string) (string, bool) {
+	l, err1 := time.Parse(indexer.IngestStampLayout, lo)
+	h, err2 := time.Parse(indexer.IngestStampLayout, hi)
+	if err1 != nil || err2 != nil || h.Sub(l) < 2 {
+		return "", false
 	}
-	return nil
+	return l.Add(h.Sub(l) / 2).Format(indexer.IngestStampLayout), true
 }
 
 // post sends one batch, retrying network errors and non-2xx statuses
@@ -236,18 +334,18 @@ func (a *Alerter) postOnce(ctx context.Context, url string, body []byte) error {
 	return nil
 }
 
-// save writes the sent IDs atomically.
+// save writes the state atomically.
 func (a *Alerter) save() error {
 	if a.path == "" {
 		return nil
 	}
-	st := make(map[string][]string, len(a.sent))
-	for name, m := range a.sent {
-		ids := make([]string, 0, len(m))
-		for id := range m {
-			ids = append(ids, id)
+	st := stateFile{Alerts: a.state}
+	for _, as := range a.state {
+		as.Sent = as.Sent[:0]
+		for id := range as.sent {
+			as.Sent = append(as.Sent, id)
 		}
-		st[name] = ids
+		slices.Sort(as.Sent)
 	}
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -270,4 +368,29 @@ func (a *Alerter) save() error {
 		return fmt.Errorf("save alert state: %w", err)
 	}
 	return nil
+}
+
+// Run checks the alerts at once (articles written while nothing was
+// watching, such as by newsdex index, are caught up), then after every
+// signal on kick, until ctx ends. Signals that arrive during a check
+// make one more check, so a write is never left unread. settled gives
+// each check's upper stamp (indexer.Ingester.Settled). Errors are logged.
+func (a *Alerter) Run(ctx context.Context, sr Searcher, settled func(context.Context) (string, error), kick <-chan struct{}) {
+	for {
+		upTo, err := settled(ctx)
+		if err == nil {
+			err = a.Check(ctx, sr, upTo)
+		}
+		var again <-chan time.Time // a failed check is tried again without waiting for a write
+		if err != nil && ctx.Err() == nil {
+			a.logger.Error("alerts", slog.String("error", err.Error()))
+			again = time.After(a.opts.Recheck)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		case <-again:
+		}
+	}
 }

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +32,7 @@ type feedEntry struct {
 	Summary   string
 	Source    string
 	Published time.Time // zero when the article has no date
+	Ingested  time.Time // for an undated article, when it entered the index
 	Tags      []string
 }
 
@@ -56,18 +59,17 @@ func (s *Server) handleFeed(c *gin.Context) {
 	if !ok {
 		return
 	}
-	req.Sort = "-date" // newest first, whatever was asked
 	req.Highlight = false
 	req.Cursor, req.Histogram, req.Facets = "", "", nil
 	if req.Size == 0 {
 		req.Size = feedDefaultSize
 	}
-	res, err := sr.Search(c.Request.Context(), req)
+	hits, err := newestMatches(c.Request.Context(), sr, req)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	doc := newFeedDoc(c.Request, req.Query, res)
+	doc := newFeedDoc(c.Request, req.Query, hits)
 	switch format {
 	case "atom":
 		writeXML(c, "application/atom+xml; charset=utf-8", atomFeed(doc))
@@ -82,9 +84,47 @@ func (s *Server) handleFeed(c *gin.Context) {
 	}
 }
 
-// newFeedDoc turns a search result into feed entries. Links are made
+// newestMatches returns req's newest matches, at most req.Size: by
+// publication date, and for articles without one by when they entered
+// the index, so that new undated items (common in fetched pages) are in a
+// feed among the dated ones rather than after the whole archive. Two
+// searches, each newest first, hold the newest of both kinds; merging
+// them needs no field beyond the ingest stamp the index already keeps.
+func newestMatches(ctx context.Context, sr Searcher, req search.Request) ([]feedHit, error) {
+	req.Sort = search.SortDateDesc
+	dated, err := sr.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	req.Sort, req.Undated = search.SortIngestedDesc, true
+	undated, err := sr.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var out []feedHit
+	for _, h := range dated.Hits {
+		if t, err := time.Parse(time.RFC3339, h.Published); err == nil {
+			out = append(out, feedHit{Hit: h, when: t.UTC(), dated: true})
+		}
+	}
+	for _, h := range undated.Hits {
+		t, _ := time.Parse(time.RFC3339Nano, h.Ingested) // zero for an article from before ingest stamps
+		out = append(out, feedHit{Hit: h, when: t.UTC()})
+	}
+	slices.SortStableFunc(out, func(a, b feedHit) int { return b.when.Compare(a.when) })
+	return out[:min(len(out), req.Size)], nil
+}
+
+// feedHit is a match with the time a feed orders it by.
+type feedHit struct {
+	search.Hit
+	when  time.Time // publication date, or for an undated article its ingest time
+	dated bool
+}
+
+// newFeedDoc turns matches into feed entries. Links are made
 // absolute against the request's own address.
-func newFeedDoc(r *http.Request, q string, res *search.Result) feedDoc {
+func newFeedDoc(r *http.Request, q string, hits []feedHit) feedDoc {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -101,7 +141,7 @@ func newFeedDoc(r *http.Request, q string, res *search.Result) feedDoc {
 		title = "newsdex: " + q
 	}
 	doc := feedDoc{Title: title, Self: self.String(), Home: base + "/?" + home.Encode()}
-	for _, h := range res.Hits {
+	for _, h := range hits {
 		e := feedEntry{ID: "urn:newsdex:article:" + h.ID, Title: h.Title, Summary: h.Snippet, Source: h.Source,
 			Link: h.URL, Tags: append(append(append([]string{}, h.Persons...), h.Organizations...), h.Places...)}
 		if e.Link == "" || !(strings.HasPrefix(e.Link, "http://") || strings.HasPrefix(e.Link, "https://")) {
@@ -110,11 +150,13 @@ func newFeedDoc(r *http.Request, q string, res *search.Result) feedDoc {
 		if e.Title == "" {
 			e.Title = "(untitled)"
 		}
-		if t, err := time.Parse(time.RFC3339, h.Published); err == nil {
-			e.Published = t.UTC()
-			if t.After(doc.Updated) {
-				doc.Updated = t.UTC()
-			}
+		if h.dated {
+			e.Published = h.when
+		} else {
+			e.Ingested = h.when
+		}
+		if h.when.After(doc.Updated) {
+			doc.Updated = h.when
 		}
 		doc.Entries = append(doc.Entries, e)
 	}
@@ -177,9 +219,12 @@ func atomFeed(d feedDoc) atomXML {
 	for _, e := range d.Entries {
 		ae := atomEntry{Title: e.Title, ID: e.ID, Link: atomLink{Rel: "alternate", Href: e.Link}, Summary: e.Summary}
 		ae.Updated = d.Updated.Format(time.RFC3339)
-		if !e.Published.IsZero() {
+		switch {
+		case !e.Published.IsZero():
 			ae.Updated = e.Published.Format(time.RFC3339)
 			ae.Published = ae.Updated
+		case !e.Ingested.IsZero():
+			ae.Updated = e.Ingested.Format(time.RFC3339) // no publication date to claim
 		}
 		if e.Source != "" {
 			ae.Author = &atomPerson{Name: e.Source}
@@ -258,6 +303,7 @@ type jsonFeedItem struct {
 	Title         string           `json:"title"`
 	ContentText   string           `json:"content_text"`
 	DatePublished string           `json:"date_published,omitempty"`
+	DateModified  string           `json:"date_modified,omitempty"` // an undated article's ingest time
 	Authors       []jsonFeedAuthor `json:"authors,omitempty"`
 	Tags          []string         `json:"tags,omitempty"`
 }
@@ -272,6 +318,8 @@ func jsonFeed(d feedDoc) jsonFeedDoc {
 		it := jsonFeedItem{ID: e.ID, URL: e.Link, Title: e.Title, ContentText: e.Summary, Tags: e.Tags}
 		if !e.Published.IsZero() {
 			it.DatePublished = e.Published.Format(time.RFC3339)
+		} else if !e.Ingested.IsZero() {
+			it.DateModified = e.Ingested.Format(time.RFC3339)
 		}
 		if e.Source != "" {
 			it.Authors = []jsonFeedAuthor{{Name: e.Source}}

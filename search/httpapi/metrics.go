@@ -20,7 +20,7 @@ type metrics struct {
 	noSpace  prometheus.Counter
 }
 
-func newMetrics(reg *prometheus.Registry, docCount, diskFull, mergeWaiting func() float64) *metrics {
+func newMetrics(reg *prometheus.Registry, docCount, diskFull, mergeWaiting func() float64, sources func() SourcesFunc) *metrics {
 	m := &metrics{
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -50,6 +50,7 @@ func newMetrics(reg *prometheus.Registry, docCount, diskFull, mergeWaiting func(
 			Name: "newsdex_index_documents",
 			Help: "Articles in the index.",
 		}, docCount),
+		newSourceCollector(sources),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -71,4 +72,70 @@ func (m *metrics) middleware() gin.HandlerFunc {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// sourceCollector exports the fetcher's per-source health at each scrape.
+// Its only label is the source's name, and the sources are those of the
+// sources file, so the series are bounded by that file.
+type sourceCollector struct {
+	sources                              func() SourcesFunc
+	fetches, failures, added, updated    *prometheus.Desc
+	total, lastDay, lastSuccess, lastArt *prometheus.Desc
+	failing, stale                       *prometheus.Desc
+}
+
+func newSourceCollector(sources func() SourcesFunc) *sourceCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"source"}, nil)
+	}
+	return &sourceCollector{sources: sources,
+		fetches:     d("newsdex_source_fetches_total", "Polls of the source's feeds."),
+		failures:    d("newsdex_source_fetch_failures_total", "Polls of the source's feeds that failed."),
+		added:       d("newsdex_source_articles_added_total", "New articles indexed from the source."),
+		updated:     d("newsdex_source_articles_updated_total", "Articles indexed again from the source because its feed said they changed."),
+		total:       d("newsdex_source_articles_total", "Articles indexed from the source, new or updated."),
+		lastDay:     d("newsdex_source_articles_last_day", "Articles taken from the source in the last 24 hours."),
+		lastSuccess: d("newsdex_source_last_success_timestamp_seconds", "When a poll of one of the source's feeds last succeeded (Unix time); absent if never."),
+		lastArt:     d("newsdex_source_last_article_timestamp_seconds", "When the source last gave an article (Unix time); absent if never."),
+		failing:     d("newsdex_source_failing", "1 when one of the source's feeds is failing now, else 0."),
+		stale:       d("newsdex_source_stale", "1 when the source has given no article for ingest.stale_after, else 0."),
+	}
+}
+
+func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.fetches, c.failures, c.added, c.updated, c.total, c.lastDay, c.lastSuccess, c.lastArt, c.failing, c.stale} {
+		ch <- d
+	}
+}
+
+func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
+	f := c.sources()
+	if f == nil {
+		return
+	}
+	bit := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	for _, h := range f() {
+		m := func(d *prometheus.Desc, t prometheus.ValueType, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, t, v, h.Name)
+		}
+		m(c.fetches, prometheus.CounterValue, float64(h.Fetches))
+		m(c.failures, prometheus.CounterValue, float64(h.Failures))
+		m(c.added, prometheus.CounterValue, float64(h.Added))
+		m(c.updated, prometheus.CounterValue, float64(h.Updated))
+		m(c.total, prometheus.CounterValue, float64(h.Total))
+		m(c.lastDay, prometheus.GaugeValue, float64(h.LastDay))
+		if !h.LastSuccess.IsZero() {
+			m(c.lastSuccess, prometheus.GaugeValue, float64(h.LastSuccess.UnixMilli())/1000)
+		}
+		if !h.LastArticle.IsZero() {
+			m(c.lastArt, prometheus.GaugeValue, float64(h.LastArticle.UnixMilli())/1000)
+		}
+		m(c.failing, prometheus.GaugeValue, bit(h.LastError != ""))
+		m(c.stale, prometheus.GaugeValue, bit(h.Stale))
+	}
 }

@@ -105,7 +105,7 @@ func New(logger *slog.Logger, opts Options) *Server {
 		opts.MaxBackups = 1
 	}
 	s := &Server{logger: logger, opts: opts, backups: make(chan struct{}, opts.MaxBackups)}
-	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull, s.mergeWaiting)
+	s.metrics = newMetrics(prometheus.NewRegistry(), s.docCount, s.diskFull, s.mergeWaiting, s.sourcesFunc)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
 	s.engine.HandleMethodNotAllowed = true
