@@ -138,6 +138,9 @@ func (c *Client) Delete(ctx context.Context, id string) (bool, error) {
 type Writer struct {
 	c           *Client
 	newIngester func(indexer.Sink) *indexer.Ingester
+	// OnWrite, when set, runs after each write that changed the index
+	// (Service.Invalidate: entities and near-duplicates resolved again).
+	OnWrite func(context.Context) error
 }
 
 // NewWriter returns a Writer; newIngester builds the pipeline (aliases,
@@ -153,8 +156,24 @@ func (w *Writer) Ingest(ctx context.Context, src indexer.Source, onSkip func(ind
 	bulk.Refresh = true
 	ing := w.newIngester(bulk)
 	ing.OnSkip = onSkip
-	return ing.Ingest(ctx, src)
+	sum, err := ing.Ingest(ctx, src)
+	if sum.Indexed > 0 {
+		w.changed(ctx)
+	}
+	return sum, err
+}
+
+func (w *Writer) changed(ctx context.Context) {
+	if w.OnWrite != nil {
+		_ = w.OnWrite(context.WithoutCancel(ctx)) // searches resolve again by themselves should this fail
+	}
 }
 
 // Delete removes an article (Client.Delete).
-func (w *Writer) Delete(ctx context.Context, id string) (bool, error) { return w.c.Delete(ctx, id) }
+func (w *Writer) Delete(ctx context.Context, id string) (bool, error) {
+	ok, err := w.c.Delete(ctx, id)
+	if ok {
+		w.changed(ctx)
+	}
+	return ok, err
+}

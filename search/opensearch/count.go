@@ -1,0 +1,258 @@
+package opensearch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"newsdex/indexer"
+	"newsdex/indexer/entity"
+	"newsdex/search"
+)
+
+// Facet and histogram counts are exact. They come from composite
+// aggregations, paged to the end, rather than terms aggregations: a
+// terms aggregation's counts are exact only when every shard returns
+// every value (shard_size at least the field's distinct values on that
+// shard, which nothing bounds), while a composite aggregation visits
+// every value of every matching document by construction. Newsdex needs
+// every value anyway: an entity's count is over all its spellings, so
+// the top entities are known only once every stored name is counted.
+// An article naming two spellings of one entity counts once: those
+// entities are counted again with a filters aggregation, one filter per
+// such entity, over the same matches.
+
+// compositePage is the buckets of one composite aggregation page.
+const compositePage = 10000
+
+// valueCounts counts the documents matching q per value of each field.
+func (s *Service) valueCounts(ctx context.Context, q obj, fields []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	after := map[string]json.RawMessage{}
+	todo := slices.Clone(fields)
+	for _, f := range fields {
+		out[f] = map[string]int{}
+	}
+	for len(todo) > 0 {
+		aggs := obj{}
+		for _, f := range todo {
+			c := obj{"size": compositePage, "sources": []obj{{"v": obj{"terms": obj{"field": f}}}}}
+			if a, ok := after[f]; ok {
+				c["after"] = a
+			}
+			aggs[f] = obj{"composite": c}
+		}
+		var res searchResponse
+		if err := s.run(ctx, obj{"query": q, "size": 0, "track_total_hits": false, "aggs": aggs}, &res); err != nil {
+			return nil, err
+		}
+		var next []string
+		for _, f := range todo {
+			var agg struct {
+				AfterKey json.RawMessage `json:"after_key"`
+				Buckets  []struct {
+					Key struct {
+						V string `json:"v"`
+					} `json:"key"`
+					DocCount int `json:"doc_count"`
+				} `json:"buckets"`
+			}
+			if err := json.Unmarshal(res.Aggregations[f], &agg); err != nil {
+				return nil, fmt.Errorf("read counts of %s: %w", f, err)
+			}
+			for _, b := range agg.Buckets {
+				out[f][b.Key.V] += b.DocCount
+			}
+			if len(agg.Buckets) == compositePage && len(agg.AfterKey) > 0 {
+				after[f] = agg.AfterKey
+				next = append(next, f)
+			}
+		}
+		todo = next
+	}
+	return out, nil
+}
+
+// count fills out's facets and histogram for the matches of q.
+func (s *Service) count(ctx context.Context, q obj, req search.Request, ar *archive, out *search.Result) error {
+	if len(req.Facets) > 0 {
+		all, err := s.facetCounts(ctx, q, req.Facets, ar)
+		if err != nil {
+			return err
+		}
+		out.Facets = map[string][]search.FacetValue{}
+		for _, f := range req.Facets {
+			vs := all[f]
+			out.Facets[f] = vs[:min(len(vs), req.FacetSize)]
+		}
+	}
+	if req.Histogram != "" {
+		days, err := s.valueCounts(ctx, q, []string{indexer.FieldPublishedDay})
+		if err != nil {
+			return err
+		}
+		out.Histogram = histogram(days[indexer.FieldPublishedDay], req.Histogram)
+	}
+	return nil
+}
+
+// facetCounts returns every value of each facet among the matches of q,
+// in facet order: outlets as stored, entities as the archive's entity
+// table names them (blocked ones left out).
+func (s *Service) facetCounts(ctx context.Context, q obj, facets []string, ar *archive) (map[string][]search.FacetValue, error) {
+	fields := []string{}
+	entities := false
+	for _, f := range facets {
+		if facetType(f) == "" {
+			fields = append(fields, indexer.FieldSource)
+		} else {
+			entities = true
+		}
+	}
+	if entities {
+		for _, typ := range entity.Types {
+			fields = append(fields, entity.Field(typ))
+		}
+	}
+	counts, err := s.valueCounts(ctx, q, fields)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]search.FacetValue{}
+	var ents map[string]int // "type\x00name" → articles
+	if entities {
+		if ents, err = s.entityCounts(ctx, q, counts, ar); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range facets {
+		vs := []search.FacetValue{}
+		if typ := facetType(f); typ == "" {
+			for v, n := range counts[indexer.FieldSource] {
+				vs = append(vs, search.FacetValue{Value: v, Count: n})
+			}
+		} else {
+			for k, n := range ents {
+				t, name, _ := strings.Cut(k, "\x00")
+				if t == typ {
+					vs = append(vs, search.FacetValue{Value: name, Count: n})
+				}
+			}
+		}
+		sortFacet(vs)
+		out[f] = vs
+	}
+	return out, nil
+}
+
+// entityCounts maps stored names to entities and counts each entity's
+// articles once: from the value counts for an entity with one stored
+// name, and with a filters aggregation for one with several.
+func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map[string]int, ar *archive) (map[string]int, error) {
+	type ent struct {
+		key     string
+		blocked bool
+		values  map[string][]string // field → stored names seen among the matches
+		sum     int
+	}
+	byKey := map[string]*ent{}
+	var order []string
+	for _, typ := range entity.Types {
+		field := entity.Field(typ)
+		for v, n := range counts[field] {
+			e := ar.entityOf(typ, v)
+			k := e.Type + "\x00" + e.Name
+			x := byKey[k]
+			if x == nil {
+				x = &ent{key: k, blocked: e.Blocked, values: map[string][]string{}}
+				byKey[k] = x
+				order = append(order, k)
+			}
+			x.values[field] = append(x.values[field], v)
+			x.sum += n
+		}
+	}
+	out := map[string]int{}
+	filters := obj{}
+	for _, k := range order {
+		x := byKey[k]
+		if x.blocked {
+			continue
+		}
+		names := 0
+		for _, vs := range x.values {
+			names += len(vs)
+		}
+		if names == 1 {
+			out[k] = x.sum
+			continue
+		}
+		var should []obj
+		for f, vs := range x.values {
+			should = append(should, obj{"terms": obj{f: vs}})
+		}
+		filters[fmt.Sprint(len(filters))] = obj{"bool": obj{"should": should, "minimum_should_match": 1}}
+		out[k] = -len(filters) // filled below
+	}
+	if len(filters) == 0 {
+		return out, nil
+	}
+	var res searchResponse
+	body := obj{"query": q, "size": 0, "track_total_hits": false,
+		"aggs": obj{"ents": obj{"filters": obj{"filters": filters}}}}
+	if err := s.run(ctx, body, &res); err != nil {
+		return nil, err
+	}
+	var agg struct {
+		Buckets map[string]struct {
+			DocCount int `json:"doc_count"`
+		} `json:"buckets"`
+	}
+	if err := json.Unmarshal(res.Aggregations["ents"], &agg); err != nil {
+		return nil, fmt.Errorf("read entity counts: %w", err)
+	}
+	for k, n := range out {
+		if n < 0 {
+			out[k] = agg.Buckets[fmt.Sprint(-n-1)].DocCount
+			if out[k] == 0 {
+				delete(out, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// histogram rolls per-day counts up into day, week (ISO, keyed by its
+// Monday), month or year buckets in time order, as search.Service does.
+func histogram(days map[string]int, interval string) []search.Bucket {
+	counts := map[string]int{}
+	for d, n := range days {
+		day, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			continue
+		}
+		counts[bucketKey(day, interval)] += n
+	}
+	out := []search.Bucket{}
+	for k, n := range counts {
+		out = append(out, search.Bucket{Key: k, Count: n})
+	}
+	slices.SortFunc(out, func(a, b search.Bucket) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+func bucketKey(day time.Time, interval string) string {
+	switch interval {
+	case "year":
+		return day.Format("2006")
+	case "month":
+		return day.Format("2006-01")
+	case "week":
+		wd := (int(day.Weekday()) + 6) % 7 // Monday = 0
+		return day.AddDate(0, 0, -wd).Format(time.DateOnly)
+	}
+	return day.Format(time.DateOnly)
+}
