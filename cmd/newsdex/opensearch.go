@@ -12,10 +12,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"newsdex/indexer"
 	"newsdex/indexer/fetch"
+	"newsdex/search"
 	"newsdex/search/opensearch"
+	"newsdex/search/releval"
 )
 
 // OpenSearchConfig is the cluster that holds the articles when
@@ -264,5 +267,61 @@ func fetchOpenSearch(ctx context.Context, cfg Config, sources *fetch.SourceList,
 	if err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
+	return nil
+}
+
+// evalOpenSearch is eval relevance with the opensearch backend: the
+// collection goes into a throw-away index beside the configured one
+// (same mapping and analysis, no entity extraction, as the Bleve run),
+// ranked by the same natural-language requests, then deleted.
+func evalOpenSearch(ctx context.Context, cfg Config, coll *releval.Collection, runFile string, logger *slog.Logger, stdout io.Writer) error {
+	cfg.Index.OpenSearch.Name = fmt.Sprintf("%s-eval-%d", cfg.Index.OpenSearch.Name, time.Now().UnixNano())
+	c, err := openSearchClient(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	defer func() {
+		if err := c.DeleteIndex(context.WithoutCancel(ctx)); err != nil {
+			logger.Warn("delete evaluation index", slog.String("index", c.Index()), slog.String("error", err.Error()))
+		}
+	}()
+	ing := indexer.NewSinkIngester(opensearch.NewBulk(c), indexer.IngestOptions{}, logger, nil, nil)
+	src := func(ctx context.Context, emit func(indexer.Record) error) error {
+		for i, d := range coll.Docs {
+			if err := emit(indexer.Record{File: "docs.jsonl", Line: i + 1, Article: indexer.Article{ID: d.ID, Title: d.Title, Body: d.Body}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := ing.Ingest(ctx, src); err != nil {
+		return fmt.Errorf("index %s: %w", coll.Name, err)
+	}
+	if err := c.Refresh(ctx); err != nil {
+		return err
+	}
+	lim := searchLimits(cfg)
+	lim.MaxSize = max(lim.MaxSize, releval.Depth)
+	lim.MaxOffset = max(lim.MaxOffset, releval.Depth)
+	lim.Timeout = max(lim.Timeout, time.Minute)
+	svc, err := opensearch.NewService(c, lim, logger, nil)
+	if err != nil {
+		return err
+	}
+	rep, err := releval.Evaluate(ctx, svc, search.Request{}, coll)
+	if err != nil {
+		return fmt.Errorf("evaluate %s: %w", coll.Name, err)
+	}
+	if rep.Judged == 0 {
+		return fmt.Errorf("evaluate %s: no query has a relevant document in qrels.txt", coll.Name)
+	}
+	if runFile != "" {
+		if err := writeRunFile(runFile, rep); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "newsdex (opensearch) %s: queries=%d MAP=%.4f P@10=%.4f nDCG@10=%.4f\n",
+		coll.Name, rep.Judged, rep.Mean.AP, rep.Mean.P10, rep.Mean.NDCG10)
 	return nil
 }
