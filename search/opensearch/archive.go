@@ -108,6 +108,10 @@ type archiveCache struct {
 
 const checkEvery = time.Second
 
+// archiveTimeout bounds each request that reads the whole archive: they
+// are not one user's search, and take seconds on millions of articles.
+const archiveTimeout = 2 * time.Minute
+
 func newArchiveCache(s *Service) *archiveCache { return &archiveCache{s: s} }
 
 func (c *archiveCache) get(ctx context.Context) (*archive, error) {
@@ -163,8 +167,9 @@ func (c *archiveCache) resolve(ctx context.Context) (*archive, error) {
 // groups again, after a write.
 func (s *Service) Invalidate(ctx context.Context) error { return s.arch.invalidate(ctx) }
 
-// version changes whenever the index does: the primaries' count of
-// index and delete operations and of documents.
+// version changes whenever the index does: the primaries' documents
+// (live and deleted, as of the last refresh) and their index and delete
+// operations.
 func (s *Service) version(ctx context.Context) (string, error) {
 	var st struct {
 		All struct {
@@ -177,17 +182,14 @@ func (s *Service) version(ctx context.Context) (string, error) {
 					Index  int64 `json:"index_total"`
 					Delete int64 `json:"delete_total"`
 				} `json:"indexing"`
-				Refresh struct {
-					Total int64 `json:"total"`
-				} `json:"refresh"`
 			} `json:"primaries"`
 		} `json:"_all"`
 	}
-	if _, err := s.c.do(ctx, http.MethodGet, request{path: "/" + s.c.index + "/_stats/docs,indexing,refresh"}, &st); err != nil {
+	if _, err := s.c.do(ctx, http.MethodGet, request{path: "/" + s.c.index + "/_stats/docs,indexing"}, &st); err != nil {
 		return "", fmt.Errorf("index version: %w", err)
 	}
 	p := st.All.Primaries
-	return fmt.Sprintf("%d/%d/%d/%d/%d", p.Docs.Count, p.Docs.Deleted, p.Indexing.Index, p.Indexing.Delete, p.Refresh.Total), nil
+	return fmt.Sprintf("%d/%d/%d/%d", p.Docs.Count, p.Docs.Deleted, p.Indexing.Index, p.Indexing.Delete), nil
 }
 
 // readArchive reads every stored entity name with its article count and
@@ -198,7 +200,7 @@ func (s *Service) readArchive(ctx context.Context, ver string) (*archive, error)
 	for _, typ := range entity.Types {
 		fields = append(fields, entity.Field(typ))
 	}
-	counts, err := s.valueCounts(ctx, obj{"match_all": obj{}}, fields)
+	counts, err := s.valueCountsWithin(ctx, obj{"match_all": obj{}}, fields, archiveTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("read entity names: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,11 @@ const compositePage = 10000
 
 // valueCounts counts the documents matching q per value of each field.
 func (s *Service) valueCounts(ctx context.Context, q obj, fields []string) (map[string]map[string]int, error) {
+	return s.valueCountsWithin(ctx, q, fields, s.lim.Timeout)
+}
+
+// valueCountsWithin is valueCounts with each request's deadline given.
+func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string, timeout time.Duration) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
 	after := map[string]json.RawMessage{}
 	todo := slices.Clone(fields)
@@ -46,7 +52,7 @@ func (s *Service) valueCounts(ctx context.Context, q obj, fields []string) (map[
 			aggs[f] = obj{"composite": c}
 		}
 		var res searchResponse
-		if err := s.run(ctx, obj{"query": q, "size": 0, "track_total_hits": false, "aggs": aggs}, &res); err != nil {
+		if err := s.runWithin(ctx, obj{"query": q, "size": 0, "track_total_hits": false, "aggs": aggs}, &res, timeout); err != nil {
 			return nil, err
 		}
 		var next []string
@@ -79,15 +85,15 @@ func (s *Service) valueCounts(ctx context.Context, q obj, fields []string) (map[
 // count fills out's facets and histogram for the matches of q.
 func (s *Service) count(ctx context.Context, q obj, req search.Request, ar *archive, out *search.Result) error {
 	if len(req.Facets) > 0 {
-		all, err := s.facetCounts(ctx, q, req.Facets, ar)
+		need := map[string]facetNeed{}
+		for _, f := range req.Facets {
+			need[f] = facetNeed{size: req.FacetSize}
+		}
+		all, err := s.facetCounts(ctx, q, need, ar)
 		if err != nil {
 			return err
 		}
-		out.Facets = map[string][]search.FacetValue{}
-		for _, f := range req.Facets {
-			vs := all[f]
-			out.Facets[f] = vs[:min(len(vs), req.FacetSize)]
-		}
+		out.Facets = all
 	}
 	if req.Histogram != "" {
 		days, err := s.valueCounts(ctx, q, []string{indexer.FieldPublishedDay})
@@ -99,20 +105,45 @@ func (s *Service) count(ctx context.Context, q obj, req search.Request, ar *arch
 	return nil
 }
 
-// facetCounts returns every value of each facet among the matches of q,
-// in facet order: outlets as stored, entities as the archive's entity
-// table names them (blocked ones left out).
-func (s *Service) facetCounts(ctx context.Context, q obj, facets []string, ar *archive) (map[string][]search.FacetValue, error) {
-	fields := []string{}
-	entities := false
-	for _, f := range facets {
-		if facetType(f) == "" {
-			fields = append(fields, indexer.FieldSource)
-		} else {
-			entities = true
+// facetNeed is what one facet must return: its first size values
+// (all when size < 0) among those whose name starts with prefix
+// (lower case).
+type facetNeed struct {
+	size   int
+	prefix string
+}
+
+func (n facetNeed) keep(name string) bool {
+	return n.prefix == "" || strings.HasPrefix(strings.ToLower(name), n.prefix)
+}
+
+func (n facetNeed) cut(vs []search.FacetValue) []search.FacetValue {
+	out := []search.FacetValue{}
+	for _, v := range vs {
+		if n.size >= 0 && len(out) == n.size {
+			break
+		}
+		if n.keep(v.Value) {
+			out = append(out, v)
 		}
 	}
-	if entities {
+	return out
+}
+
+// facetCounts returns each facet's values among the matches of q, in
+// facet order, as need says: outlets as stored, entities as the
+// archive's entity table names them (blocked ones left out).
+func (s *Service) facetCounts(ctx context.Context, q obj, need map[string]facetNeed, ar *archive) (map[string][]search.FacetValue, error) {
+	fields := []string{}
+	entityNeed := map[string]facetNeed{}
+	for f, n := range need {
+		if typ := facetType(f); typ == "" {
+			fields = append(fields, indexer.FieldSource)
+		} else {
+			entityNeed[typ] = n
+		}
+	}
+	if len(entityNeed) > 0 {
 		for _, typ := range entity.Types {
 			fields = append(fields, entity.Field(typ))
 		}
@@ -121,42 +152,49 @@ func (s *Service) facetCounts(ctx context.Context, q obj, facets []string, ar *a
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]search.FacetValue{}
 	var ents map[string]int // "type\x00name" → articles
-	if entities {
-		if ents, err = s.entityCounts(ctx, q, counts, ar); err != nil {
+	if len(entityNeed) > 0 {
+		if ents, err = s.entityCounts(ctx, q, counts, ar, entityNeed); err != nil {
 			return nil, err
 		}
 	}
-	for _, f := range facets {
+	out := map[string][]search.FacetValue{}
+	for f, n := range need {
 		vs := []search.FacetValue{}
 		if typ := facetType(f); typ == "" {
-			for v, n := range counts[indexer.FieldSource] {
-				vs = append(vs, search.FacetValue{Value: v, Count: n})
+			for v, c := range counts[indexer.FieldSource] {
+				vs = append(vs, search.FacetValue{Value: v, Count: c})
 			}
 		} else {
-			for k, n := range ents {
+			for k, c := range ents {
 				t, name, _ := strings.Cut(k, "\x00")
 				if t == typ {
-					vs = append(vs, search.FacetValue{Value: name, Count: n})
+					vs = append(vs, search.FacetValue{Value: name, Count: c})
 				}
 			}
 		}
 		sortFacet(vs)
-		out[f] = vs
+		out[f] = n.cut(vs)
 	}
 	return out, nil
 }
 
 // entityCounts maps stored names to entities and counts each entity's
 // articles once: from the value counts for an entity with one stored
-// name, and with a filters aggregation for one with several.
-func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map[string]int, ar *archive) (map[string]int, error) {
+// name among the matches, and with a filters aggregation for one with
+// several (an article may name two of them). Only entities that can
+// reach a type's first need.size are counted that way: an entity's
+// count lies between its best name's count and the sum of its names',
+// so one whose sum is below the size-th best lower bound cannot. The
+// counts returned for the others are their lower bounds; callers keep
+// only the first need.size.
+func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map[string]int, ar *archive, need map[string]facetNeed) (map[string]int, error) {
 	type ent struct {
-		key     string
-		blocked bool
-		values  map[string][]string // field → stored names seen among the matches
-		sum     int
+		typ, name string
+		blocked   bool
+		values    map[string][]string // field → stored names seen among the matches
+		names     int
+		sum, lo   int
 	}
 	byKey := map[string]*ent{}
 	var order []string
@@ -167,35 +205,56 @@ func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map
 			k := e.Type + "\x00" + e.Name
 			x := byKey[k]
 			if x == nil {
-				x = &ent{key: k, blocked: e.Blocked, values: map[string][]string{}}
+				x = &ent{typ: e.Type, name: e.Name, blocked: e.Blocked, values: map[string][]string{}}
 				byKey[k] = x
 				order = append(order, k)
 			}
 			x.values[field] = append(x.values[field], v)
+			x.names++
 			x.sum += n
+			x.lo = max(x.lo, n)
+		}
+	}
+	slices.Sort(order)
+	// The size-th best lower bound of each needed type.
+	floor := map[string]int{}
+	for typ, n := range need {
+		if n.size < 0 {
+			continue
+		}
+		var los []int
+		for _, k := range order {
+			if x := byKey[k]; x.typ == typ && !x.blocked && n.keep(x.name) {
+				los = append(los, x.lo)
+			}
+		}
+		if len(los) > n.size {
+			slices.SortFunc(los, func(a, b int) int { return b - a })
+			floor[typ] = los[n.size-1]
 		}
 	}
 	out := map[string]int{}
 	filters := obj{}
+	slot := map[string]string{}
 	for _, k := range order {
 		x := byKey[k]
-		if x.blocked {
+		n, needed := need[x.typ]
+		if x.blocked || !needed || !n.keep(x.name) {
 			continue
 		}
-		names := 0
-		for _, vs := range x.values {
-			names += len(vs)
-		}
-		if names == 1 {
-			out[k] = x.sum
+		if x.names == 1 || x.sum < floor[x.typ] {
+			out[k] = x.lo
 			continue
 		}
 		var should []obj
-		for f, vs := range x.values {
-			should = append(should, obj{"terms": obj{f: vs}})
+		for _, f := range entity.Types {
+			if vs := x.values[entity.Field(f)]; len(vs) > 0 {
+				should = append(should, obj{"terms": obj{entity.Field(f): vs}})
+			}
 		}
-		filters[fmt.Sprint(len(filters))] = obj{"bool": obj{"should": should, "minimum_should_match": 1}}
-		out[k] = -len(filters) // filled below
+		id := strconv.Itoa(len(filters))
+		filters[id] = obj{"bool": obj{"should": should, "minimum_should_match": 1}}
+		slot[k] = id
 	}
 	if len(filters) == 0 {
 		return out, nil
@@ -214,12 +273,9 @@ func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map
 	if err := json.Unmarshal(res.Aggregations["ents"], &agg); err != nil {
 		return nil, fmt.Errorf("read entity counts: %w", err)
 	}
-	for k, n := range out {
-		if n < 0 {
-			out[k] = agg.Buckets[fmt.Sprint(-n-1)].DocCount
-			if out[k] == 0 {
-				delete(out, k)
-			}
+	for k, id := range slot {
+		if n := agg.Buckets[id].DocCount; n > 0 {
+			out[k] = n
 		}
 	}
 	return out, nil

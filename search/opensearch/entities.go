@@ -36,7 +36,11 @@ func (s *Service) Entities(ctx context.Context, typ, prefix string, size int) ([
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.entityCounts(ctx, all, vc, ar)
+	need := map[string]facetNeed{}
+	for _, t := range entity.Types {
+		need[t] = facetNeed{size: -1}
+	}
+	counts, err := s.entityCounts(ctx, all, vc, ar, need)
 	if err != nil {
 		return nil, err
 	}

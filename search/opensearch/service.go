@@ -336,20 +336,25 @@ type searchResponse struct {
 // run sends a search under the service's deadline. Errors the cluster
 // blames on the query (too many clauses, say) become request errors.
 func (s *Service) run(ctx context.Context, body obj, out *searchResponse) error {
-	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	return s.runWithin(ctx, body, out, s.lim.Timeout)
+}
+
+// runWithin is run with its own deadline.
+func (s *Service) runWithin(ctx context.Context, body obj, out *searchResponse, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encode search: %w", err)
 	}
-	q := url.Values{"timeout": {fmt.Sprintf("%dms", s.lim.Timeout.Milliseconds())}}
+	q := url.Values{"timeout": {fmt.Sprintf("%dms", timeout.Milliseconds())}}
 	_, err = s.c.do(ctx, http.MethodPost, request{path: "/" + s.c.index + "/_search", query: q, body: b}, out)
 	var ce *clusterError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("search took longer than %s: %w", s.lim.Timeout, context.DeadlineExceeded)
+		return fmt.Errorf("search took longer than %s: %w", timeout, context.DeadlineExceeded)
 	case errors.As(err, &ce) && ce.Status == http.StatusBadRequest &&
 		(strings.Contains(ce.Reason, "too_many") || strings.Contains(ce.Type, "too_many") || strings.Contains(ce.Reason, "maxClauseCount") || strings.Contains(ce.Reason, "expansion")):
 		return fmt.Errorf("%w: the query expands to too many index terms; make prefixes longer or fuzzy words fewer", search.ErrInvalidRequest)
@@ -544,21 +549,11 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req sea
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.facetCounts(ctx, q, []string{facet}, ar)
+	all, err := s.facetCounts(ctx, q, map[string]facetNeed{facet: {size: size, prefix: strings.ToLower(prefix)}}, ar)
 	if err != nil {
 		return nil, err
 	}
-	p := strings.ToLower(prefix)
-	out := []search.FacetValue{}
-	for _, fv := range all[facet] {
-		if strings.HasPrefix(strings.ToLower(fv.Value), p) {
-			out = append(out, fv)
-			if len(out) == size {
-				break
-			}
-		}
-	}
-	return out, nil
+	return all[facet], nil
 }
 
 // Stats counts articles and distinct outlets.
