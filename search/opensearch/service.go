@@ -347,7 +347,10 @@ func (s *Service) runWithin(ctx context.Context, body obj, out *searchResponse, 
 	if err != nil {
 		return fmt.Errorf("encode search: %w", err)
 	}
-	q := url.Values{"timeout": {fmt.Sprintf("%dms", timeout.Milliseconds())}}
+	// No partial results: while a node is lost, a search whose shard
+	// copy died fails (503, retried on another node) rather than answer
+	// with a short total.
+	q := url.Values{"timeout": {fmt.Sprintf("%dms", timeout.Milliseconds())}, "allow_partial_search_results": {"false"}}
 	_, err = s.c.do(ctx, http.MethodPost, request{path: "/" + s.c.index + "/_search", query: q, body: b}, out)
 	var ce *clusterError
 	switch {
