@@ -82,25 +82,26 @@ func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string,
 	return out, nil
 }
 
-// count fills out's facets and histogram for the matches of q.
+// count fills out's facets and histogram for the matches of q, from one
+// pass of composite aggregations over every field they need.
 func (s *Service) count(ctx context.Context, q obj, req search.Request, ar *archive, out *search.Result) error {
+	need := map[string]facetNeed{}
+	for _, f := range req.Facets {
+		need[f] = facetNeed{size: req.FacetSize}
+	}
+	var extra []string
+	if req.Histogram != "" {
+		extra = append(extra, indexer.FieldPublishedDay)
+	}
+	all, counts, err := s.facetCountsWith(ctx, q, need, ar, extra)
+	if err != nil {
+		return err
+	}
 	if len(req.Facets) > 0 {
-		need := map[string]facetNeed{}
-		for _, f := range req.Facets {
-			need[f] = facetNeed{size: req.FacetSize}
-		}
-		all, err := s.facetCounts(ctx, q, need, ar)
-		if err != nil {
-			return err
-		}
 		out.Facets = all
 	}
 	if req.Histogram != "" {
-		days, err := s.valueCounts(ctx, q, []string{indexer.FieldPublishedDay})
-		if err != nil {
-			return err
-		}
-		out.Histogram = histogram(days[indexer.FieldPublishedDay], req.Histogram)
+		out.Histogram = histogram(counts[indexer.FieldPublishedDay], req.Histogram)
 	}
 	return nil
 }
@@ -134,7 +135,14 @@ func (n facetNeed) cut(vs []search.FacetValue) []search.FacetValue {
 // facet order, as need says: outlets as stored, entities as the
 // archive's entity table names them (blocked ones left out).
 func (s *Service) facetCounts(ctx context.Context, q obj, need map[string]facetNeed, ar *archive) (map[string][]search.FacetValue, error) {
-	fields := []string{}
+	out, _, err := s.facetCountsWith(ctx, q, need, ar, nil)
+	return out, err
+}
+
+// facetCountsWith is facetCounts that also counts the values of the
+// extra fields in the same requests, and returns every field's counts.
+func (s *Service) facetCountsWith(ctx context.Context, q obj, need map[string]facetNeed, ar *archive, extra []string) (map[string][]search.FacetValue, map[string]map[string]int, error) {
+	fields := slices.Clone(extra)
 	entityNeed := map[string]facetNeed{}
 	for f, n := range need {
 		if typ := facetType(f); typ == "" {
@@ -150,12 +158,12 @@ func (s *Service) facetCounts(ctx context.Context, q obj, need map[string]facetN
 	}
 	counts, err := s.valueCounts(ctx, q, fields)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var ents map[string]int // "type\x00name" → articles
 	if len(entityNeed) > 0 {
 		if ents, err = s.entityCounts(ctx, q, counts, ar, entityNeed); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	out := map[string][]search.FacetValue{}
@@ -176,7 +184,7 @@ func (s *Service) facetCounts(ctx context.Context, q obj, need map[string]facetN
 		sortFacet(vs)
 		out[f] = n.cut(vs)
 	}
-	return out, nil
+	return out, counts, nil
 }
 
 // entityCounts maps stored names to entities and counts each entity's
