@@ -59,7 +59,7 @@ func parityBackends(t *testing.T, flags []string, files ...string) (bl, os_ read
 	}
 	blCfg := write("bleve.yaml", "index:\n  dir: "+filepath.Join(dir, "index")+"\nsearch:\n  timeout: 2m\nlog:\n  level: warn\n")
 	osCfg := write("os.yaml", "index:\n  dir: "+filepath.Join(dir, "state")+"\n  backend: opensearch\n  opensearch:\n    urls: ["+
-		strings.Join(urls, ", ")+"]\n    name: "+name+"\n    shards: 3\n    replicas: 0\nsearch:\n  timeout: 2m\nlog:\n  level: warn\n")
+		strings.Join(urls, ", ")+"]\n    name: "+name+"\n    shards: 3\n    replicas: 1\nsearch:\n  timeout: 2m\nlog:\n  level: warn\n")
 	for _, cfgPath := range []string{blCfg, osCfg} {
 		if indexed {
 			break

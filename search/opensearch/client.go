@@ -41,6 +41,7 @@ type Client struct {
 
 	requests atomic.Int64 // logical requests
 	attempts *countingTransport
+	resent   atomic.Int64 // searches sent again after a server-side failure
 }
 
 // ErrCluster wraps an error answer from the cluster.
@@ -102,9 +103,11 @@ func NewClient(opts Options) (*Client, error) {
 func (c *Client) Index() string { return c.index }
 
 // Retried is how many HTTP attempts were repeats of a request that had
-// failed on another node (or the same one): what a failover costs.
+// failed on another node (or the same one), by the client or, for
+// searches a node's loss failed mid-way, by the service: what a
+// failover costs.
 func (c *Client) Retried() int64 {
-	return max(0, c.attempts.n.Load()-c.requests.Load())
+	return max(0, c.attempts.n.Load()-c.requests.Load()) + c.resent.Load()
 }
 
 // Close releases the client's background work.

@@ -351,7 +351,20 @@ func (s *Service) runWithin(ctx context.Context, body obj, out *searchResponse, 
 	// copy died fails (503, retried on another node) rather than answer
 	// with a short total.
 	q := url.Values{"timeout": {fmt.Sprintf("%dms", timeout.Milliseconds())}, "allow_partial_search_results": {"false"}}
-	_, err = s.c.do(ctx, http.MethodPost, request{path: "/" + s.c.index + "/_search", query: q, body: b}, out)
+	// A search is a read: when a node drops out while it runs (the
+	// coordinating node reports node_disconnected_exception with a 500,
+	// say), it is sent again, on another node, rather than failed.
+	for attempt := 0; ; attempt++ {
+		_, err = s.c.do(ctx, http.MethodPost, request{path: "/" + s.c.index + "/_search", query: q, body: b}, out)
+		if err == nil || attempt == 3 || ctx.Err() != nil || !transient(err) {
+			break
+		}
+		s.c.resent.Add(1)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+		}
+	}
 	var ce *clusterError
 	switch {
 	case err == nil:
@@ -363,6 +376,17 @@ func (s *Service) runWithin(ctx context.Context, body obj, out *searchResponse, 
 		return fmt.Errorf("%w: the query expands to too many index terms; make prefixes longer or fuzzy words fewer", search.ErrInvalidRequest)
 	}
 	return fmt.Errorf("search: %w", err)
+}
+
+// transient reports whether a failed search may succeed when sent again:
+// a server-side failure (a node lost mid-search) or no answer at all, not
+// a rejected query.
+func transient(err error) bool {
+	var ce *clusterError
+	if errors.As(err, &ce) {
+		return ce.Status >= 500
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // Search runs req. Errors wrap search.ErrInvalidRequest for a bad request
