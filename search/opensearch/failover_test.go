@@ -74,6 +74,7 @@ func TestFailover(t *testing.T) {
 	if len(urls) < 3 {
 		t.Skipf("failover needs 3 nodes, the cluster has %d", len(urls))
 	}
+	ostest.Disturb(t) // alone on the cluster while it kills a node
 	ctx := t.Context()
 	c, err := NewClient(Options{URLs: urls, Index: fmt.Sprintf("failover-%d", time.Now().UnixNano()), Shards: 3, Replicas: 1})
 	if err != nil {
