@@ -23,10 +23,13 @@ import org.opensearch.transport.Netty4Plugin;
  * <p>It starts {@link Node} directly with the Netty4 transport and the
  * common-analysis plugin (porter_stem, stop, the English possessive filter)
  * taken from the classpath, so no distribution is unpacked and no plugin
- * directory is needed. Unlike the distribution's launcher it runs no
- * bootstrap checks (heap size, file descriptors, mmap count) and no root
- * check, and installs no security manager: this is what lets CI, which runs
- * as root in a small container, start it.
+ * directory is needed. Unlike the distribution's launcher
+ * (org.opensearch.bootstrap.Bootstrap) it runs no bootstrap checks (heap
+ * size, file descriptors, mmap count: Bootstrap's own Node subclass adds
+ * them, Node's hook is empty), no root check (Bootstrap.initializeNatives)
+ * and installs no security manager: this is what lets CI, which runs as
+ * root, start it. The test framework's MockNode would do the same with
+ * test-only dependencies (JUnit, Mockito, Lucene's test framework) on top.
  *
  * <p>Usage: {@code OpenSearchNode NAME HOME HTTP_PORT TRANSPORT_PORT SEEDS MANAGERS}
  * where SEEDS is a comma-separated list of host:transport-port and MANAGERS
@@ -62,9 +65,6 @@ public final class OpenSearchNode {
             // A developer's disk may be fuller than the default 85% watermark;
             // shards must still be placed, or the cluster never turns green.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
-            // Mapped index files would count against each small node's RSS
-            // budget only as page cache, but keep the choice explicit.
-            .put("node.store.allow_mmap", true)
             .build();
 
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), null, () -> name);
