@@ -73,6 +73,7 @@ type Ingester struct {
 	logger   *slog.Logger
 	aliases  *Aliases
 	entities EntityFinder
+	sink     Sink // in place of idx when set (sink.go)
 
 	// OnSkip is called, from one goroutine at a time, for every record
 	// that is skipped. Nil ignores them.
@@ -325,6 +326,9 @@ func (in *Ingester) canonicalAll(kind string, names []string) []string {
 // batches. It keeps draining recs after an error so the reader never
 // blocks on it.
 func (in *Ingester) lane(ctx context.Context, recs <-chan Record, run *ingestRun) error {
+	if in.sink != nil {
+		return in.sinkLane(ctx, recs, run)
+	}
 	batch := in.idx.NewBatch()
 	pending, bytes := 0, 0
 	flush := func() error {

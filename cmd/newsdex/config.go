@@ -67,6 +67,10 @@ type IndexConfig struct {
 	// RestoreMaxBytes caps what `newsdex restore` unpacks (0: only the
 	// target's free space limits it).
 	RestoreMaxBytes int64 `mapstructure:"restore_max_bytes"`
+	// Backend is where articles live: bleve (the embedded index in Dir)
+	// or opensearch (a cluster; issue 18, opensearch.go).
+	Backend    string           `mapstructure:"backend"`
+	OpenSearch OpenSearchConfig `mapstructure:"opensearch"`
 }
 
 // ServerConfig is the HTTP service.
@@ -156,6 +160,14 @@ var defaults = map[string]any{
 	"index.batch_bytes":                 8 << 20,
 	"index.workers":                     0,
 	"index.entities":                    true,
+	"index.backend":                     "bleve",
+	"index.opensearch.urls":             []string{"http://127.0.0.1:9200"},
+	"index.opensearch.name":             "newsdex",
+	"index.opensearch.shards":           1,
+	"index.opensearch.replicas":         1,
+	"index.opensearch.username":         "",
+	"index.opensearch.password":         "",
+	"index.opensearch.ca_file":          "",
 	"server.addr":                       "127.0.0.1:8080",
 	"server.read_header_timeout":        "5s",
 	"server.shutdown_timeout":           "10s",
@@ -258,6 +270,15 @@ func (c Config) Validate() error {
 	check(c.Index.Dir != "", "index.dir is empty")
 	check(c.Index.BatchDocs > 0, "index.batch_docs must be positive, got %d", c.Index.BatchDocs)
 	check(c.Index.BatchBytes > 0, "index.batch_bytes must be positive, got %d", c.Index.BatchBytes)
+	switch c.Index.Backend {
+	case "bleve":
+	case "opensearch":
+		errs = append(errs, c.Index.OpenSearch.validate()...)
+		// Alerts read the Bleve index's ingest stamps (alerts.go).
+		check(len(c.Alerts) == 0, "alerts need index.backend: bleve; remove alerts or use the bleve backend")
+	default:
+		check(false, "index.backend must be bleve or opensearch, got %q", c.Index.Backend)
+	}
 	check(c.Index.Workers >= 0, "index.workers must be 0 (all cores) or positive, got %d", c.Index.Workers)
 	check(c.Server.Addr != "", "server.addr is empty")
 	check(c.Server.MaxBodyBytes > 0, "server.max_body_bytes must be positive")

@@ -41,6 +41,9 @@ func runEvalRelevance(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("load collection: %w", err)
 	}
+	if cfg.Index.Backend == backendOpenSearch {
+		return evalOpenSearch(ctx, cfg, coll, *runFile, logger, stdout) // opensearch.go
+	}
 	start := time.Now()
 	idx, err := releval.NewIndex(ctx, coll, logger)
 	if err != nil {

@@ -49,6 +49,9 @@ func runFetch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if cfg.Index.Backend == backendOpenSearch {
+		return fetchOpenSearch(ctx, cfg, sources, *once, logger, stdout) // opensearch.go
+	}
 	opened, _, err := indexer.Open(cfg.Index.Dir)
 	if err != nil {
 		return err
@@ -186,7 +189,7 @@ func fetchOptions(cfg Config) fetch.Options {
 // sources file, writing through w (whose writes trigger the alerts) and
 // reporting the sources' health to api; the returned function stops it
 // and waits until it has.
-func startFetcher(ctx context.Context, cfg Config, w *indexer.Writer, api *httpapi.Server, logger *slog.Logger) (wait func(), err error) {
+func startFetcher(ctx context.Context, cfg Config, w fetch.Sink, api *httpapi.Server, logger *slog.Logger) (wait func(), err error) {
 	if cfg.Ingest.Sources == "" {
 		return func() {}, nil
 	}

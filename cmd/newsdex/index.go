@@ -64,16 +64,24 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		inputs.pages = pageFetcher(cfg, logger) // fetch.go
 	}
 
-	opened, _, err := indexer.Open(cfg.Index.Dir)
-	if err != nil {
-		return err
-	}
-	defer opened.Close()
-	idx := indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
-
-	ing, err := newIngester(cfg, idx, logger)
-	if err != nil {
-		return err
+	var idx *indexer.Guarded
+	var ing *indexer.Ingester
+	finish := func(context.Context) error { return nil }
+	if cfg.Index.Backend == backendOpenSearch {
+		ing, finish, err = openSearchIngester(ctx, cfg, logger) // opensearch.go
+		if err != nil {
+			return err
+		}
+	} else {
+		opened, _, err := indexer.Open(cfg.Index.Dir)
+		if err != nil {
+			return err
+		}
+		defer opened.Close()
+		idx = indexer.Guard(opened, cfg.Index.Dir, indexer.SpaceOptions{Logger: logger})
+		if ing, err = newIngester(cfg, idx, logger); err != nil {
+			return err
+		}
 	}
 	var mu sync.Mutex // skip reports and file errors come from two goroutines
 	var fileErrors int
@@ -109,6 +117,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	sum, err := ing.Ingest(ctx, src)
+	if ferr := finish(context.WithoutCancel(ctx)); err == nil {
+		err = ferr
+	}
 	fmt.Fprintf(stdout, "indexed %d, skipped %d in %.1f s (%.0f docs/s, peak RSS %.0f MB)\n",
 		sum.Indexed, sum.Skipped, sum.Elapsed.Seconds(), sum.DocsPerSecond(), peakRSSMB())
 	if errors.Is(err, indexer.ErrNoSpace) {
@@ -123,6 +134,9 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if sum.Indexed == 0 {
 		return errors.New("index: no articles found in the given paths")
+	}
+	if idx == nil {
+		return nil // opensearch: alerts need the bleve backend (README)
 	}
 	return checkAlertsOnce(ctx, cfg, idx, ing.Settled, logger) // alerts.go
 }

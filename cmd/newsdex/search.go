@@ -39,18 +39,32 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if flagSet(fs, "index") {
 		cfg.Index.Dir = *dir
 	}
-	idx, err := indexer.OpenReadOnly(cfg.Index.Dir)
-	if err != nil {
-		return err
+	var svc interface {
+		Search(context.Context, search.Request) (*search.Result, error)
 	}
-	defer idx.Close()
-	aliases, err := loadAliases(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := search.NewService(idx, searchLimits(cfg), newLogger(cfg.Log, stderr), aliases)
-	if err != nil {
-		return err
+	if cfg.Index.Backend == backendOpenSearch {
+		logger := newLogger(cfg.Log, stderr)
+		c, err := openSearchClient(ctx, cfg, logger) // opensearch.go
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if svc, err = openSearchService(cfg, c, logger); err != nil {
+			return err
+		}
+	} else {
+		idx, err := indexer.OpenReadOnly(cfg.Index.Dir)
+		if err != nil {
+			return err
+		}
+		defer idx.Close()
+		aliases, err := loadAliases(cfg)
+		if err != nil {
+			return err
+		}
+		if svc, err = search.NewService(idx, searchLimits(cfg), newLogger(cfg.Log, stderr), aliases); err != nil {
+			return err
+		}
 	}
 	req := search.Request{
 		Query: fs.Arg(0), Size: *size, From: *from, Sort: *sort,

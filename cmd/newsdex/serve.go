@@ -41,6 +41,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Server.Addr = *addr
 	}
 	logger := newLogger(cfg.Log, stderr)
+	if cfg.Index.Backend == backendOpenSearch {
+		return runServeOpenSearch(ctx, cfg, logger, stdout) // opensearch.go
+	}
 	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 
 	// The quick check: every segment's footer checksum, before anything

@@ -55,6 +55,10 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", "request body too large"
 	case errors.Is(err, errNotImplemented):
 		status, code, msg = http.StatusNotImplemented, "not_implemented", errNotImplemented.Error()
+	case errors.Is(err, errors.ErrUnsupported):
+		// A backend without the feature (the opensearch backend's message
+		// names it and the backend).
+		status, code, msg = http.StatusNotImplemented, "not_implemented", err.Error()
 	case errors.Is(err, errKeyScope):
 		status, code, msg = http.StatusForbidden, "forbidden", errKeyScope.Error()
 	case errors.Is(err, indexer.ErrNoSpace):

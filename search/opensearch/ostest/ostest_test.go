@@ -175,6 +175,7 @@ func TestKillRestart(t *testing.T) {
 	if len(urls) < 3 {
 		t.Skip("needs 3 nodes, so that 2 keep a quorum")
 	}
+	Disturb(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	last := len(urls) - 1
