@@ -74,6 +74,14 @@ func TestMatchingPrefixesAndExactForms(t *testing.T) {
 		{`="rates interest"~1`, []string{"m3"}}, // "rates. Higher interest"
 		{`="rates interest"~0`, nil},
 		{`=immigrants AND ="interest rates"`, []string{"m1"}},
+		// The exact copy has no positions: its phrases are placed through
+		// the stems and checked on the stored text, where stems conflate.
+		{`="interest rate"~1`, nil},
+		{`"immigra* offices"`, []string{"m1"}},
+		{`="immigra* offices"`, nil},
+		{`="immigra* office"`, []string{"m1"}},
+		{`="office said"`, []string{"m1"}},
+		{`="offices said"`, nil},
 		{"=immigrant", nil},
 		{"immigrant", []string{"m1", "m4"}}, // stem "immigr", as immigration
 	}

@@ -3,6 +3,7 @@ package querylang
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -143,7 +144,164 @@ func (q *phraseQuery) Searcher(ctx context.Context, i index.IndexReader, m mappi
 		}
 		slots = append(slots, sl)
 	}
-	return newSlotMatcher(slots, q.Slop).searcher(ctx, i, m, options, q.BoostVal.Value())
+	pm := newSlotMatcher(slots, q.Slop)
+	if exactField == field || len(pm.slots) < 2 || !pm.uses(exactField) {
+		// Every word has positions in the index (or there is one word,
+		// which needs none).
+		return pm.searcher(ctx, i, m, options, q.BoostVal.Value())
+	}
+	return q.copySearcher(ctx, i, m, options, pm, field, exactField)
+}
+
+// copySearcher matches a phrase with words of the exact copy, which is
+// indexed without positions (issue 15: term vectors on the copy cost a
+// third of the ingest). The exact copy and the stemmed field are analysed
+// alike but for the stemmer, so a word as written at position p has its
+// stem at p in the stemmed field, which keeps positions:
+//   - the conjunction of the slots' terms (without positions) finds and
+//     scores the candidates, exactly as the positional phrase scored them;
+//   - the phrase of their stems in the stemmed field (positions, no
+//     score) narrows them to documents where the stems stand in place;
+//   - the stored text of the stemmed field, analysed again, settles
+//     whether the words as written do (stems conflate "rates" and
+//     "rated").
+func (q *phraseQuery) copySearcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, options bsearch.SearcherOptions, pm *proximityMatcher, field, exactField string) (bsearch.Searcher, error) {
+	stemAn := m.AnalyzerNamed(m.AnalyzerNameForPath(field))
+	exactAn := m.AnalyzerNamed(m.AnalyzerNameForPath(exactField))
+	if stemAn == nil || exactAn == nil {
+		return nil, fmt.Errorf("phrase query: no analyzer for field %q or %q", field, exactField)
+	}
+	cand, err := query.NewConjunctionQuery(pm.parts(q.BoostVal.Value())).Searcher(ctx, i, m, options)
+	if err != nil {
+		return nil, err
+	}
+	inPlace := func(*bsearch.SearchContext, *bsearch.DocumentMatch) bool { return true }
+	if stems, ok := stemSlots(pm, stemAn, field, exactField); ok {
+		pre, err := newSlotMatcher(stems, q.Slop).searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"}, 1)
+		if err != nil {
+			return nil, err
+		}
+		inPlace = follow(pre)
+	}
+	verify := &storedPhrase{pm: pm, field: field, exactField: exactField, stemAn: stemAn, exactAn: exactAn, stemmed: pm.uses(field)}
+	return searcher.NewFilteringSearcher(ctx, cand, func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+		return inPlace(sctx, d) && verify.match(i, d)
+	}), nil
+}
+
+// uses reports whether a slot of pm holds a term of field.
+func (pm *proximityMatcher) uses(field string) bool {
+	for _, s := range pm.slots {
+		for _, t := range s {
+			if f, _, _ := strings.Cut(t, "\x00"); f == field {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stemSlots maps pm's slots onto the stemmed field: a word as written
+// becomes its stem (what the stemmed field's analyzer makes of it). False
+// when a word does not analyse to exactly one term.
+func stemSlots(pm *proximityMatcher, stemAn analysis.Analyzer, field, exactField string) ([]phraseSlot, bool) {
+	out := make([]phraseSlot, len(pm.slots))
+	for k, s := range pm.slots {
+		out[k].pos = pm.rel[k]
+		seen := map[string]bool{}
+		for _, ft := range s {
+			f, term, _ := strings.Cut(ft, "\x00")
+			if f == exactField {
+				toks := stemAn.Analyze([]byte(term))
+				if len(toks) != 1 {
+					return nil, false
+				}
+				term = string(toks[0].Term)
+			}
+			key := field + "\x00" + term
+			if !seen[key] {
+				seen[key] = true
+				out[k].terms = append(out[k].terms, key)
+			}
+		}
+	}
+	return out, true
+}
+
+// follow turns a searcher into a filter for documents arriving in
+// increasing order (as Bleve's BooleanQuery filter does).
+func follow(s bsearch.Searcher) searcher.FilterFunc {
+	var started bool
+	var ref *bsearch.DocumentMatch
+	return func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+		var err error
+		if !started {
+			started = true
+			if ref, err = s.Next(sctx); err != nil {
+				ref = nil
+			}
+		}
+		if ref == nil {
+			return false
+		}
+		if ref.IndexInternalID.Compare(d.IndexInternalID) < 0 {
+			sctx.DocumentMatchPool.Put(ref)
+			if ref, err = s.Advance(sctx, d.IndexInternalID); err != nil {
+				ref = nil
+			}
+			if ref == nil {
+				return false
+			}
+		}
+		return ref.IndexInternalID.Compare(d.IndexInternalID) == 0
+	}
+}
+
+// storedPhrase checks a phrase against a document's stored text: the
+// field analysed as the exact copy (and, when the phrase has words as the
+// stemmed field holds them, as the stemmed field), each word at its
+// position.
+type storedPhrase struct {
+	pm                *proximityMatcher
+	field, exactField string
+	stemAn, exactAn   analysis.Analyzer
+	stemmed           bool // some slot holds a stemmed term
+	locs              []bsearch.FieldTermLocation
+}
+
+func (v *storedPhrase) match(i index.IndexReader, d *bsearch.DocumentMatch) bool {
+	id, err := i.ExternalID(d.IndexInternalID)
+	if err != nil {
+		return false
+	}
+	doc, err := i.Document(id)
+	if err != nil || doc == nil {
+		return false
+	}
+	v.locs = v.locs[:0]
+	doc.VisitFields(func(f index.Field) {
+		if f.Name() != v.field {
+			return
+		}
+		text := f.Value()
+		ap := f.ArrayPositions()
+		v.add(v.exactField, v.exactAn, text, ap)
+		if v.stemmed {
+			v.add(v.field, v.stemAn, text, ap)
+		}
+	})
+	return len(v.locs) > 0 && v.pm.match(v.locs)
+}
+
+func (v *storedPhrase) add(field string, an analysis.Analyzer, text []byte, ap []uint64) {
+	for _, t := range an.Analyze(text) {
+		term := string(t.Term)
+		if len(v.pm.slotsOf[field+"\x00"+term]) == 0 {
+			continue
+		}
+		v.locs = append(v.locs, bsearch.FieldTermLocation{Field: field, Term: term,
+			Location: bsearch.Location{Pos: uint64(t.Position), Start: uint64(t.Start), End: uint64(t.End), ArrayPositions: ap}})
+	}
 }
 
 var (
