@@ -51,6 +51,7 @@ func BenchmarkIngestVsLean(b *testing.B) {
 		src = limitSource(src, limit)
 	}
 	aliases := testAliases(b)
+	ex := newTestExtractor(b) // loading the model is not part of the ingest
 	cases := []struct {
 		name string
 		run  func(b *testing.B, dir string) int
@@ -61,7 +62,7 @@ func BenchmarkIngestVsLean(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ing := NewIngester(idx, IngestOptions{}, slog.New(slog.DiscardHandler), aliases, newTestExtractor(b))
+			ing := NewIngester(idx, IngestOptions{}, slog.New(slog.DiscardHandler), aliases, ex)
 			sum, err := ing.Ingest(context.Background(), src)
 			if err != nil {
 				b.Fatal(err)
