@@ -175,17 +175,25 @@ func (q *phraseQuery) copySearcher(ctx context.Context, i index.IndexReader, m m
 	if err != nil {
 		return nil, err
 	}
-	inPlace := func(*bsearch.SearchContext, *bsearch.DocumentMatch) bool { return true }
-	if stems, ok := stemSlots(pm, stemAn, field, exactField); ok {
-		pre, err := newSlotMatcher(stems, q.Slop).searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"}, 1)
-		if err != nil {
-			return nil, err
-		}
-		inPlace = follow(pre)
+	verify := &storedPhrase{pm: pm, field: field, exactField: exactField, stemAn: stemAn, exactAn: exactAn,
+		stemmed: pm.uses(field), forms: map[string]string{}}
+	stems, ok := stemSlots(pm, stemAn, field, exactField)
+	if !ok {
+		return searcher.NewFilteringSearcher(ctx, cand, func(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+			return verify.match(i, d, nil)
+		}), nil
 	}
-	verify := &storedPhrase{pm: pm, field: field, exactField: exactField, stemAn: stemAn, exactAn: exactAn, stemmed: pm.uses(field)}
+	// The stems' locations (positions and byte offsets) come with the
+	// documents where they stand in place, so the check reads only those
+	// words of the stored text.
+	pre, err := newSlotMatcher(stems, q.Slop).searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none", IncludeTermVectors: true}, 1)
+	if err != nil {
+		return nil, err
+	}
+	at := follow(pre)
 	return searcher.NewFilteringSearcher(ctx, cand, func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
-		return inPlace(sctx, d) && verify.match(i, d)
+		ref := at(sctx, d)
+		return ref != nil && verify.match(i, d, ref.FieldTermLocations)
 	}), nil
 }
 
@@ -228,12 +236,13 @@ func stemSlots(pm *proximityMatcher, stemAn analysis.Analyzer, field, exactField
 	return out, true
 }
 
-// follow turns a searcher into a filter for documents arriving in
-// increasing order (as Bleve's BooleanQuery filter does).
-func follow(s bsearch.Searcher) searcher.FilterFunc {
+// follow walks s alongside documents arriving in increasing order (as
+// Bleve's BooleanQuery filter does) and returns s's match for each one,
+// or nil when s does not match it.
+func follow(s bsearch.Searcher) func(*bsearch.SearchContext, *bsearch.DocumentMatch) *bsearch.DocumentMatch {
 	var started bool
 	var ref *bsearch.DocumentMatch
-	return func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+	return func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) *bsearch.DocumentMatch {
 		var err error
 		if !started {
 			started = true
@@ -242,7 +251,7 @@ func follow(s bsearch.Searcher) searcher.FilterFunc {
 			}
 		}
 		if ref == nil {
-			return false
+			return nil
 		}
 		if ref.IndexInternalID.Compare(d.IndexInternalID) < 0 {
 			sctx.DocumentMatchPool.Put(ref)
@@ -250,10 +259,13 @@ func follow(s bsearch.Searcher) searcher.FilterFunc {
 				ref = nil
 			}
 			if ref == nil {
-				return false
+				return nil
 			}
 		}
-		return ref.IndexInternalID.Compare(d.IndexInternalID) == 0
+		if ref.IndexInternalID.Compare(d.IndexInternalID) != 0 {
+			return nil
+		}
+		return ref
 	}
 }
 
@@ -265,11 +277,17 @@ type storedPhrase struct {
 	pm                *proximityMatcher
 	field, exactField string
 	stemAn, exactAn   analysis.Analyzer
-	stemmed           bool // some slot holds a stemmed term
+	stemmed           bool              // some slot holds a stemmed term
+	forms             map[string]string // a word as the text has it -> as the exact copy has it ("" for not one term)
 	locs              []bsearch.FieldTermLocation
 }
 
-func (v *storedPhrase) match(i index.IndexReader, d *bsearch.DocumentMatch) bool {
+// match checks d's stored text. stemLocs, when given, are the locations
+// of the slots' stems in the stemmed field: then only the words at those
+// byte offsets are analysed, unless the text is not ASCII (folding
+// diacritics moves the offsets the index recorded) or a word does not
+// analyse to one term, when the whole text is.
+func (v *storedPhrase) match(i index.IndexReader, d *bsearch.DocumentMatch, stemLocs []bsearch.FieldTermLocation) bool {
 	id, err := i.ExternalID(d.IndexInternalID)
 	if err != nil {
 		return false
@@ -278,19 +296,60 @@ func (v *storedPhrase) match(i index.IndexReader, d *bsearch.DocumentMatch) bool
 	if err != nil || doc == nil {
 		return false
 	}
-	v.locs = v.locs[:0]
+	var texts [][]byte
+	var aps [][]uint64
 	doc.VisitFields(func(f index.Field) {
-		if f.Name() != v.field {
-			return
-		}
-		text := f.Value()
-		ap := f.ArrayPositions()
-		v.add(v.exactField, v.exactAn, text, ap)
-		if v.stemmed {
-			v.add(v.field, v.stemAn, text, ap)
+		if f.Name() == v.field {
+			texts = append(texts, f.Value())
+			aps = append(aps, f.ArrayPositions())
 		}
 	})
+	if len(texts) == 1 && len(aps[0]) == 0 && stemLocs != nil && v.fromLocations(texts[0], stemLocs) {
+		return len(v.locs) > 0 && v.pm.match(v.locs)
+	}
+	v.locs = v.locs[:0]
+	for k, text := range texts {
+		v.add(v.exactField, v.exactAn, text, aps[k])
+		if v.stemmed {
+			v.add(v.field, v.stemAn, text, aps[k])
+		}
+	}
 	return len(v.locs) > 0 && v.pm.match(v.locs)
+}
+
+// fromLocations fills v.locs from the stems' locations; false when it
+// cannot (see match).
+func (v *storedPhrase) fromLocations(text []byte, stemLocs []bsearch.FieldTermLocation) bool {
+	v.locs = v.locs[:0]
+	for _, c := range text {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	for _, l := range stemLocs {
+		if l.Field != v.field || len(l.Location.ArrayPositions) > 0 || l.Location.End > uint64(len(text)) || l.Location.Start >= l.Location.End {
+			return false
+		}
+		loc := bsearch.Location{Pos: l.Location.Pos, Start: l.Location.Start, End: l.Location.End}
+		if v.stemmed && len(v.pm.slotsOf[v.field+"\x00"+l.Term]) > 0 {
+			v.locs = append(v.locs, bsearch.FieldTermLocation{Field: v.field, Term: l.Term, Location: loc})
+		}
+		word := string(text[l.Location.Start:l.Location.End])
+		form, ok := v.forms[word]
+		if !ok {
+			if toks := v.exactAn.Analyze([]byte(word)); len(toks) == 1 {
+				form = string(toks[0].Term)
+			}
+			v.forms[word] = form
+		}
+		if form == "" {
+			return false
+		}
+		if len(v.pm.slotsOf[v.exactField+"\x00"+form]) > 0 {
+			v.locs = append(v.locs, bsearch.FieldTermLocation{Field: v.exactField, Term: form, Location: loc})
+		}
+	}
+	return true
 }
 
 func (v *storedPhrase) add(field string, an analysis.Analyzer, text []byte, ap []uint64) {
