@@ -112,12 +112,16 @@ func NewMapping() *mapping.IndexMappingImpl {
 	doc := bleve.NewDocumentStaticMapping()
 	// exact is the unstemmed copy of title and body (issue 16): indexed
 	// only, never stored (the article view reads the stemmed field's
-	// stored text), with term vectors because exact phrases ("=\"interest
-	// rates\"") and prefixes inside phrases need positions.
+	// stored text), and without term vectors (issue 15: they made the
+	// copy cost half the ingest again). Phrases with exact or prefix words
+	// ("=\"interest rates\"", "immigra* policy") take positions from the
+	// stemmed field, whose tokens stand at the same positions, and check
+	// the words as written on the stored text (search/querylang).
 	exact := func(name string) *mapping.FieldMapping {
 		f := text(false)
 		f.Name = name
 		f.Analyzer = AnalyzerExact
+		f.IncludeTermVectors = false
 		return f
 	}
 	doc.AddFieldMappingsAt(FieldTitle, text(true), exact(FieldTitleExact))

@@ -74,6 +74,14 @@ func TestMatchingPrefixesAndExactForms(t *testing.T) {
 		{`="rates interest"~1`, []string{"m3"}}, // "rates. Higher interest"
 		{`="rates interest"~0`, nil},
 		{`=immigrants AND ="interest rates"`, []string{"m1"}},
+		// The exact copy has no positions: its phrases are placed through
+		// the stems and checked on the stored text, where stems conflate.
+		{`="interest rate"~1`, nil},
+		{`"immigra* offices"`, []string{"m1"}},
+		{`="immigra* offices"`, nil},
+		{`="immigra* office"`, []string{"m1"}},
+		{`="office said"`, []string{"m1"}},
+		{`="offices said"`, nil},
 		{"=immigrant", nil},
 		{"immigrant", []string{"m1", "m4"}}, // stem "immigr", as immigration
 	}
@@ -87,6 +95,45 @@ func TestMatchingPrefixesAndExactForms(t *testing.T) {
 			// Keep only the fixture's articles: the built-in corpus may
 			// match the stemmed and prefix words too.
 			got = slices.DeleteFunc(got, func(id string) bool { return !strings.HasPrefix(id, "m") || len(id) != 2 })
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.q, diff)
+			}
+		})
+	}
+}
+
+// TestMatchingExactPhrasesNonASCII covers exact phrases in texts whose
+// folded characters move the offsets the index records: the check then
+// analyses the whole stored text instead of the words at those offsets.
+func TestMatchingExactPhrasesNonASCII(t *testing.T) {
+	day := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	svc := newTestService(t,
+		indexer.Article{ID: "n1", Title: "Café owners", Source: "AP", Published: day,
+			Body: "Naïve café owners rated the rates; a café owner said rates rose."},
+		indexer.Article{ID: "n2", Title: "Cafe owner", Source: "AP", Published: day,
+			Body: "The cafe owners rate the rating agencies poorly."},
+	)
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{`="café owners"`, []string{"n1", "n2"}},
+		{`="cafe owner said"`, []string{"n1"}},
+		{`="owners rated"`, []string{"n1"}},
+		{`="owners rate"`, []string{"n2"}},
+		{`="owner rated"`, nil},
+		{`="naive cafe*"`, []string{"n1"}},
+		{`"naive cafe* own*"`, []string{"n1"}},
+		{`="rate the rating"`, []string{"n2"}},
+		{`="rated the rating"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			res, err := svc.Search(context.Background(), Request{Query: tt.q, Size: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := slices.DeleteFunc(ids(res), func(id string) bool { return !strings.HasPrefix(id, "n") || len(id) != 2 })
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.q, diff)
 			}

@@ -460,27 +460,30 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 	if (n.Exact || prefixed) && t.opts.NoExactFields {
 		return nil, false, ErrNoExactFields
 	}
-	qfs := fs
-	if n.Exact && !prefixed {
-		if qfs, err = t.exactFields(n.Field); err != nil {
-			return nil, false, err
-		}
-	}
 	qs := make([]query.Query, 0, len(fs))
-	for _, f := range qfs {
-		if !prefixed && t.analysesAway(f.name, n.Text) {
+	for _, f := range fs {
+		// An exact phrase on a field with an unstemmed copy is a
+		// phraseQuery too: the copy has no positions (issue 15), so its
+		// words are placed through the stemmed field and checked on the
+		// stored text. Other fields are their own exact copy.
+		exactCopy := n.Exact && ExactField(f.name) != f.name
+		af := f.name
+		if n.Exact {
+			af = ExactField(f.name)
+		}
+		if !prefixed && t.analysesAway(af, n.Text) {
 			continue
 		}
 		var q boostable
 		switch {
-		case prefixed:
+		case prefixed || exactCopy:
 			q = &phraseQuery{Phrase: n.Text, FieldVal: f.name, ExactField: ExactField(f.name), Exact: n.Exact, Slop: n.Slop}
 		case n.Slop == 0:
 			pq := query.NewMatchPhraseQuery(n.Text)
-			pq.SetField(f.name)
+			pq.SetField(af)
 			q = pq
 		default:
-			q = &proximityQuery{Proximity: n.Text, FieldVal: f.name, Slop: n.Slop}
+			q = &proximityQuery{Proximity: n.Text, FieldVal: af, Slop: n.Slop}
 		}
 		if f.boost != 0 {
 			q.SetBoost(f.boost)
@@ -599,6 +602,29 @@ func (pm *proximityMatcher) searcher(ctx context.Context, i index.IndexReader, m
 	if len(pm.slots) == 0 {
 		return searcher.NewMatchNoneSearcher(i)
 	}
+	parts := pm.parts(boost)
+	if len(pm.slots) == 1 {
+		return parts[0].Searcher(ctx, i, m, options)
+	}
+	inner := options
+	inner.IncludeTermVectors = true // positions are what we filter on
+	s, err := query.NewConjunctionQuery(parts).Searcher(ctx, i, m, inner)
+	if err != nil {
+		return nil, err
+	}
+	keep := options.IncludeTermVectors
+	return searcher.NewFilteringSearcher(ctx, s, func(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
+		ok := pm.match(d.FieldTermLocations)
+		if !keep {
+			d.FieldTermLocations = d.FieldTermLocations[:0]
+		}
+		return ok
+	}), nil
+}
+
+// parts is one query per distinct slot of pm: its term, or a disjunction
+// of its terms.
+func (pm *proximityMatcher) parts(boost float64) []query.Query {
 	var parts []query.Query
 	seen := map[string]bool{}
 	for _, s := range pm.slots {
@@ -623,23 +649,7 @@ func (pm *proximityMatcher) searcher(ctx context.Context, i index.IndexReader, m
 			parts = append(parts, dq)
 		}
 	}
-	if len(pm.slots) == 1 {
-		return parts[0].Searcher(ctx, i, m, options)
-	}
-	inner := options
-	inner.IncludeTermVectors = true // positions are what we filter on
-	s, err := query.NewConjunctionQuery(parts).Searcher(ctx, i, m, inner)
-	if err != nil {
-		return nil, err
-	}
-	keep := options.IncludeTermVectors
-	return searcher.NewFilteringSearcher(ctx, s, func(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
-		ok := pm.match(d.FieldTermLocations)
-		if !keep {
-			d.FieldTermLocations = d.FieldTermLocations[:0]
-		}
-		return ok
-	}), nil
+	return parts
 }
 
 // proximityMatcher checks one document's term positions against a phrase.

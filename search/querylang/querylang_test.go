@@ -355,10 +355,11 @@ func testMapping() *mapping.IndexMappingImpl {
 		return f
 	}
 	// The exact copies: "standard" is "en" without the stemmer (and the
-	// possessive filter), so positions agree as in indexer.NewMapping.
+	// possessive filter), so positions agree as in indexer.NewMapping;
+	// like there, without term vectors.
 	exact := func(name string) *mapping.FieldMapping {
 		f := text("standard")
-		f.Name, f.Store = name, false
+		f.Name, f.Store, f.IncludeTermVectors = name, false, false
 		return f
 	}
 	doc.AddFieldMappingsAt(indexer.FieldTitle, text("en"), exact(indexer.FieldTitleExact))

@@ -2,7 +2,6 @@ package shape
 
 import (
 	"html"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 )
 
 // snippetBytes is the length of a snippet passage, about two lines.
@@ -24,6 +24,7 @@ const maxSnippetMatches = 2000
 // exact forms, or when that form starts with one of the query's prefixes.
 // Using the index's own analyzer means "defectors" marks "defector".
 // Phrases added with AddPhrase match as a whole: one span per occurrence.
+// A Matcher serves one goroutine at a time.
 type Matcher struct {
 	analyzer analysis.Analyzer
 	exactAn  analysis.Analyzer // words as written; nil: the lower-cased text
@@ -31,6 +32,7 @@ type Matcher struct {
 	exact    map[string]bool
 	prefixes []string
 	phrases  []Phrase
+	stems    map[string]string // the stemmer's output per input term, across texts
 }
 
 // Phrase is a phrase to find as a whole: its words at their positions
@@ -103,7 +105,11 @@ func fold(s string) string {
 // token's Start and End pointing into text itself. Bleve applies char
 // filters (diacritics folding) to the whole text first, which shifts every
 // offset after a folded character; here they are applied per token.
-func analyzeWithOffsets(an analysis.Analyzer, text string) analysis.TokenStream {
+//
+// stems, when not nil, caches the last token filter's output per input
+// term when that filter is the Porter stemmer, which treats each token
+// alone: a body repeats its words, and stemming was a tenth of a snippet.
+func analyzeWithOffsets(an analysis.Analyzer, text string, stems map[string]string) analysis.TokenStream {
 	da, ok := an.(*analysis.DefaultAnalyzer)
 	if !ok || len(da.CharFilters) == 0 {
 		return an.Analyze([]byte(text))
@@ -111,13 +117,46 @@ func analyzeWithOffsets(an analysis.Analyzer, text string) analysis.TokenStream 
 	tokens := da.Tokenizer.Tokenize([]byte(text))
 	for _, t := range tokens {
 		for _, cf := range da.CharFilters {
+			if _, folding := cf.(*asciifolding.AsciiFoldingFilter); folding && isASCII(t.Term) {
+				continue // folding keeps ASCII as it is
+			}
 			t.Term = cf.Filter(t.Term)
 		}
 	}
-	for _, tf := range da.TokenFilters {
+	filters := da.TokenFilters
+	var stemmer *porter.PorterStemmer
+	if n := len(filters); n > 0 && stems != nil {
+		if st, ok := filters[n-1].(*porter.PorterStemmer); ok {
+			stemmer, filters = st, filters[:n-1]
+		}
+	}
+	for _, tf := range filters {
 		tokens = tf.Filter(tokens)
 	}
+	if stemmer != nil {
+		for _, t := range tokens {
+			if t.KeyWord {
+				continue
+			}
+			if st, ok := stems[string(t.Term)]; ok {
+				t.Term = []byte(st)
+				continue
+			}
+			in := string(t.Term)
+			stemmer.Filter(analysis.TokenStream{t})
+			stems[in] = string(t.Term)
+		}
+	}
 	return tokens
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Span is a matched token's byte range in the text.
@@ -134,7 +173,10 @@ type token struct {
 // tokens analyses text for matching. Both analyzers drop the same stop
 // words, so their tokens pair up by position.
 func (m *Matcher) tokens(text string) []token {
-	stems := analyzeWithOffsets(m.analyzer, text)
+	if m.stems == nil {
+		m.stems = map[string]string{}
+	}
+	stems := analyzeWithOffsets(m.analyzer, text, m.stems)
 	out := make([]token, len(stems))
 	for i, t := range stems {
 		out[i] = token{stem: string(t.Term), pos: t.Position, Span: Span{t.Start, t.End}}
@@ -150,7 +192,7 @@ func (m *Matcher) tokens(text string) []token {
 		return out
 	}
 	j := 0
-	for _, e := range analyzeWithOffsets(m.exactAn, text) {
+	for _, e := range analyzeWithOffsets(m.exactAn, text, nil) {
 		for j < len(out) && out[j].pos < e.Position {
 			j++
 		}
@@ -386,7 +428,37 @@ func wordEndAfter(s string, i int) int {
 	return i
 }
 
-var spaceRun = regexp.MustCompile(`\s+`)
+// CollapseSpace folds each run of white space (tab, newline, form feed,
+// carriage return, space: what \s matches in Go's regexp) to one space and
+// trims the ends as strings.TrimSpace does.
+func CollapseSpace(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if !asciiSpace(s[i]) {
+			if b != nil {
+				b = append(b, s[i])
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(s) && asciiSpace(s[j]) {
+			j++
+		}
+		if b == nil {
+			if j == i+1 && s[i] == ' ' {
+				continue // a lone space stays as it is
+			}
+			b = append(make([]byte, 0, len(s)), s[:i]...)
+		}
+		b = append(b, ' ')
+		i = j - 1
+	}
+	if b == nil {
+		return strings.TrimSpace(s)
+	}
+	return strings.TrimSpace(string(b))
+}
 
-// CollapseSpace folds each run of white space to one space and trims the ends.
-func CollapseSpace(s string) string { return strings.TrimSpace(spaceRun.ReplaceAllString(s, " ")) }
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}

@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,4 +70,49 @@ func textAnalyzer(t testing.TB) analysis.Analyzer {
 		t.Fatalf("no %s analyzer", indexer.AnalyzerText)
 	}
 	return an
+}
+
+// TestAnalyzeWithOffsetsShortcuts checks that skipping the folding of
+// ASCII tokens and caching stems change no token.
+func TestAnalyzeWithOffsetsShortcuts(t *testing.T) {
+	an := textAnalyzer(t).(*analysis.DefaultAnalyzer)
+	texts := []string{
+		"Defectors' defector's DEFECTING Café owners’ ambassadors — naïve rates, rated, rating.",
+		"The organization's organizations organised organs; immigration immigrants",
+		strings.Repeat("Élan élan ELAN running runs ran ", 3),
+	}
+	stems := map[string]string{}
+	for _, text := range texts {
+		// The plain way: fold every token, then all the filters.
+		want := an.Tokenizer.Tokenize([]byte(text))
+		for _, tk := range want {
+			for _, cf := range an.CharFilters {
+				tk.Term = cf.Filter(tk.Term)
+			}
+		}
+		for _, tf := range an.TokenFilters {
+			want = tf.Filter(want)
+		}
+		for pass := range 2 { // the second pass reads the cache
+			got := analyzeWithOffsets(an, text, stems)
+			if len(got) != len(want) {
+				t.Fatalf("pass %d: %d tokens, want %d", pass, len(got), len(want))
+			}
+			for i := range got {
+				if string(got[i].Term) != string(want[i].Term) || got[i].Position != want[i].Position || got[i].Start != want[i].Start || got[i].End != want[i].End {
+					t.Errorf("pass %d token %d: %+v, want %+v", pass, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func TestCollapseSpace(t *testing.T) {
+	spaceRun := regexp.MustCompile(`\s+`)
+	for _, s := range []string{"", " ", "a", " a ", "a  b", "a\t\n b\r\fc", "\va \v", "a\u00a0 b", "  lead", "trail \n", "one space only", "x\n", "\u2003a\u2003"} {
+		want := strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+		if got := CollapseSpace(s); got != want {
+			t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
 }
