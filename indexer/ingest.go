@@ -214,7 +214,9 @@ func (in *Ingester) nextStamp(ctx context.Context) (string, error) {
 
 // tick advances the stamp clock; stampMu is held.
 func (in *Ingester) tick(ctx context.Context) (string, error) {
-	if in.lastStamp.IsZero() {
+	// A sink ingester (OpenSearch) has no Bleve index to read stamps from;
+	// alerts, their only reader, need the Bleve backend.
+	if in.lastStamp.IsZero() && in.idx != nil {
 		last, err := LatestIngest(ctx, in.idx)
 		if err != nil {
 			return "", err
