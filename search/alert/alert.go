@@ -302,7 +302,13 @@ func (a *Alerter) post(ctx context.Context, al Alert, batch []Article) error {
 	}
 	backoff := a.opts.Backoff
 	for attempt := 0; ; attempt++ {
-		err = a.postOnce(ctx, al.Webhook, body)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A post under way finishes even if ctx ends (a shutdown), within
+		// the client's timeout: cut off after the webhook took it, it would
+		// not be recorded as sent and would go out again at the next start.
+		err = a.postOnce(context.WithoutCancel(ctx), al.Webhook, body)
 		if err == nil || attempt >= a.opts.Retries {
 			return err
 		}
