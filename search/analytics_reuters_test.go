@@ -13,9 +13,10 @@ import (
 // bucket, every network node and edge, every distinctive name's fg and
 // bg, and dedup against Reuters' own near-duplicate groups (re-filed and
 // corrected reports). Skipped with -short or without ../shared/data; set
-// NEWSDEX_TEST_INDEX to a built Reuters index to skip the build.
+// NEWSDEX_TEST_INDEX to a Reuters index built by `newsdex index` (entities
+// on) to skip the build.
 func TestAnalyticsOnReuters(t *testing.T) {
-	svc := reutersTestService(t)
+	svc := reutersEntityService(t)
 	ctx := context.Background()
 	// As serve does: the first analysis would otherwise build the columns
 	// and resolve the entities within its own timeout.

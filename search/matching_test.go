@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"newsdex/data"
 	"newsdex/indexer"
+	"newsdex/indexer/ner"
 )
 
 // matchingArticles use words absent from the built-in corpus' stems where
@@ -263,6 +266,22 @@ func TestMatchingReuters(t *testing.T) {
 // NEWSDEX_TEST_INDEX if set, else one built here (about half a minute).
 func reutersTestService(t testing.TB) *Service {
 	t.Helper()
+	return reutersIndexService(t, nil)
+}
+
+// reutersEntityService is reutersTestService with the built-in tagger's
+// entities, as `newsdex index` builds it.
+func reutersEntityService(t testing.TB) *Service {
+	t.Helper()
+	tagger, err := ner.Load(bytes.NewReader(data.NERModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reutersIndexService(t, indexer.NewEntityExtractor(tagger, testAliases(t)))
+}
+
+func reutersIndexService(t testing.TB, entities indexer.EntityFinder) *Service {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("Reuters index: skipped with -short")
 	}
@@ -278,7 +297,7 @@ func reutersTestService(t testing.TB) *Service {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, testAliases(t), nil)
+		ing := indexer.NewIngester(idx, indexer.IngestOptions{}, logger, testAliases(t), entities)
 		if _, err := ing.Ingest(context.Background(), indexer.PathSource([]string{corpus}, func(p string, err error) { t.Fatal(p, err) })); err != nil {
 			t.Fatal(err)
 		}
