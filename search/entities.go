@@ -172,38 +172,29 @@ func (s *Service) entityNames(persons, orgs, places []string) ([]string, []strin
 }
 
 // readNames reads every stored entity name with its document count, and
-// the evidence terms, from the index's term dictionaries.
+// the evidence terms, from the index's term dictionaries. The counts are
+// exact (count.TermDocs): Bleve's own dictionary counts come out low.
 func readNames(ctx context.Context, idx bleve.Index) ([]entity.Name, entity.Evidence, error) {
 	var names []entity.Name
 	var ev entity.Evidence
-	read := func(field string, each func(term string, n int)) error {
-		d, err := idx.FieldDict(field)
+	// An alias has no reader of its own: its dictionaries, as Bleve counts.
+	var r count.Dictionaries = idx
+	if adv, err := idx.Advanced(); err == nil {
+		ir, err := adv.Reader()
 		if err != nil {
-			return fmt.Errorf("read %s: %w", field, err)
+			return nil, ev, fmt.Errorf("read entity names: %w", err)
 		}
-		defer d.Close()
-		for i := 0; ; i++ {
-			if i%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			de, err := d.Next()
-			if err != nil {
-				return fmt.Errorf("read %s: %w", field, err)
-			}
-			if de == nil {
-				return nil
-			}
-			each(de.Term, int(de.Count))
-		}
+		defer ir.Close()
+		r = ir
 	}
 	for _, typ := range entity.Types {
-		if err := read(entity.Field(typ), func(t string, n int) {
+		if _, err := count.TermDocs(ctx, r, entity.Field(typ), func(t string, n int) {
 			names = append(names, entity.Name{Type: typ, Value: t, Docs: n})
 		}); err != nil {
 			return nil, ev, err
 		}
 	}
-	if err := read(indexer.FieldEntityEvidence, ev.Add); err != nil {
+	if _, err := count.TermDocs(ctx, r, indexer.FieldEntityEvidence, ev.Add); err != nil {
 		return nil, ev, err
 	}
 	return names, ev, nil
