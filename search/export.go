@@ -35,21 +35,29 @@ func (s *Service) Export(ctx context.Context, req Request, emit func(total uint6
 
 // walk is Export with a page size of the caller's choosing.
 func (s *Service) walk(ctx context.Context, req Request, pageSize int, emit func(total uint64, h Hit) error) (uint64, error) {
-	if req.From != 0 || req.Cursor != "" {
-		return 0, fmt.Errorf("%w: from and cursor do not apply here: every match is read from the first", ErrInvalidRequest)
-	}
-	req.Size, req.Facets, req.Histogram = pageSize, nil, ""
 	// A copy of the service whose page size limit admits these pages;
 	// the public MaxSize still bounds what one search may return.
 	pager := *s
 	pager.lim.MaxSize = max(pager.lim.MaxSize, pageSize)
 	pager.lim.MaxOffset = max(pager.lim.MaxOffset, pageSize)
+	return WalkPages(ctx, req, pageSize, pager.Search, emit)
+}
+
+// WalkPages reads every match of req, pageSize hits at a time through
+// the cursor, with searchPage (a search whose limits admit such pages),
+// and calls emit with the total and each hit. Both backends' exports and
+// KWIC walk with it.
+func WalkPages(ctx context.Context, req Request, pageSize int, searchPage func(context.Context, Request) (*Result, error), emit func(total uint64, h Hit) error) (uint64, error) {
+	if req.From != 0 || req.Cursor != "" {
+		return 0, fmt.Errorf("%w: from and cursor do not apply here: every match is read from the first", ErrInvalidRequest)
+	}
+	req.Size, req.Facets, req.Histogram = pageSize, nil, ""
 	var total uint64
 	for page := 0; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res, err := pager.Search(ctx, req)
+		res, err := searchPage(ctx, req)
 		if err != nil {
 			if page > 0 {
 				return total, fmt.Errorf("export page %d: %w", page+1, err)

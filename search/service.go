@@ -62,7 +62,9 @@ func DefaultLimits() Limits {
 	}
 }
 
-func (l *Limits) setDefaults() {
+// SetDefaults fills every unset limit with DefaultLimits's; the
+// OpenSearch backend applies the same limits.
+func (l *Limits) SetDefaults() {
 	d := DefaultLimits()
 	if l.DefaultOperator == "" {
 		l.DefaultOperator = d.DefaultOperator
@@ -123,7 +125,7 @@ type Service struct {
 
 // NewService returns a Service over idx. aliases may be nil.
 func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
-	lim.setDefaults()
+	lim.SetDefaults()
 	if err := lim.Ranking.Validate(); err != nil {
 		return nil, err
 	}

@@ -25,36 +25,10 @@ func (s *Service) Export(ctx context.Context, req search.Request, emit func(tota
 }
 
 func (s *Service) walk(ctx context.Context, req search.Request, pageSize int, emit func(total uint64, h search.Hit) error) (uint64, error) {
-	if req.From != 0 || req.Cursor != "" {
-		return 0, fmt.Errorf("%w: from and cursor do not apply here: every match is read from the first", search.ErrInvalidRequest)
-	}
-	req.Size, req.Facets, req.Histogram = pageSize, nil, ""
 	pager := *s
 	pager.lim.MaxSize = max(pager.lim.MaxSize, pageSize)
 	pager.lim.MaxOffset = max(pager.lim.MaxOffset, pageSize)
-	var total uint64
-	for page := 0; ; page++ {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		res, err := pager.Search(ctx, req)
-		if err != nil {
-			if page > 0 {
-				return total, fmt.Errorf("export page %d: %w", page+1, err)
-			}
-			return 0, err
-		}
-		total = res.Total
-		for _, h := range res.Hits {
-			if err := emit(total, h); err != nil {
-				return total, err
-			}
-		}
-		if res.NextCursor == "" {
-			return total, nil
-		}
-		req.Cursor = res.NextCursor
-	}
+	return search.WalkPages(ctx, req, pageSize, pager.Search, emit)
 }
 
 // KWIC is search.Service's keyword-in-context concordance: every

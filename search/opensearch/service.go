@@ -51,7 +51,7 @@ type Service struct {
 
 // NewService returns a Service over c's index. aliases may be nil.
 func NewService(c *Client, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
-	lim = withDefaults(lim)
+	lim.SetDefaults()
 	tr, err := newTranslator(lim.TitleBoost)
 	if err != nil {
 		return nil, err
@@ -59,48 +59,6 @@ func NewService(c *Client, lim search.Limits, logger *slog.Logger, aliases *inde
 	s := &Service{c: c, lim: lim, logger: logger, aliases: aliases, tr: tr, text: tr.text, exact: tr.exact}
 	s.arch = newArchiveCache(s)
 	return s, nil
-}
-
-// withDefaults fills the limits search.Service would.
-func withDefaults(l search.Limits) search.Limits {
-	d := search.DefaultLimits()
-	if l.DefaultOperator == "" {
-		l.DefaultOperator = d.DefaultOperator
-	}
-	if l.Timeout <= 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxQueryLength <= 0 {
-		l.MaxQueryLength = d.MaxQueryLength
-	}
-	if l.MaxClauses <= 0 {
-		l.MaxClauses = d.MaxClauses
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.MaxTermExpansion <= 0 {
-		l.MaxTermExpansion = d.MaxTermExpansion
-	}
-	if l.MaxSize <= 0 {
-		l.MaxSize = d.MaxSize
-	}
-	if l.MaxOffset <= 0 {
-		l.MaxOffset = d.MaxOffset
-	}
-	if l.MaxFacetSize <= 0 {
-		l.MaxFacetSize = d.MaxFacetSize
-	}
-	if l.TitleBoost <= 0 {
-		l.TitleBoost = d.TitleBoost
-	}
-	if l.MaxAnalysisSize <= 0 {
-		l.MaxAnalysisSize = d.MaxAnalysisSize
-	}
-	if l.SignificantSample <= 0 {
-		l.SignificantSample = d.SignificantSample
-	}
-	return l
 }
 
 // Limits returns the limits in force.
