@@ -61,12 +61,12 @@ func (s *Service) tally(ctx context.Context, req Request, facets map[string]int,
 }
 
 // analysisSize checks an analysis's size parameter and applies the default.
-func (s *Service) analysisSize(size int) (int, error) {
+func analysisSize(lim Limits, size int) (int, error) {
 	if size == 0 {
 		return DefaultAnalysisSize, nil
 	}
-	if size < 0 || size > s.lim.MaxAnalysisSize {
-		return 0, fmt.Errorf("%w: size must be between 1 and %d, got %d", ErrInvalidRequest, s.lim.MaxAnalysisSize, size)
+	if size < 0 || size > lim.MaxAnalysisSize {
+		return 0, fmt.Errorf("%w: size must be between 1 and %d, got %d", ErrInvalidRequest, lim.MaxAnalysisSize, size)
 	}
 	return size, nil
 }

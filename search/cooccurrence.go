@@ -34,13 +34,34 @@ type Network struct {
 // NodeID is a network node's id: its type and canonical name.
 func NodeID(typ, name string) string { return count.NodeID(typ, name) }
 
+// NetworkCounter is the counting a co-occurrence network needs from a
+// backend: entities per article, then pairs of the chosen ones.
+type NetworkCounter interface {
+	// Entities returns the number of matches of req and the entities of
+	// the wanted types (by entity.Types index) named in them, each with
+	// its articles (once per article whatever spellings name it),
+	// blocked ones left out. Counts must be exact for at least the
+	// first size in count.TopNodes order; any other may be lower than
+	// its true count, never higher than the size-th.
+	Entities(ctx context.Context, req Request, wantType [3]bool, size int) (uint64, []count.Node, error)
+	// Pairs counts the matches of req naming each two of nodes, some of
+	// those the last Entities call on req returned.
+	Pairs(ctx context.Context, req Request, nodes []count.Node) (*count.Pairs, error)
+}
+
 // Cooccurrence counts the entities of the matches and the articles
-// naming each pair of the most frequent together, in one pass over the
-// matches. Errors wrap ErrInvalidRequest for bad input and
-// context.DeadlineExceeded past the search timeout.
+// naming each pair of the most frequent together (RunCooccurrence).
 func (s *Service) Cooccurrence(ctx context.Context, cr CooccurrenceRequest) (*Network, error) {
+	return RunCooccurrence(ctx, s.counting(), s.lim, cr)
+}
+
+// RunCooccurrence is the network of every backend, counted by c: the
+// Size entities named in most matches (count.TopNodes) and an edge for
+// every two of them named together. Errors wrap ErrInvalidRequest for
+// bad input and context.DeadlineExceeded past lim.Timeout.
+func RunCooccurrence(ctx context.Context, c NetworkCounter, lim Limits, cr CooccurrenceRequest) (*Network, error) {
 	start := time.Now()
-	size, err := s.analysisSize(cr.Size)
+	size, err := analysisSize(lim, cr.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -55,16 +76,19 @@ func (s *Service) Cooccurrence(ctx context.Context, cr CooccurrenceRequest) (*Ne
 		}
 		wantType[i] = true
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 
-	var co count.Cooccurrence
-	res, fc, err := s.tally(ctx, cr.Request, map[string]int{FacetPerson: 1}, false, count.Hooks{Visit: co.Visit})
+	total, cands, err := c.Entities(ctx, cr.Request, wantType, size)
 	if err != nil {
 		return nil, err
 	}
-	out := &Network{Total: res.Total, Score: "jaccard"}
-	out.Nodes, out.Edges = co.Network(fc, wantType, size)
+	nodes := count.TopNodes(cands, size)
+	pairs, err := c.Pairs(ctx, cr.Request, nodes)
+	if err != nil {
+		return nil, err
+	}
+	out := &Network{Total: total, Score: "jaccard", Nodes: nodes, Edges: pairs.Edges(nodes)}
 	out.TookMS = tookMS(start)
 	return out, nil
 }

@@ -10,36 +10,30 @@ import (
 	"newsdex/search/count"
 )
 
-// matchList lists every match of req, ordered by article id, with the
-// outlet names by value number (count.Ref.Stratum).
-func (s *Service) matchList(ctx context.Context, req Request) ([]count.Ref, []string, error) {
-	var refs []count.Ref
-	onMatch := func(m count.Match) {
-		refs = append(refs, count.Ref{ID: m.ID(), Stratum: m.Value(count.SlotSource)})
-	}
-	_, fc, err := s.tally(ctx, req, map[string]int{FacetSource: 1}, false, count.Hooks{OnMatch: onMatch})
-	if err != nil {
-		return nil, nil, err
-	}
-	count.SortRefs(refs)
-	sources := fc.Values(count.SlotSource)
-	if sources == nil {
-		sources = []string{}
-	}
-	return refs, sources, nil
+// Sampler lists the matches a sample is drawn from.
+type Sampler interface {
+	// Matches lists every match of req with its outlet (count.Ref; any
+	// order, SampleIDs sorts them) and the outlets' names by number
+	// (count.Ref.Stratum).
+	Matches(ctx context.Context, req Request) ([]count.Ref, []string, error)
 }
 
-// sampleIDs draws n of the matches of req uniformly at random, by seed,
+// SampleIDs draws n of the matches of req uniformly at random, by seed,
 // and returns their ids in id order and the number of matches. With
 // stratify, each outlet (and the articles without one) gets its share of
-// n in proportion to its matches, drawn within it (count.Draw).
-func (s *Service) sampleIDs(ctx context.Context, req Request, n int, seed uint64, stratify bool) ([]string, int, error) {
-	refs, sources, err := s.matchList(ctx, req)
+// n in proportion to its matches, drawn within it (count.Draw). The draw
+// depends only on the matches' ids and outlets, so every backend draws
+// the same sample from the same articles.
+func SampleIDs(ctx context.Context, m Sampler, req Request, n int, seed uint64, stratify bool) ([]string, int, error) {
+	refs, sources, err := m.Matches(ctx, req)
 	if err != nil {
 		return nil, 0, err
 	}
+	count.SortRefs(refs)
 	if !stratify {
 		sources = nil
+	} else if sources == nil {
+		sources = []string{}
 	}
 	return count.Draw(refs, n, seed, sources), len(refs), nil
 }
@@ -48,7 +42,7 @@ func (s *Service) sampleIDs(ctx context.Context, req Request, n int, seed uint64
 // its matches (req.Sample of them), and returns the number of matches it
 // was drawn from.
 func (s *Service) sampleQuery(ctx context.Context, req Request, q query.Query) (query.Query, int, error) {
-	ids, n, err := s.sampleIDs(ctx, req, req.Sample, req.Seed, req.Stratify == FacetSource)
+	ids, n, err := SampleIDs(ctx, s.counting(), req, req.Sample, req.Seed, req.Stratify == FacetSource)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sample: %w", err)
 	}

@@ -3,13 +3,10 @@ package search
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/analysis"
 
-	"newsdex/indexer"
 	"newsdex/search/count"
 )
 
@@ -47,15 +44,36 @@ type Significant struct {
 	TookMS          float64           `json:"took_ms"`
 }
 
+// SignificantCounter is the counting significant terms and names need
+// from a backend.
+type SignificantCounter interface {
+	Sampler
+	// TopValues is TimelineCounter's.
+	TopValues(ctx context.Context, req Request, facet string, size int) (uint64, []FacetValue, error)
+	// Texts calls add with the title and body of each article of ids.
+	Texts(ctx context.Context, ids []string, add func(title, body string)) error
+	// WithTerm counts, for each index term (as the text analyzer makes
+	// them), the matches of req whose title or body holds it.
+	WithTerm(ctx context.Context, req Request, terms []string) ([]int, error)
+	// Analyzer is the index's text analyzer, which makes those terms.
+	Analyzer() analysis.Analyzer
+}
+
 // Significant ranks the terms or names of the foreground by JLH
-// (count.JLH). Names are archive entities counted exactly in both sets.
-// Terms are words as the index stems them, shown in their most common
-// written form; stop words, numbers and one-letter words never appear.
-// Errors wrap ErrInvalidRequest for bad input and
-// context.DeadlineExceeded past the search timeout.
+// (RunSignificant).
 func (s *Service) Significant(ctx context.Context, sr SignificantRequest) (*Significant, error) {
+	return RunSignificant(ctx, s.counting(), s.lim, sr)
+}
+
+// RunSignificant is significant terms and names on every backend,
+// counted by c, ranked by JLH (count.Rank). Names are archive entities
+// counted exactly in both sets. Terms are words as the index stems them,
+// shown in their most common written form; stop words, numbers and
+// one-letter words never appear. Errors wrap ErrInvalidRequest for bad
+// input and context.DeadlineExceeded past lim.Timeout.
+func RunSignificant(ctx context.Context, c SignificantCounter, lim Limits, sr SignificantRequest) (*Significant, error) {
 	start := time.Now()
-	size, err := s.analysisSize(sr.Size)
+	size, err := analysisSize(lim, sr.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +84,15 @@ func (s *Service) Significant(ctx context.Context, sr SignificantRequest) (*Sign
 	default:
 		return nil, fmt.Errorf("%w: unknown field %q (want terms, person, org or place)", ErrInvalidRequest, truncate(sr.Field, 40))
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	bg := sr.Request
 	bg.Query = sr.Background
 	var out *Significant
 	if sr.Field == FieldTerms {
-		out, err = s.significantTerms(ctx, sr.Request, bg, size)
+		out, err = significantTerms(ctx, c, sr.Request, bg, size, lim.SignificantSample)
 	} else {
-		out, err = s.significantNames(ctx, sr.Field, sr.Request, bg, size)
+		out, err = significantNames(ctx, c, sr.Field, sr.Request, bg, size)
 	}
 	if err != nil {
 		return nil, err
@@ -84,86 +102,64 @@ func (s *Service) Significant(ctx context.Context, sr SignificantRequest) (*Sign
 	return out, nil
 }
 
-func (s *Service) significantNames(ctx context.Context, facet string, fg, bg Request, size int) (*Significant, error) {
-	all := map[string]int{facet: 1 << 24}
-	fres, _, err := s.tally(ctx, fg, all, false, count.Hooks{})
+func significantNames(ctx context.Context, c SignificantCounter, facet string, fg, bg Request, size int) (*Significant, error) {
+	fgTotal, fgValues, err := c.TopValues(ctx, fg, facet, -1)
 	if err != nil {
 		return nil, err
 	}
-	bres, _, err := s.tally(ctx, bg, all, false, count.Hooks{})
+	bgTotal, bgValues, err := c.TopValues(ctx, bg, facet, -1)
 	if err != nil {
 		return nil, err
 	}
 	bgCount := map[string]int{}
-	for _, fv := range facetValues(bres.Facets[facet]) {
+	for _, fv := range bgValues {
 		bgCount[fv.Value] = fv.Count
 	}
 	var items []SignificantItem
-	for _, fv := range facetValues(fres.Facets[facet]) {
+	for _, fv := range fgValues {
 		items = append(items, SignificantItem{Value: fv.Value, FG: fv.Count, BG: bgCount[fv.Value]})
 	}
-	return &Significant{ForegroundTotal: fres.Total, BackgroundTotal: bres.Total,
-		Items: count.Rank(items, fres.Total, bres.Total, size)}, nil
+	return &Significant{ForegroundTotal: fgTotal, BackgroundTotal: bgTotal,
+		Items: count.Rank(items, fgTotal, bgTotal, size)}, nil
 }
 
-// significantTerms finds candidate terms in samples of the foreground
-// and background texts, then counts the best candidates exactly in both.
-func (s *Service) significantTerms(ctx context.Context, fg, bg Request, size int) (*Significant, error) {
-	n := s.lim.SignificantSample
-	fgIDs, fgTotal, err := s.sampleIDs(ctx, fg, n, 1, false)
+// significantTerms finds candidate terms in samples (of n articles) of
+// the foreground and background texts, then counts the best candidates
+// exactly in both.
+func significantTerms(ctx context.Context, c SignificantCounter, fg, bg Request, size, n int) (*Significant, error) {
+	fgIDs, fgTotal, err := SampleIDs(ctx, c, fg, n, 1, false)
 	if err != nil {
 		return nil, err
 	}
-	bgIDs, bgTotal, err := s.sampleIDs(ctx, bg, n, 2, false)
+	bgIDs, bgTotal, err := SampleIDs(ctx, c, bg, n, 2, false)
 	if err != nil {
 		return nil, err
 	}
-	fgTerms, err := s.sampleTerms(ctx, fgIDs)
+	fgTerms, err := sampleTerms(ctx, c, fgIDs)
 	if err != nil {
 		return nil, err
 	}
-	bgTerms, err := s.sampleTerms(ctx, bgIDs)
+	bgTerms, err := sampleTerms(ctx, c, bgIDs)
 	if err != nil {
 		return nil, err
 	}
 	// Candidates: the best by JLH on the samples, three times as many as
 	// asked for, since sampled counts are rough.
 	keep := count.Candidates(fgTerms, bgTerms, 3*size)
-
-	// Exact counts of the candidates, two searches each, on two workers.
-	fq, _, err := s.buildQuery(ctx, withValidDefaults(fg))
+	terms := make([]string, len(keep))
+	for i, it := range keep {
+		terms[i] = it.Value
+	}
+	fgCounts, err := c.WithTerm(ctx, fg, terms)
 	if err != nil {
 		return nil, err
 	}
-	bq, _, err := s.buildQuery(ctx, withValidDefaults(bg))
+	bgCounts, err := c.WithTerm(ctx, bg, terms)
 	if err != nil {
 		return nil, err
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	next := make(chan int)
-	for range 2 {
-		wg.Go(func() {
-			for i := range next {
-				f, err1 := s.countWithTerm(ctx, fq, keep[i].Value)
-				b, err2 := s.countWithTerm(ctx, bq, keep[i].Value)
-				mu.Lock()
-				if err := cmpErr(err1, err2); err != nil && firstErr == nil {
-					firstErr = err
-				}
-				keep[i].FG, keep[i].BG = f, b
-				mu.Unlock()
-			}
-		})
 	}
 	for i := range keep {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+		keep[i].FG, keep[i].BG = fgCounts[i], bgCounts[i]
 	}
 	items := count.Rank(keep, uint64(fgTotal), uint64(bgTotal), size)
 	for i := range items {
@@ -176,11 +172,30 @@ func (s *Service) significantTerms(ctx context.Context, fg, bg Request, size int
 	return out, nil
 }
 
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
+// sampleTerms reads the title and body of the articles and counts their
+// terms (count.TermCounter).
+func sampleTerms(ctx context.Context, c SignificantCounter, ids []string) (*count.TermCounter, error) {
+	out := count.NewTermCounter(c.Analyzer())
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return b
+	n := 0
+	var ctxErr error
+	err := c.Texts(ctx, ids, func(title, body string) {
+		if n++; n%64 == 0 && ctxErr == nil {
+			ctxErr = ctx.Err()
+		}
+		if ctxErr == nil {
+			out.Add(title, body)
+		}
+	})
+	if err == nil {
+		err = ctxErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sample: %w", err)
+	}
+	return out, nil
 }
 
 // withValidDefaults is req as Validate leaves it, for building its query
@@ -192,51 +207,4 @@ func withValidDefaults(req Request) Request {
 	req.Filters.clampDates()
 	req.Restrict.clampDates()
 	return req
-}
-
-// countWithTerm counts the matches of q whose title or body holds the
-// index term.
-func (s *Service) countWithTerm(ctx context.Context, q query.Query, term string) (int, error) {
-	var qs []query.Query
-	for _, f := range []string{indexer.FieldTitle, indexer.FieldBody} {
-		t := bleve.NewTermQuery(term)
-		t.SetField(f)
-		qs = append(qs, t)
-	}
-	var cq query.Query = bleve.NewDisjunctionQuery(qs...)
-	if _, all := q.(*query.MatchAllQuery); !all {
-		// Everything ANDed with the term is the term alone; walking every
-		// document to confirm it costs more than the term's postings.
-		cq = bleve.NewConjunctionQuery(q, cq)
-	}
-	breq := bleve.NewSearchRequestOptions(cq, 0, 0, false)
-	breq.Score = bleve.ScoreNone
-	res, err := s.run(ctx, breq)
-	if err != nil {
-		return 0, err
-	}
-	return int(res.Total), nil
-}
-
-// sampleTerms reads the title and body of the articles and counts their
-// terms (count.TermCounter).
-func (s *Service) sampleTerms(ctx context.Context, ids []string) (*count.TermCounter, error) {
-	out := count.NewTermCounter(s.analyzer)
-	if len(ids) == 0 {
-		return out, nil
-	}
-	breq := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	breq.Score = bleve.ScoreNone
-	breq.Fields = []string{indexer.FieldTitle, indexer.FieldBody}
-	res, err := s.run(ctx, breq)
-	if err != nil {
-		return nil, err
-	}
-	for i, h := range res.Hits {
-		if i%64 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("read sample: %w", ctx.Err())
-		}
-		out.Add(fieldString(h.Fields, indexer.FieldTitle), fieldString(h.Fields, indexer.FieldBody))
-	}
-	return out, nil
 }

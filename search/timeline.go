@@ -42,12 +42,31 @@ type Timeline struct {
 	TookMS   float64  `json:"took_ms"`
 }
 
+// TimelineCounter is the counting a timeline needs from a backend: the
+// same two exact counts as a search's histogram and outlet facet.
+type TimelineCounter interface {
+	// Histogram returns the number of matches of req and, per bucket of
+	// the interval, its dated matches: the nonzero buckets, keys
+	// ascending (count.Intervals).
+	Histogram(ctx context.Context, req Request, interval string) (uint64, []Bucket, error)
+	// TopValues returns the number of matches of req and the first size
+	// values of facet among them, most matches first, then by value;
+	// every value when size < 0.
+	TopValues(ctx context.Context, req Request, facet string, size int) (uint64, []FacetValue, error)
+}
+
 // Timeline counts each query's matches per period, exactly, with the
-// share of all articles in scope. Errors wrap ErrInvalidRequest for bad
-// input (too many queries, an unknown interval or split, a bad query)
-// and context.DeadlineExceeded when the whole timeline outlasts the
-// search timeout.
+// share of all articles in scope (RunTimeline).
 func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, error) {
+	return RunTimeline(ctx, s.counting(), s.lim, tr)
+}
+
+// RunTimeline is the timeline of every backend, counted by c: one
+// histogram per series and one for everything in scope, laid out on the
+// same keys by count.Shares. Errors wrap ErrInvalidRequest for bad input
+// (too many queries, an unknown interval or split, a bad query) and
+// context.DeadlineExceeded when the whole timeline outlasts lim.Timeout.
+func RunTimeline(ctx context.Context, c TimelineCounter, lim Limits, tr TimelineRequest) (*Timeline, error) {
 	start := time.Now()
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, a...))
@@ -83,7 +102,7 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 	default:
 		return nil, bad("unknown split %q (want source)", tr.Split)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.lim.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 
 	// One counting pass per series, and one for everything in scope.
@@ -93,11 +112,11 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 		if sources != nil {
 			req.Filters.Sources = sources
 		}
-		res, fc, err := s.tally(ctx, req, nil, true, count.Hooks{})
+		total, buckets, err := c.Histogram(ctx, req, tr.Interval)
 		if err != nil {
 			return count.Part{}, err
 		}
-		return count.Part{Query: query, Total: res.Total, Buckets: fc.Histogram(res.Facets[count.HistogramFacet], tr.Interval)}, nil
+		return count.Part{Query: query, Total: total, Buckets: buckets}, nil
 	}
 	all, err := countOne("", nil)
 	if err != nil {
@@ -107,11 +126,11 @@ func (s *Service) Timeline(ctx context.Context, tr TimelineRequest) (*Timeline, 
 	if tr.Split == SplitSource {
 		req := tr.Request
 		req.Query = queries[0]
-		res, _, err := s.tally(ctx, req, map[string]int{FacetSource: tr.Size}, false, count.Hooks{})
+		_, outlets, err := c.TopValues(ctx, req, FacetSource, tr.Size)
 		if err != nil {
 			return nil, err
 		}
-		for _, fv := range facetValues(res.Facets[FacetSource]) {
+		for _, fv := range outlets {
 			p, err := countOne(queries[0], []string{fv.Value})
 			if err != nil {
 				return nil, err

@@ -10,14 +10,36 @@ import (
 // NodeID is a network node's id: its type and canonical name.
 func NodeID(typ, name string) string { return typ + ":" + name }
 
+// TopNodes orders candidate nodes as a network shows them (by count,
+// then name, then type in entity.Types order) and returns the first
+// size. Both backends pick their nodes with it, so a tie is broken the
+// same way whichever counted.
+func TopNodes(nodes []Node, size int) []Node {
+	slices.SortFunc(nodes, func(a, b Node) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return slices.Index(entity.Types, a.Type) - slices.Index(entity.Types, b.Type)
+	})
+	if nodes == nil {
+		return []Node{} // a network without nodes lists none, not null
+	}
+	return nodes[:min(len(nodes), size)]
+}
+
 // Cooccurrence gathers the entities of each matching article (its Visit
-// is a Hooks.Visit) and, once the search has counted them, builds the
-// network of the most frequent. The zero value is ready to use.
+// is a Hooks.Visit) and, once the search has counted them, gives the
+// candidate nodes and, for the chosen ones, the pairs named together.
+// The zero value is ready to use.
 type Cooccurrence struct {
 	// The articles' entities, in one flat list, since which entities
 	// are nodes is known only once all are counted.
 	flat []int32
 	ends []int
+	byID map[string]int32 // node id → entity number, from Nodes
 }
 
 // Visit records one article's entities.
@@ -29,46 +51,33 @@ func (c *Cooccurrence) Visit(ents []int32) {
 	c.ends = append(c.ends, len(c.flat))
 }
 
-// Network returns the size entities of the wanted types (by entity.Types
-// index) named in most matches, by count, then name, then type, and an
-// edge for every two of them named together in at least one article. fc
-// is the counter of the search that called Visit; it must have counted
-// entities (Counter.CountedEntities).
-func (c *Cooccurrence) Network(fc *Counter, wantType [3]bool, size int) ([]Node, []Edge) {
-	type cand struct {
-		e     int32
-		name  string
-		typ   int8
-		count uint32
-	}
-	var cands []cand
+// Nodes returns every entity of the wanted types (by entity.Types
+// index) named in the matches, with its articles, in no order. fc is the
+// counter of the search that called Visit; it must have counted entities
+// (Counter.CountedEntities).
+func (c *Cooccurrence) Nodes(fc *Counter, wantType [3]bool) []Node {
+	var out []Node
+	c.byID = map[string]int32{}
 	fc.EntityCounts(func(e int32, t int8, n uint32) {
-		if wantType[t] {
-			cands = append(cands, cand{e: e, typ: t, count: n})
+		if !wantType[t] {
+			return
 		}
+		typ, name := entity.Types[t], fc.Entity(e).Name
+		id := NodeID(typ, name)
+		c.byID[id] = e
+		out = append(out, Node{ID: id, Type: typ, Name: name, Count: int(n)})
 	})
-	for i := range cands {
-		cands[i].name = fc.Entity(cands[i].e).Name
+	return out
+}
+
+// Pairs counts the articles naming each two of nodes, some of those
+// Nodes returned, from the entities Visit recorded.
+func (c *Cooccurrence) Pairs(nodes []Node) *Pairs {
+	node := make(map[int32]int, len(nodes))
+	for i, n := range nodes {
+		node[c.byID[n.ID]] = i
 	}
-	slices.SortFunc(cands, func(a, b cand) int {
-		if a.count != b.count {
-			return int(b.count) - int(a.count)
-		}
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return int(a.typ) - int(b.typ)
-	})
-	cands = cands[:min(len(cands), size)]
-	node := make(map[int32]int, len(cands))
-	nodes := make([]Node, len(cands))
-	for i, cd := range cands {
-		typ := entity.Types[cd.typ]
-		nodes[i] = Node{ID: NodeID(typ, cd.name), Type: typ, Name: cd.name, Count: int(cd.count)}
-		node[cd.e] = i
-	}
-	// Edges: every pair of nodes in each article.
-	pairs := NewPairs(len(cands))
+	pairs := NewPairs(len(nodes))
 	var in []int
 	from := 0
 	for _, end := range c.ends {
@@ -81,5 +90,5 @@ func (c *Cooccurrence) Network(fc *Counter, wantType [3]bool, size int) ([]Node,
 		from = end
 		pairs.Add(in)
 	}
-	return nodes, pairs.Edges(nodes)
+	return pairs
 }

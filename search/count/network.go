@@ -55,6 +55,12 @@ func (p *Pairs) Add(nodes []int) {
 	}
 }
 
+// Set records that n articles name both i and j (i ≠ j), for a backend
+// that counts each pair itself.
+func (p *Pairs) Set(i, j, n int) {
+	p.c[p.at(i, j)] = uint32(n)
+}
+
 // Count is the number of articles naming both i and j.
 func (p *Pairs) Count(i, j int) int {
 	if i == j {
