@@ -153,4 +153,3 @@ func (s *Service) countWithTerm(ctx context.Context, q query.Query, term string)
 	}
 	return int(res.Total), nil
 }
-
