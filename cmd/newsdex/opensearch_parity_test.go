@@ -40,11 +40,14 @@ func parityBackends(t *testing.T, flags []string, files ...string) (bl, os_ read
 	ctx := t.Context()
 	dir := t.TempDir()
 	name := fmt.Sprintf("parity-%d", time.Now().UnixNano())
-	// NEWSDEX_PARITY_REUSE=DIR keeps both indexes in DIR and the index
-	// parity-reuse between runs, for working on the suite itself.
+	// NEWSDEX_PARITY_REUSE=DIR keeps both indexes of each test in a
+	// folder of DIR and the index parity-reuse-TEST between runs, for
+	// working on the suite itself.
 	reuse := os.Getenv("NEWSDEX_PARITY_REUSE")
 	if reuse != "" {
-		dir, name = reuse, "parity-reuse"
+		// One pair of indexes per test: the subtests index different corpora.
+		id := strings.ToLower(strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()))
+		dir, name = filepath.Join(reuse, id), "parity-reuse-"+id
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -351,6 +354,7 @@ func parity(t *testing.T, bl, osr reader, entities bool) {
 		cases = append(cases, dedupCase)
 	}
 	compareBackends(t, bl, osr, cases, entities)
+	t.Run("analytics", func(t *testing.T) { parityAnalytics(t, bl, osr, top, entities) })
 	// An article by id.
 	for _, h := range top.Hits[:min(3, len(top.Hits))] {
 		wa, err := bl.Article(ctx, h.ID)

@@ -36,13 +36,21 @@ func (s *Service) valueCounts(ctx context.Context, q obj, fields []string) (map[
 
 // valueCountsWithin is valueCounts with each request's deadline given.
 func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string, timeout time.Duration) (map[string]map[string]int, error) {
+	_, out, err := s.valueCountsTotal(ctx, q, fields, timeout, false)
+	return out, err
+}
+
+// valueCountsTotal is valueCountsWithin that also returns the number of
+// matches when total is set (counted with the first page).
+func (s *Service) valueCountsTotal(ctx context.Context, q obj, fields []string, timeout time.Duration, total bool) (uint64, map[string]map[string]int, error) {
+	var matches uint64
 	out := map[string]map[string]int{}
 	after := map[string]json.RawMessage{}
 	todo := slices.Clone(fields)
 	for _, f := range fields {
 		out[f] = map[string]int{}
 	}
-	for len(todo) > 0 {
+	for first := true; len(todo) > 0 || first && total; first = false {
 		aggs := obj{}
 		for _, f := range todo {
 			c := obj{"size": compositePage, "sources": []obj{{"v": obj{"terms": obj{"field": f}}}}}
@@ -51,9 +59,16 @@ func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string,
 			}
 			aggs[f] = obj{"composite": c}
 		}
+		body := obj{"query": q, "size": 0, "track_total_hits": first && total}
+		if len(aggs) > 0 {
+			body["aggs"] = aggs
+		}
 		var res searchResponse
-		if err := s.runWithin(ctx, obj{"query": q, "size": 0, "track_total_hits": false, "aggs": aggs}, &res, timeout); err != nil {
-			return nil, err
+		if err := s.runWithin(ctx, body, &res, timeout); err != nil {
+			return 0, nil, err
+		}
+		if first {
+			matches = res.Hits.Total.Value
 		}
 		var next []string
 		for _, f := range todo {
@@ -67,7 +82,7 @@ func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string,
 				} `json:"buckets"`
 			}
 			if err := json.Unmarshal(res.Aggregations[f], &agg); err != nil {
-				return nil, fmt.Errorf("read counts of %s: %w", f, err)
+				return 0, nil, fmt.Errorf("read counts of %s: %w", f, err)
 			}
 			for _, b := range agg.Buckets {
 				out[f][b.Key.V] += b.DocCount
@@ -79,7 +94,7 @@ func (s *Service) valueCountsWithin(ctx context.Context, q obj, fields []string,
 		}
 		todo = next
 	}
-	return out, nil
+	return matches, out, nil
 }
 
 // count fills out's facets and histogram for the matches of q, from one
@@ -142,6 +157,13 @@ func (s *Service) facetCounts(ctx context.Context, q obj, need map[string]facetN
 // facetCountsWith is facetCounts that also counts the values of the
 // extra fields in the same requests, and returns every field's counts.
 func (s *Service) facetCountsWith(ctx context.Context, q obj, need map[string]facetNeed, ar *archive, extra []string) (map[string][]search.FacetValue, map[string]map[string]int, error) {
+	_, out, counts, err := s.facetCountsTotal(ctx, q, need, ar, extra, false)
+	return out, counts, err
+}
+
+// facetCountsTotal is facetCountsWith that also returns the number of
+// matches when total is set.
+func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]facetNeed, ar *archive, extra []string, total bool) (uint64, map[string][]search.FacetValue, map[string]map[string]int, error) {
 	fields := slices.Clone(extra)
 	entityNeed := map[string]facetNeed{}
 	for f, n := range need {
@@ -156,14 +178,14 @@ func (s *Service) facetCountsWith(ctx context.Context, q obj, need map[string]fa
 			fields = append(fields, entity.Field(typ))
 		}
 	}
-	counts, err := s.valueCounts(ctx, q, fields)
+	matches, counts, err := s.valueCountsTotal(ctx, q, fields, s.lim.Timeout, total)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
 	var ents map[string]int // "type\x00name" → articles
 	if len(entityNeed) > 0 {
 		if ents, err = s.entityCounts(ctx, q, counts, ar, entityNeed); err != nil {
-			return nil, nil, err
+			return 0, nil, nil, err
 		}
 	}
 	out := map[string][]search.FacetValue{}
@@ -184,7 +206,7 @@ func (s *Service) facetCountsWith(ctx context.Context, q obj, need map[string]fa
 		sortFacet(vs)
 		out[f] = n.cut(vs)
 	}
-	return out, counts, nil
+	return matches, out, counts, nil
 }
 
 // entityCounts maps stored names to entities and counts each entity's

@@ -248,11 +248,20 @@ func fingerprint(req search.Request) string {
 		FullText bool
 		M        string   `json:",omitempty"`
 		W        []string `json:",omitempty"`
+		Sample   string   `json:",omitempty"` // sample, seed, stratify
 		Dedup    bool     `json:",omitempty"`
 		Backend  string
-	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, req.Dedup, Backend})
+	}{req.Query, req.Filters, req.Restrict, req.Sort, req.FullText, req.Mode, req.With, sampleKey(req), req.Dedup, Backend})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// sampleKey is the part of a cursor's fingerprint a sample adds.
+func sampleKey(req search.Request) string {
+	if req.Sample == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d/%s", req.Sample, req.Seed, req.Stratify)
 }
 
 // hitSource is the part of an article a hit shows.
@@ -348,15 +357,11 @@ func transient(err error) bool {
 }
 
 // Search runs req. Errors wrap search.ErrInvalidRequest for a bad request
-// or query, context.DeadlineExceeded when it ran out of time, and
-// errors.ErrUnsupported for a sampled search.
+// or query and context.DeadlineExceeded when it ran out of time.
 func (s *Service) Search(ctx context.Context, req search.Request) (*search.Result, error) {
 	start := time.Now()
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
-	}
-	if req.Sample > 0 {
-		return nil, unsupported("a sampled search (sample)")
 	}
 	ar, err := s.arch.get(ctx)
 	if err != nil {
@@ -365,6 +370,17 @@ func (s *Service) Search(ctx context.Context, req search.Request) (*search.Resul
 	q, node, err := s.buildQuery(req, ar)
 	if err != nil {
 		return nil, err
+	}
+	var sampleOf int
+	if req.Sample > 0 {
+		// The matches narrowed to a seeded random sample, drawn in Go
+		// from every match's id and outlet as the Bleve backend draws it.
+		var ids []string
+		ids, sampleOf, err = search.SampleIDs(ctx, counting{s}, req, req.Sample, req.Seed, req.Stratify == search.FacetSource)
+		if err != nil {
+			return nil, fmt.Errorf("sample: %w", err)
+		}
+		q = obj{"bool": obj{"must": []obj{q}, "filter": []obj{{"ids": obj{"values": ids}}}}}
 	}
 	body := obj{"query": q, "size": req.Size, "track_total_hits": true, "track_scores": true,
 		"_source": obj{"includes": hitFields}, "sort": sortOrder(req.Sort)}
@@ -387,7 +403,7 @@ func (s *Service) Search(ctx context.Context, req search.Request) (*search.Resul
 	if err := s.run(ctx, body, &res); err != nil {
 		return nil, err
 	}
-	out := &search.Result{Total: res.Hits.Total.Value, Hits: make([]search.Hit, 0, len(res.Hits.Hits))}
+	out := &search.Result{Total: res.Hits.Total.Value, Hits: make([]search.Hit, 0, len(res.Hits.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.text, querylang.Terms(node)).WithExact(s.exact)
 	for _, h := range res.Hits.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req, ar))
@@ -523,9 +539,6 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req sea
 	if err := req.Validate(s.lim); err != nil {
 		return nil, err
 	}
-	if req.Sample > 0 {
-		return nil, unsupported("a sampled search (sample)")
-	}
 	ar, err := s.arch.get(ctx)
 	if err != nil {
 		return nil, err
@@ -569,21 +582,6 @@ func (c *Client) Count(ctx context.Context) (uint64, error) {
 
 // Analyses and entity corrections that have no OpenSearch
 // implementation yet: 501 with a message naming the backend.
-
-// Timeline is not available on this backend yet.
-func (s *Service) Timeline(context.Context, search.TimelineRequest) (*search.Timeline, error) {
-	return nil, unsupported("the timeline analysis")
-}
-
-// Cooccurrence is not available on this backend yet.
-func (s *Service) Cooccurrence(context.Context, search.CooccurrenceRequest) (*search.Network, error) {
-	return nil, unsupported("the co-occurrence network")
-}
-
-// Significant is not available on this backend yet.
-func (s *Service) Significant(context.Context, search.SignificantRequest) (*search.Significant, error) {
-	return nil, unsupported("significant terms")
-}
 
 // Similar is not available on this backend yet.
 func (s *Service) Similar(context.Context, string, search.Request) (*search.Result, error) {
