@@ -26,7 +26,9 @@ type analyticsCase struct {
 	run  func(ctx context.Context, a analyst) (any, error)
 }
 
-func parityDate(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func parityDate(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
 
 // noTook compares everything but the time taken.
 var noTook = cmp.Options{
