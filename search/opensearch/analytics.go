@@ -72,7 +72,7 @@ func (c counting) query(ctx context.Context, req search.Request) (obj, *archive,
 	if err != nil {
 		return nil, nil, err
 	}
-	q, _, err := c.s.buildQuery(req, ar)
+	q, _, err := c.s.buildQuery(ctx, req, ar)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -29,7 +29,14 @@ type archive struct {
 	signed  bool                // some article has a signature: hits carry copies and group
 	group   map[string]string   // article id → group id, for articles with copies
 	members map[string][]string // group id → its articles, earliest first
-	later   []string            // every member but each group's earliest: what dedup leaves out
+	rank    map[string]int      // article id → its place in its group, 0 the earliest
+	grouped []string            // every article with copies, for dedup to find those among the matches
+}
+
+// of is an article's group and place in it, for count.Dedup.
+func (a *archive) of(id string) (string, int, bool) {
+	g, ok := a.group[id]
+	return g, a.rank[id], ok
 }
 
 // entityOf is the entity of a stored name, or the name as its own.
@@ -235,7 +242,7 @@ func (s *Service) readArchive(ctx context.Context, ver string) (*archive, error)
 		return nil, err
 	}
 	a := &archive{version: ver, table: entity.Resolve(names, ev, s.aliases, ca),
-		group: map[string]string{}, members: map[string][]string{}}
+		group: map[string]string{}, members: map[string][]string{}, rank: map[string]int{}}
 	if err := s.readDuplicates(ctx, a); err != nil {
 		return nil, err
 	}
@@ -318,9 +325,8 @@ func (s *Service) readDuplicates(ctx context.Context, a *archive) error {
 		for k, m := range ms {
 			a.group[ids[m]] = gid
 			a.members[gid] = append(a.members[gid], ids[m])
-			if k > 0 {
-				a.later = append(a.later, ids[m])
-			}
+			a.rank[ids[m]] = k
+			a.grouped = append(a.grouped, ids[m])
 		}
 	}
 	return nil

@@ -134,7 +134,7 @@ func (s *Service) Copies(ctx context.Context, req search.Request, id string) (*s
 	if err := req.Validate(lim); err != nil {
 		return nil, err
 	}
-	q, _, err := s.buildQuery(req, ar)
+	q, _, err := s.buildQuery(ctx, req, ar)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
 	"newsdex/search"
+	"newsdex/search/count"
 	"newsdex/search/querylang"
 	"newsdex/search/shape"
 )
@@ -111,8 +112,12 @@ func (s *Service) parse(req search.Request) (querylang.Node, error) {
 }
 
 // buildQuery is the DSL of the query with the filters, the restriction,
-// the with entities and dedup; it also returns the parsed query.
-func (s *Service) buildQuery(req search.Request, ar *archive) (obj, querylang.Node, error) {
+// the with entities and dedup; it also returns the parsed query. Dedup
+// leaves out, as search.Service does, every match but the earliest
+// matching article of each near-duplicate group (count.Dedup), so a
+// story whose earliest copy does not match keeps the copy that does; it
+// takes one aggregation listing the matches that have copies.
+func (s *Service) buildQuery(ctx context.Context, req search.Request, ar *archive) (obj, querylang.Node, error) {
 	node, err := s.parse(req)
 	if err != nil {
 		return nil, nil, err
@@ -129,21 +134,56 @@ func (s *Service) buildQuery(req search.Request, ar *archive) (obj, querylang.No
 		}
 		filters = append(filters, s.filterQueries(f, ar)...)
 	}
-	var mustNot []obj
-	if req.Dedup && len(ar.later) > 0 {
-		mustNot = append(mustNot, obj{"ids": obj{"values": ar.later}})
+	if len(filters) > 0 {
+		q = obj{"bool": obj{"must": []obj{q}, "filter": filters}}
 	}
-	if len(filters) == 0 && len(mustNot) == 0 {
+	if !req.Dedup || len(ar.grouped) == 0 {
 		return q, node, nil
 	}
-	b := obj{"must": []obj{q}}
-	if len(filters) > 0 {
-		b["filter"] = filters
+	grouped, err := s.listIDs(ctx, obj{"bool": obj{"must": []obj{q}, "filter": []obj{{"ids": obj{"values": ar.grouped}}}}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("dedup: %w", err)
 	}
-	if len(mustNot) > 0 {
-		b["must_not"] = mustNot
+	excluded := count.Dedup(grouped, ar.of)
+	if len(excluded) == 0 {
+		return q, node, nil
 	}
-	return obj{"bool": b}, node, nil
+	return obj{"bool": obj{"must": []obj{q}, "must_not": []obj{{"ids": obj{"values": excluded}}}}}, node, nil
+}
+
+// listIDs lists the ids of the matches of q, in id order, with a
+// composite aggregation paged to the end.
+func (s *Service) listIDs(ctx context.Context, q obj) ([]string, error) {
+	var out []string
+	var after json.RawMessage
+	for {
+		c := obj{"size": compositePage, "sources": []obj{{"id": obj{"terms": obj{"field": fieldID}}}}}
+		if after != nil {
+			c["after"] = after
+		}
+		var res searchResponse
+		if err := s.run(ctx, obj{"query": q, "size": 0, "track_total_hits": false, "aggs": obj{"ids": obj{"composite": c}}}, &res); err != nil {
+			return nil, err
+		}
+		var agg struct {
+			AfterKey json.RawMessage `json:"after_key"`
+			Buckets  []struct {
+				Key struct {
+					ID string `json:"id"`
+				} `json:"key"`
+			} `json:"buckets"`
+		}
+		if err := json.Unmarshal(res.Aggregations["ids"], &agg); err != nil {
+			return nil, fmt.Errorf("read ids: %w", err)
+		}
+		for _, b := range agg.Buckets {
+			out = append(out, b.Key.ID)
+		}
+		if len(agg.Buckets) < compositePage || len(agg.AfterKey) == 0 {
+			return out, nil
+		}
+		after = agg.AfterKey
+	}
 }
 
 // withFilter reads one With value, "type:name", as search.Service does.
@@ -367,7 +407,7 @@ func (s *Service) Search(ctx context.Context, req search.Request) (*search.Resul
 	if err != nil {
 		return nil, err
 	}
-	q, node, err := s.buildQuery(req, ar)
+	q, node, err := s.buildQuery(ctx, req, ar)
 	if err != nil {
 		return nil, err
 	}
@@ -379,6 +419,9 @@ func (s *Service) Search(ctx context.Context, req search.Request) (*search.Resul
 		ids, sampleOf, err = search.SampleIDs(ctx, counting{s}, req, req.Sample, req.Seed, req.Stratify == search.FacetSource)
 		if err != nil {
 			return nil, fmt.Errorf("sample: %w", err)
+		}
+		if ids == nil {
+			ids = []string{} // no matches: the sample is empty, not null
 		}
 		q = obj{"bool": obj{"must": []obj{q}, "filter": []obj{{"ids": obj{"values": ids}}}}}
 	}
@@ -543,7 +586,7 @@ func (s *Service) FacetValues(ctx context.Context, facet, prefix string, req sea
 	if err != nil {
 		return nil, err
 	}
-	q, _, err := s.buildQuery(req, ar)
+	q, _, err := s.buildQuery(ctx, req, ar)
 	if err != nil {
 		return nil, err
 	}
