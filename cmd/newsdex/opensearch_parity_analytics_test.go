@@ -294,3 +294,87 @@ func TestOpenSearchParityCopies(t *testing.T) {
 	}
 	parityAnalytics(t, bl, osr, top, true)
 }
+
+// TestOpenSearchAnalyticsLatency measures each analysis on both backends
+// over Reuters-21578 with its entities, alternating backends within each
+// round and asking each round a different word (so neither backend
+// answers from a cache), and logs the medians and their ratio
+// (BENCHMARKS.md). It runs only with NEWSDEX_ANALYTICS_LATENCY=1.
+func TestOpenSearchAnalyticsLatency(t *testing.T) {
+	if os.Getenv("NEWSDEX_ANALYTICS_LATENCY") == "" {
+		t.Skip("set NEWSDEX_ANALYTICS_LATENCY=1 to measure")
+	}
+	reuters := filepath.Join("..", "..", "..", "shared", "data", "reuters21578.jsonl")
+	if _, err := os.Stat(reuters); err != nil {
+		t.Skipf("Reuters-21578 not found: %v", err)
+	}
+	bl, osr := parityBackends(t, nil, reuters)
+	ctx := t.Context()
+	words := []string{"oil", "trade", "bank", "dollar", "grain", "coffee", "gold", "wheat", "profit"}
+	cases := []struct {
+		name string
+		run  func(r reader, w string, seed uint64) error
+	}{
+		{"timeline (one query, by month)", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Timeline(ctx, search.TimelineRequest{Queries: []string{w}})
+			return err
+		}},
+		{"timeline (three queries, by week)", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Timeline(ctx, search.TimelineRequest{Queries: []string{w, w + " OR price", "NOT " + w}, Interval: "week"})
+			return err
+		}},
+		{"co-occurrence (20 nodes)", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Cooccurrence(ctx, search.CooccurrenceRequest{Request: search.Request{Query: w}})
+			return err
+		}},
+		{"co-occurrence (everything, 100 nodes)", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Cooccurrence(ctx, search.CooccurrenceRequest{Request: search.Request{Query: "NOT " + w}, Size: 100})
+			return err
+		}},
+		{"significant people", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Significant(ctx, search.SignificantRequest{Field: "person", Request: search.Request{Query: w}})
+			return err
+		}},
+		{"significant places", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Significant(ctx, search.SignificantRequest{Field: "place", Request: search.Request{Query: w}})
+			return err
+		}},
+		{"significant terms", func(r reader, w string, _ uint64) error {
+			_, err := r.(analyst).Significant(ctx, search.SignificantRequest{Field: "terms", Request: search.Request{Query: w}})
+			return err
+		}},
+		{"sampled search (100 of the matches)", func(r reader, w string, seed uint64) error {
+			_, err := r.Search(ctx, search.Request{Query: "NOT " + w, Sample: 100, Seed: seed})
+			return err
+		}},
+		{"sampled search, stratified", func(r reader, w string, seed uint64) error {
+			_, err := r.Search(ctx, search.Request{Query: "NOT " + w, Sample: 100, Seed: seed, Stratify: search.FacetSource})
+			return err
+		}},
+	}
+	median := func(ds []time.Duration) time.Duration {
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	for _, tc := range cases {
+		var bt, ot []time.Duration
+		for i, w := range words {
+			for j, r := range []reader{bl, osr} {
+				if i%2 == 1 {
+					r = []reader{osr, bl}[j] // alternate which goes first
+				}
+				start := time.Now()
+				if err := tc.run(r, w, uint64(i+1)); err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if r == bl {
+					bt = append(bt, time.Since(start))
+				} else {
+					ot = append(ot, time.Since(start))
+				}
+			}
+		}
+		b, o := median(bt), median(ot)
+		t.Logf("| %s | %.0f ms | %.0f ms | %.2f |", tc.name, b.Seconds()*1000, o.Seconds()*1000, o.Seconds()/b.Seconds())
+	}
+}
