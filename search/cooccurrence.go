@@ -40,7 +40,8 @@ type NetworkCounter interface {
 	// Entities returns the number of matches of req and the entities of
 	// the wanted types (by entity.Types index) named in them, each with
 	// its articles (once per article whatever spellings name it),
-	// blocked ones left out. Counts must be exact for at least the
+	// blocked ones left out; IDs need not be set (count.TopNodes sets
+	// them). Counts must be exact for at least the
 	// first size in count.TopNodes order; any other may be lower than
 	// its true count, never higher than the size-th.
 	Entities(ctx context.Context, req Request, wantType [3]bool, size int) (uint64, []count.Node, error)

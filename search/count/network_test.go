@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -139,4 +141,46 @@ func TestWriteEdgeCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertGolden(t, "network.csv", b.Bytes())
+}
+
+// TopNodes keeps the size most counted nodes, ties broken by name and
+// then type, whatever the input order, and sets their IDs.
+func TestTopNodes(t *testing.T) {
+	in := []Node{
+		{Type: "place", Name: "Seoul", Count: 4},
+		{Type: "person", Name: "Kim", Count: 9},
+		{Type: "org", Name: "UN", Count: 4},
+		{Type: "person", Name: "Seoul", Count: 4},
+		{Type: "place", Name: "Busan", Count: 1},
+		{Type: "person", Name: "Lee", Count: 4},
+	}
+	tests := []struct {
+		name string
+		size int
+		want []string
+	}{
+		{"all", 10, []string{"person:Kim", "person:Lee", "person:Seoul", "place:Seoul", "org:UN", "place:Busan"}},
+		{"ties at the cut", 3, []string{"person:Kim", "person:Lee", "person:Seoul"}},
+		{"one", 1, []string{"person:Kim"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {3, 0, 5, 1, 4, 2}} {
+				nodes := make([]Node, 0, len(in))
+				for _, i := range order {
+					nodes = append(nodes, in[i])
+				}
+				var got []string
+				for _, n := range TopNodes(nodes, tt.size) {
+					got = append(got, n.ID)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("order %v (-want +got):\n%s", order, diff)
+				}
+			}
+		})
+	}
+	if got := TopNodes(nil, 5); got == nil || len(got) != 0 {
+		t.Errorf("no candidates: got %#v, want an empty list", got)
+	}
 }

@@ -127,7 +127,7 @@ func (c counting) Entities(ctx context.Context, req search.Request, wantType [3]
 	for i, f := range entityFacets {
 		typ := entity.Types[i]
 		for _, v := range vs[f] {
-			nodes = append(nodes, count.Node{ID: count.NodeID(typ, v.Value), Type: typ, Name: v.Value, Count: v.Count})
+			nodes = append(nodes, count.Node{Type: typ, Name: v.Value, Count: v.Count})
 		}
 	}
 	return total, nodes, nil
