@@ -50,6 +50,9 @@ type SignificantCounter interface {
 	Sampler
 	// TopValues is TimelineCounter's.
 	TopValues(ctx context.Context, req Request, facet string, size int) (uint64, []FacetValue, error)
+	// NameCounts returns the number of matches of req and, for each of
+	// names (entities of the facet's type), the matches naming it.
+	NameCounts(ctx context.Context, req Request, facet string, names []string) (uint64, []int, error)
 	// Texts calls add with the title and body of each article of ids.
 	Texts(ctx context.Context, ids []string, add func(title, body string)) error
 	// WithTerm counts, for each index term (as the text analyzer makes
@@ -107,17 +110,22 @@ func significantNames(ctx context.Context, c SignificantCounter, facet string, f
 	if err != nil {
 		return nil, err
 	}
-	bgTotal, bgValues, err := c.TopValues(ctx, bg, facet, -1)
+	// Only names in MinFG foreground articles can rank: the background
+	// counts those alone.
+	var items []SignificantItem
+	var names []string
+	for _, fv := range fgValues {
+		if fv.Count >= count.MinFG {
+			items = append(items, SignificantItem{Value: fv.Value, FG: fv.Count})
+			names = append(names, fv.Value)
+		}
+	}
+	bgTotal, bgCounts, err := c.NameCounts(ctx, bg, facet, names)
 	if err != nil {
 		return nil, err
 	}
-	bgCount := map[string]int{}
-	for _, fv := range bgValues {
-		bgCount[fv.Value] = fv.Count
-	}
-	var items []SignificantItem
-	for _, fv := range fgValues {
-		items = append(items, SignificantItem{Value: fv.Value, FG: fv.Count, BG: bgCount[fv.Value]})
+	for i := range items {
+		items[i].BG = bgCounts[i]
 	}
 	return &Significant{ForegroundTotal: fgTotal, BackgroundTotal: bgTotal,
 		Items: count.Rank(items, fgTotal, bgTotal, size)}, nil

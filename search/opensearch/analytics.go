@@ -32,6 +32,9 @@ import (
 //   - the matches a sample is drawn from: a composite aggregation over
 //     article id and outlet, paged to the end, so the draw (count.Draw,
 //     in Go) is the Bleve backend's;
+//   - significant names: every name of the foreground (composite and,
+//     for merged spellings, filters), then the background counts of the
+//     names that can rank, a filters aggregation, one filter per entity;
 //   - a term's matches: a filters aggregation, one filter per candidate
 //     term, a term query on the stemmed title and body.
 
@@ -101,6 +104,55 @@ func (c counting) TopValues(ctx context.Context, req search.Request, facet strin
 		return 0, nil, err
 	}
 	return total, vs[facet], nil
+}
+
+// NameCounts counts the matches naming each entity with one filters
+// aggregation (entityFilter per name), rather than every entity of the
+// type: significant names ask for the background counts of the
+// foreground's names alone.
+func (c counting) NameCounts(ctx context.Context, req search.Request, facet string, names []string) (uint64, []int, error) {
+	q, ar, err := c.query(ctx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	typ := facetType(facet)
+	if typ == "" {
+		return 0, nil, fmt.Errorf("%w: %q is not an entity facet", search.ErrInvalidRequest, facet)
+	}
+	body := obj{"query": q, "size": 0, "track_total_hits": true}
+	if len(names) > 0 {
+		body["aggs"] = namesAggs(ar, typ, names)
+	}
+	var res searchResponse
+	if err := c.s.run(ctx, body, &res); err != nil {
+		return 0, nil, err
+	}
+	out := make([]int, len(names))
+	if len(names) == 0 {
+		return res.Hits.Total.Value, out, nil
+	}
+	var agg struct {
+		Buckets map[string]struct {
+			DocCount int `json:"doc_count"`
+		} `json:"buckets"`
+	}
+	if err := json.Unmarshal(res.Aggregations["names"], &agg); err != nil {
+		return 0, nil, fmt.Errorf("read name counts: %w", err)
+	}
+	for i := range names {
+		out[i] = agg.Buckets[strconv.Itoa(i)].DocCount
+	}
+	return res.Hits.Total.Value, out, nil
+}
+
+// namesAggs counts the articles naming each entity of names, one filter
+// per entity (every stored spelling).
+func namesAggs(ar *archive, typ string, names []string) obj {
+	filters := obj{}
+	for i, n := range names {
+		filters[strconv.Itoa(i)] = entityFilter(ar, typ, n)
+	}
+	return obj{"names": obj{"filters": obj{"filters": filters}}}
 }
 
 // entityFacets are the facets of entity.Types, in order.

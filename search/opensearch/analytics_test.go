@@ -31,6 +31,7 @@ func TestAnalyticsBodiesGolden(t *testing.T) {
 	}{
 		{"pairs", pairsAggs(ar, nodes)},
 		{"with_term", withTermAggs([]string{"defector", "rice"})},
+		{"names", namesAggs(ar, entity.Person, []string{"Kim Jong Un", "Jo Song Gil"})},
 		{"matches_first_page", matchesBody(obj{"match_all": obj{}}, nil)},
 		{"matches_next_page", matchesBody(obj{"term": obj{"source": "Reuters"}}, after)},
 	}
