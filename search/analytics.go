@@ -11,10 +11,13 @@ import (
 )
 
 // The research analytics of issue 13 (timeline.go, cooccurrence.go,
-// significant.go, sample.go) count matches with the same column counter
-// as the facets (search/count), so their numbers are those of plain
-// searches; here they only run the searches and hand the counts to
-// search/count, which computes the answers.
+// significant.go, sample.go) are one algorithm each for every backend
+// (RunTimeline, RunCooccurrence, RunSignificant, SampleIDs), written
+// against small counting interfaces (TimelineCounter, NetworkCounter,
+// SignificantCounter, Sampler). On Bleve (counting_bleve.go) the counts
+// come from the same column counter as the facets (search/count), so
+// their numbers are those of plain searches; search/opensearch counts
+// with aggregations.
 
 // MaxSeries is how many queries one timeline compares.
 const MaxSeries = 10
