@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"unicode"
@@ -110,6 +111,7 @@ type entity struct {
 	// given-name-only mention of them has.
 	surname, given string
 	display        string // as output; "" if not output
+	displayKey     string // NameKey(display)
 }
 
 // resolveMentions turns an article's mentions, in text order, into
@@ -266,7 +268,7 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 		if c, ok := aliases.Canonical(kind, display); ok {
 			display = c
 		}
-		g.display = display
+		g.display, g.displayKey = display, NameKey(display)
 		if seen[kind+"\x00"+display] {
 			continue
 		}
@@ -312,7 +314,7 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 		if p.long.display == "" {
 			continue
 		}
-		if long := NameKey(p.long.display); long != p.short {
+		if long := p.long.displayKey; long != p.short {
 			out = append(out, p.prefix+p.short+"="+long)
 		}
 	}
@@ -326,7 +328,7 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 		if g.display == "" || strings.ContainsRune(g.display, ' ') || !isLetters(g.display) {
 			continue
 		}
-		short := NameKey(g.display)
+		short := g.displayKey
 		if utf8.RuneCountInString(short) < 2 {
 			continue
 		}
@@ -336,7 +338,7 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			if f == g || f.display == "" || !strings.ContainsRune(f.display, ' ') {
 				continue
 			}
-			key := NameKey(f.display)
+			key := f.displayKey
 			first, _, _ := strings.Cut(key, " ")
 			begins := g.typ == ner.ORG && f.typ == ner.ORG && strings.HasPrefix(first, short)
 			// A place ending a name is its place ("Italy" in "Bank of
@@ -346,14 +348,14 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			if !begins && !ends {
 				continue
 			}
-			if long != nil && NameKey(long.display) != key {
+			if long != nil && long.displayKey != key {
 				ambiguous = true
 				break
 			}
 			long = f
 		}
 		if long != nil && !ambiguous {
-			out = append(out, "ab:"+short+"="+NameKey(long.display))
+			out = append(out, "ab:"+short+"="+long.displayKey)
 		}
 	}
 	// One-word names the article also writes in lower case.
@@ -361,7 +363,7 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 		if g.display == "" || !isLetters(g.display) {
 			continue
 		}
-		if w := NameKey(g.display); containsWord(text, w) {
+		if w := g.displayKey; containsWord(text, w) {
 			out = append(out, "lc:"+w)
 		}
 	}
@@ -530,8 +532,7 @@ func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, str
 func splitAtTitle(m mention) []mention {
 	words := strings.Fields(m.text)
 	for i := 1; i < len(words)-1; i++ {
-		k := titleWord(words[i])
-		if !isTitle(k) && !isTitleModifier(k) {
+		if title, modifier, _ := titleWord(words[i]); !title && !modifier {
 			continue
 		}
 		end := i + titleLength(words[i:])
@@ -573,7 +574,7 @@ func cleanName(m mention, pos int) *name {
 	// that names a person ("Ambassador Jo Song Gil" tagged ORG), so that
 	// "General Motors" keeps its first word.
 	if cut := titleLength(words); cut > 0 && cut < len(words) &&
-		(m.typ == ner.PER || isHonorific(titleWord(words[cut-1]))) {
+		(m.typ == ner.PER || isTitleHonorific(words[cut-1])) {
 		words = words[cut:]
 		n.titled = true
 	}
@@ -606,10 +607,10 @@ func hasLetter(s string) bool {
 func titleLength(words []string) int {
 	cut := 0
 	for i, w := range words {
-		switch k := titleWord(w); {
-		case isTitle(k):
+		switch title, modifier, _ := titleWord(w); {
+		case title:
 			cut = i + 1
-		case isTitleModifier(k):
+		case modifier:
 		default:
 			return cut
 		}
@@ -618,13 +619,43 @@ func titleLength(words []string) int {
 }
 
 // titleWord folds a word for the title lists, dropping "then-" and
-// "ex-" prefixes.
-func titleWord(w string) string {
-	k := NameKey(w)
+// "ex-" prefixes, and reports which lists it is on. The folded word lives
+// on the stack: extraction asks this of most words of every name.
+func titleWord(w string) (title, modifier, honorific bool) {
+	var buf [64]byte
+	k := appendNameKey(buf[:0], w)
 	for _, p := range []string{"then ", "ex ", "former "} {
-		k = strings.TrimPrefix(k, p)
+		k = bytes.TrimPrefix(k, []byte(p))
 	}
-	return k
+	return isTitle(string(k)), isTitleModifier(string(k)), isHonorific(string(k))
+}
+
+// countFields is len(strings.Fields(s)) without the slice.
+func countFields(s string) int {
+	n := 0
+	inField := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		space := false
+		if c < utf8.RuneSelf {
+			space = c == ' ' || ('\t' <= c && c <= '\r')
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if !space && !inField {
+			n++
+		}
+		inField = !space
+	}
+	return n
+}
+
+func isTitleHonorific(w string) bool {
+	_, _, honorific := titleWord(w)
+	return honorific
 }
 
 // isHonorific lists the titles that only ever precede a person's name.
@@ -747,17 +778,17 @@ func resolveShort(n *name, full []*entity) *entity {
 func displayName(names []*name, shouting bool) string {
 	most := 0
 	for _, n := range names {
-		most = max(most, len(strings.Fields(n.key)))
+		most = max(most, countFields(n.key))
 	}
 	counts := map[string]int{}
 	for _, n := range names {
-		if len(strings.Fields(n.key)) == most {
+		if countFields(n.key) == most {
 			counts[unhyphenated(n.words)]++
 		}
 	}
 	best, bestScore := "", -1
 	for _, n := range names {
-		if len(strings.Fields(n.key)) != most {
+		if countFields(n.key) != most {
 			continue
 		}
 		s := unhyphenated(n.words)

@@ -1,0 +1,79 @@
+package indexer
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// The string helpers of entity extraction were rewritten to work without
+// allocating; these tests hold each one to the plain version it replaced.
+
+// nameKeySlow is NameKey as first written: a rune loop into a Builder.
+func nameKeySlow(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range name {
+		switch {
+		case r == '-' || r == '_' || unicode.IsSpace(r):
+			space = b.Len() > 0
+		case r == '.' || r == '\'' || r == '’':
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// titleWordSlow is the old titleWord: the folded word itself.
+func titleWordSlow(w string) string {
+	k := nameKeySlow(w)
+	for _, p := range []string{"then ", "ex ", "former "} {
+		k = strings.TrimPrefix(k, p)
+	}
+	return k
+}
+
+var fastpathSeeds = []string{
+	"", " ", "Kim Jong-un", "KIM JONG UN", "U.S.", "Jo’s", "  Standard \t& Poor's\n", "then-Ambassador",
+	"ex-President", "Former Minister", "Ünited Ärab", "İstanbul", "a\u00a0b", "a\u0085b", "\xff\xfe", "São Paulo",
+	"O'Neil", "x_y", "-lead", "trail-", "ΑΘΗΝΑ", "Straße", "ǅemal", "a\u2003b\u3000c", "\r\n",
+}
+
+func checkFastpaths(t *testing.T, s string) {
+	t.Helper()
+	if got, want := NameKey(s), nameKeySlow(s); got != want {
+		t.Errorf("NameKey(%q) = %q, want %q", s, got, want)
+	}
+	if got, want := countFields(s), len(strings.Fields(s)); got != want {
+		t.Errorf("countFields(%q) = %d, want %d", s, got, want)
+	}
+	if got, want := isTidy(s), strings.Join(strings.Fields(s), " ") == s; got != want {
+		t.Errorf("isTidy(%q) = %t, want %t", s, got, want)
+	}
+	k := titleWordSlow(s)
+	title, modifier, honorific := titleWord(s)
+	if title != isTitle(k) || modifier != isTitleModifier(k) || honorific != isHonorific(k) {
+		t.Errorf("titleWord(%q) = %t %t %t, want those of %q", s, title, modifier, honorific, k)
+	}
+}
+
+func TestFastpaths(t *testing.T) {
+	for _, s := range fastpathSeeds {
+		checkFastpaths(t, s)
+	}
+	for _, w := range []string{"Mr", "then-President", "ex-Governor", "former Prime", "PRIME", "Dr."} {
+		checkFastpaths(t, w)
+	}
+}
+
+func FuzzFastpaths(f *testing.F) {
+	for _, s := range fastpathSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkFastpaths)
+}
