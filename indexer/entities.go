@@ -129,7 +129,8 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 	var names []*name
 	nameOf := make([]*name, len(ms)) // the mention's (first) name
 	for i, m := range ms {
-		for _, part := range splitAtTitle(m) {
+		parts, np := splitAtTitle(m)
+		for _, part := range parts[:np] {
 			if n := cleanName(part, i); n != nil {
 				names = append(names, n)
 				if nameOf[i] == nil {
@@ -239,7 +240,8 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 	// Output in order of first mention, one bucket per canonical name.
 	var out ArticleEntities
 	slices.SortStableFunc(order, func(a, b *entity) int { return a.first - b.first })
-	seen := map[string]bool{}
+	type kindName struct{ kind, name string }
+	seen := map[kindName]bool{}
 	for _, g := range order {
 		if len(g.names) == 0 {
 			continue
@@ -248,7 +250,7 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 		if display == "" {
 			display = displayName(g.names, art.shouting)
 		}
-		if display == "" || isStopName(NameKey(display)) {
+		if display == "" || isStopNameOf(display) {
 			continue
 		}
 		if g.typ == ner.LOC && isDemonym(display, placeKeys, aliases) {
@@ -269,10 +271,10 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 			display = c
 		}
 		g.display, g.displayKey = display, NameKey(display)
-		if seen[kind+"\x00"+display] {
+		if seen[kindName{kind, display}] {
 			continue
 		}
-		seen[kind+"\x00"+display] = true
+		seen[kindName{kind, display}] = true
 		switch kind {
 		case KindPerson:
 			out.Persons = append(out.Persons, display)
@@ -529,7 +531,7 @@ func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, str
 // "Bank of England Governor Mervyn King") into the two. The person part
 // must be a full name unless the span was tagged as a person; the
 // organisation part is kept only from a span not tagged as a person.
-func splitAtTitle(m mention) []mention {
+func splitAtTitle(m mention) (parts [2]namePart, n int) {
 	words := strings.Fields(m.text)
 	for i := 1; i < len(words)-1; i++ {
 		if title, modifier, _ := titleWord(words[i]); !title && !modifier {
@@ -541,23 +543,32 @@ func splitAtTitle(m mention) []mention {
 		}
 		person := words[end:]
 		if len(person) < 2 && m.typ != ner.PER {
-			return []mention{m}
+			break
 		}
-		out := []mention{{typ: ner.PER, text: strings.Join(words[i:], " ")}}
 		if m.typ != ner.PER {
-			out = append([]mention{{typ: m.typ, text: strings.Join(words[:i], " ")}}, out...)
+			parts[n] = namePart{typ: m.typ, words: words[:i:i]}
+			n++
 		}
-		return out
+		parts[n] = namePart{typ: ner.PER, words: words[i:]}
+		return parts, n + 1
 	}
-	return []mention{m}
+	parts[0] = namePart{typ: m.typ, words: words}
+	return parts, 1
+}
+
+// namePart is a mention, or one of the two names splitAtTitle found in
+// it, as words.
+type namePart struct {
+	typ   ner.Type
+	words []string
 }
 
 // cleanName strips angle brackets, titles, a leading "the" and
 // possessives from a mention and folds its spelling; nil if nothing
 // name-like is left, or only a single letter ("S") or corporate suffixes
 // ("Ltd", "Co Inc").
-func cleanName(m mention, pos int) *name {
-	words := strings.Fields(m.text)
+func cleanName(m namePart, pos int) *name {
+	words := m.words
 	kept := words[:0]
 	for _, w := range words {
 		// Reuters writes company names in angle brackets: <Sedio N.V.>.
@@ -584,11 +595,30 @@ func cleanName(m mention, pos int) *name {
 		words = words[1:]
 	}
 	n.words = words
-	n.key = NameKey(strings.Join(words, " "))
+	n.key = joinedKey(words)
 	if n.key == "" || letterCount(n.key) <= 1 || allCorpSuffixes(words) {
 		return nil
 	}
 	return n
+}
+
+// joinedKey is NameKey(strings.Join(words, " ")) with the joined words
+// on the stack (for names of up to 128 bytes).
+func joinedKey(words []string) string {
+	var jbuf [128]byte
+	j := jbuf[:0]
+	for i, w := range words {
+		if i > 0 {
+			j = append(j, ' ')
+		}
+		j = append(j, w...)
+	}
+	var kbuf [128]byte
+	k := appendNameKey(kbuf[:0], string(j))
+	if len(words) == 1 && string(k) == words[0] {
+		return words[0]
+	}
+	return string(k)
 }
 
 func hasLetter(s string) bool {
@@ -694,6 +724,12 @@ func isTitleModifier(k string) bool {
 	return false
 }
 
+// isStopNameOf is isStopName of a name's NameKey, folded on the stack.
+func isStopNameOf(name string) bool {
+	var buf [64]byte
+	return isStopName(string(appendNameKey(buf[:0], name)))
+}
+
 // isStopName reports names that are not useful as facets on their own:
 // compass points standing for "the North" and stray abbreviations.
 func isStopName(key string) bool {
@@ -709,7 +745,11 @@ func isStopName(key string) bool {
 // written as two words or hyphenated ("Kim Jong Un", "Kim Jong-un",
 // "Xi Jinping" is not matched: one-word given names are too ambiguous).
 func familyFirst(words []string) bool {
-	if len(words) < 2 || len(words) > 3 || !isEastAsianFamilyName(NameKey(words[0])) {
+	if len(words) < 2 || len(words) > 3 {
+		return false
+	}
+	var buf [64]byte
+	if !isEastAsianFamilyName(string(appendNameKey(buf[:0], words[0]))) {
 		return false
 	}
 	if len(words) == 3 {
@@ -776,29 +816,11 @@ func resolveShort(n *name, full []*entity) *entity {
 // other, and then in title case unless it is one word in a mixed-case
 // article (an acronym: "OPEC").
 func displayName(names []*name, shouting bool) string {
-	most := 0
-	for _, n := range names {
-		most = max(most, countFields(n.key))
-	}
-	counts := map[string]int{}
-	for _, n := range names {
-		if countFields(n.key) == most {
-			counts[unhyphenated(n.words)]++
-		}
-	}
-	best, bestScore := "", -1
-	for _, n := range names {
-		if countFields(n.key) != most {
-			continue
-		}
-		s := unhyphenated(n.words)
-		score := counts[s]
-		if !isAllCaps(s) {
-			score += 1 << 20
-		}
-		if score > bestScore {
-			best, bestScore = s, score
-		}
+	var best string
+	if len(names) == 1 {
+		best = unhyphenated(names[0].words) // most names are mentioned once
+	} else {
+		best = mostCompleteSpelling(names)
 	}
 	// An all-capitals word in mixed-case text is an acronym written so
 	// on purpose ("OPEC", "USDA"); in a shouting article, or a name of
@@ -809,10 +831,47 @@ func displayName(names []*name, shouting bool) string {
 	return best
 }
 
+// mostCompleteSpelling is displayName's choice among several names
+// before capitals are dealt with.
+func mostCompleteSpelling(names []*name) string {
+	most := 0
+	fields := make([]int, len(names))
+	for i, n := range names {
+		fields[i] = countFields(n.key)
+		most = max(most, fields[i])
+	}
+	spelling := make([]string, len(names))
+	counts := map[string]int{}
+	for i, n := range names {
+		if fields[i] == most {
+			spelling[i] = unhyphenated(n.words)
+			counts[spelling[i]]++
+		}
+	}
+	best, bestScore := "", -1
+	for i := range names {
+		if fields[i] != most {
+			continue
+		}
+		s := spelling[i]
+		score := counts[s]
+		if !isAllCaps(s) {
+			score += 1 << 20
+		}
+		if score > bestScore {
+			best, bestScore = s, score
+		}
+	}
+	return best
+}
+
 // unhyphenated is a spelling with hyphens read as spaces and the letter
 // after a hyphen capitalised: "Kim Min-ki" and "Kim Min Ki" are the same
 // spelling for counting.
 func unhyphenated(words []string) string {
+	if !slices.ContainsFunc(words, func(w string) bool { return strings.IndexByte(w, '-') >= 0 }) {
+		return strings.Join(words, " ")
+	}
 	var b strings.Builder
 	up := false
 	for i, w := range words {
