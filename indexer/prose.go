@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,6 +33,9 @@ func taggerText(title, body string) (text, masked string, shouting bool) {
 		blank(b, 0, len(title))
 	}
 	maskBody(b, bodyAt, shouting)
+	if string(b) == text {
+		return text, text, shouting // nothing blanked: no second copy
+	}
 	return text, string(b), shouting
 }
 
@@ -304,17 +308,25 @@ func maskDatelineByline(b []byte, at int, lines []bodyLine) {
 		return
 	}
 	l := lines[first]
-	line := string(b[at+l.start : at+l.end])
-	trimmed := strings.TrimSpace(line)
-	lead := strings.Index(line, trimmed)
-	if isByline(trimmed) {
-		blank(b, at+l.start, at+l.end)
-		return
+	// Only the start of the line matters (a byline starts "By", a
+	// dateline ends within datelineLength's first 120 bytes), so a long
+	// line is not copied whole.
+	raw := b[at+l.start : at+l.end]
+	lead := len(raw) - len(bytes.TrimLeftFunc(raw, unicode.IsSpace))
+	trimmed := bytes.TrimSpace(raw)
+	if bytes.HasPrefix(trimmed, []byte("By")) || bytes.HasPrefix(trimmed, []byte("BY")) {
+		if isByline(string(trimmed)) {
+			blank(b, at+l.start, at+l.end)
+			return
+		}
 	}
-	if n := datelineLength(trimmed); n > 0 {
+	if n := datelineLength(string(trimmed[:min(len(trimmed), datelineHead)])); n > 0 {
 		blank(b, at+l.start+lead, at+l.start+lead+n)
 	}
 }
+
+// datelineHead is how much of a line datelineLength reads.
+const datelineHead = 120
 
 // isByline reports a line "By" followed by at most eight capitalised
 // words (or "and", "&", commas).
@@ -343,8 +355,8 @@ func isByline(line string) bool {
 // "LONDON (Reuters)") or a comma and a digit ("Paris, June 5").
 func datelineLength(line string) int {
 	head := line
-	if len(head) > 120 {
-		head = head[:120]
+	if len(head) > datelineHead {
+		head = head[:datelineHead]
 	}
 	sep, sepLen := -1, 0
 	for _, d := range []string{" - ", " -- ", " – ", " — "} {
