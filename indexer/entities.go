@@ -360,12 +360,18 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			out = append(out, "ab:"+short+"="+long.displayKey)
 		}
 	}
-	// One-word names the article also writes in lower case.
+	// One-word names the article also writes in lower case: the keys
+	// are words of letters, so one pass over the text's words finds
+	// them all (out is sorted below).
+	lower := map[string]bool{}
 	for _, g := range order {
-		if g.display == "" || !isLetters(g.display) {
-			continue
+		if g.display != "" && isLetters(g.display) {
+			lower[g.displayKey] = false
 		}
-		if w := g.displayKey; containsWord(text, w) {
+	}
+	markWords(text, lower)
+	for w, found := range lower {
+		if found {
 			out = append(out, "lc:"+w)
 		}
 	}
@@ -381,6 +387,41 @@ func isLetters(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// markWords sets words[w] for each key w of words that text has as a
+// whole word, exactly as given: a run of letters with no letter on
+// either side. For keys of letters it is containsWord for all of them
+// in one pass.
+func markWords(text string, words map[string]bool) {
+	if len(words) == 0 {
+		return
+	}
+	for i := 0; i < len(text); {
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if !unicode.IsLetter(r) {
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			r, n := rune(text[j]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(text[j:])
+			}
+			if !unicode.IsLetter(r) {
+				break
+			}
+			j += n
+		}
+		if _, ok := words[text[i:j]]; ok {
+			words[text[i:j]] = true
+		}
+		i = j
+	}
 }
 
 // containsWord reports whether text has w as a whole word, exactly as

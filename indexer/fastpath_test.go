@@ -55,6 +55,12 @@ func checkFastpaths(t *testing.T, s string) {
 	if got, want := isTidy(s), strings.Join(strings.Fields(s), " ") == s; got != want {
 		t.Errorf("isTidy(%q) = %t, want %t", s, got, want)
 	}
+	if got, want := trimNonLetters(s), strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }); got != want {
+		t.Errorf("trimNonLetters(%q) = %q, want %q", s, got, want)
+	}
+	if got, want := hasDigit(s), strings.ContainsAny(s, "0123456789"); got != want {
+		t.Errorf("hasDigit(%q) = %t, want %t", s, got, want)
+	}
 	k := titleWordSlow(s)
 	title, modifier, honorific := titleWord(s)
 	if title != isTitle(k) || modifier != isTitleModifier(k) || honorific != isHonorific(k) {
@@ -76,4 +82,43 @@ func FuzzFastpaths(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkFastpaths)
+}
+
+// checkMarkWords holds markWords to containsWord for the words of
+// letters in w, the only keys evidence gives it.
+func checkMarkWords(t *testing.T, text, w string) {
+	t.Helper()
+	keys := map[string]bool{}
+	for _, f := range strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		keys[f] = false
+	}
+	markWords(text, keys)
+	for k, got := range keys {
+		if want := containsWord(text, k); got != want {
+			t.Errorf("markWords(%q) marks %q %t, containsWord says %t", text, k, got, want)
+		}
+	}
+}
+
+var markWordsSeeds = [][2]string{
+	{"The company said the Company", "company"},
+	{"aaa a", "aa a"},
+	{"Fed's fed-up fed", "fed"},
+	{"\xe2\x82abc \xc3\xc3\xa9x", "abc éx x"},
+	{"münchen München", "münchen ünchen"},
+	{"x\u0301y", "x y"},
+	{"", "a"},
+}
+
+func TestMarkWords(t *testing.T) {
+	for _, c := range markWordsSeeds {
+		checkMarkWords(t, c[0], c[1])
+	}
+}
+
+func FuzzMarkWords(f *testing.F) {
+	for _, c := range markWordsSeeds {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(checkMarkWords)
 }

@@ -144,7 +144,7 @@ func classifyLine(line string, shouting bool) lineKind {
 		tok := line[i:j]
 		i = j
 		tokens++
-		if strings.ContainsAny(tok, "0123456789") {
+		if hasDigit(tok) {
 			numeric++
 		} else if isFunctionWord(tok) {
 			function++
@@ -173,10 +173,20 @@ var functionWords = func() map[string]bool {
 	return m
 }()
 
+// hasDigit is strings.ContainsAny(s, "0123456789").
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
 // isFunctionWord reports whether a token, stripped of punctuation and
 // lower-cased, is a function word.
 func isFunctionWord(tok string) bool {
-	tok = strings.TrimFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) })
+	tok = trimNonLetters(tok)
 	if len(tok) == 0 || len(tok) > 8 {
 		return false
 	}
@@ -190,6 +200,24 @@ func isFunctionWord(tok string) bool {
 	}
 	return functionWords[string(buf[:len(tok)])]
 }
+
+// trimNonLetters is strings.TrimFunc(s, not unicode.IsLetter), with the
+// ends of ASCII strings trimmed byte by byte.
+func trimNonLetters(s string) string {
+	i, j := 0, len(s)
+	for i < j && s[i] < utf8.RuneSelf && !isASCIILetter(s[i]) {
+		i++
+	}
+	for j > i && s[j-1] < utf8.RuneSelf && !isASCIILetter(s[j-1]) {
+		j--
+	}
+	if (i < j && s[i] >= utf8.RuneSelf) || (j > i && s[j-1] >= utf8.RuneSelf) {
+		return strings.TrimFunc(s[i:j], func(r rune) bool { return !unicode.IsLetter(r) })
+	}
+	return s[i:j]
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // endsSentence reports whether a trimmed line ends with sentence
 // punctuation, closing quotes and brackets aside.
