@@ -105,6 +105,10 @@ func (t *Tagger) wordVec(sc *scratch, id int32, off int, w string) *vec {
 	if id >= 0 {
 		return (*vec)(t.wvec[(int(id)*numOffs+off-minOff)*numTags:])
 	}
+	return t.oovVec(sc, id, off, w)
+}
+
+func (t *Tagger) oovVec(sc *scratch, id int32, off int, w string) *vec {
 	k := int(-id - 1)
 	v := sc.oov[k*numOffs*numTags:][:numOffs*numTags]
 	if !sc.oovDone[k] {
@@ -186,14 +190,24 @@ func (t *Tagger) emissions(sc *scratch, s *sentence, emit []float32, forced []bo
 			case j >= 0:
 				id, w = s.ids[j], s.words[j]
 			}
-			v := t.wordVec(sc, id, off, w)
+			var v *vec
+			if id >= 0 { // wordVec, inlined by hand
+				v = (*vec)(t.wvec[(int(id)*numOffs+off-minOff)*numTags:])
+			} else {
+				v = t.oovVec(sc, id, off, w)
+			}
 			for j := range e {
 				e[j] += v[j]
 			}
 		}
 		sc.feats = contextFeatures(sc.feats[:0], s, i)
 		for _, f := range sc.feats {
-			t.addFeature(e[:], f)
+			if r := t.feats.lookup(f); r >= 0 { // addFeature, inlined by hand
+				w := (*vec)(t.m.feats.w[int(r)*numTags:])
+				for j := range e {
+					e[j] += w[j]
+				}
+			}
 		}
 	}
 }
