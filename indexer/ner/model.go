@@ -210,10 +210,28 @@ func (l *lattice) segments(emit []float32, forced []bool, out []int, vs *viterbi
 			if b == n {
 				end = &l.end
 			}
-			l.decode(emit[a*numTags:b*numTags], forced[a:b], out[a:b], vs, start, end)
+			if b == a+1 {
+				out[a] = l.decodeOne((*vec)(emit[a*numTags:]), start, end)
+			} else {
+				l.decode(emit[a*numTags:b*numTags], forced[a:b], out[a:b], vs, start, end)
+			}
 		}
 		a = b
 	}
+}
+
+// decodeOne is decode for one token not fixed to O, the most common
+// stretch between tokens fixed to O: the same sums, in the same order,
+// without the score table.
+func (l *lattice) decodeOne(e, start, end *vec) int {
+	best, arg := float32(math.Inf(-1)), 0
+	for t := range e {
+		first := float32(start[t] + e[t]) // rounded as decode stores it
+		if s := first + end[t]; s > best {
+			best, arg = s, t
+		}
+	}
+	return arg
 }
 
 func max2(a, b float32) float32 {
