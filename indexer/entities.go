@@ -331,7 +331,8 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			continue
 		}
 		short := g.displayKey
-		if utf8.RuneCountInString(short) < 2 {
+		runes := utf8.RuneCountInString(short)
+		if runes < 2 {
 			continue
 		}
 		var long *entity
@@ -345,8 +346,8 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			begins := g.typ == ner.ORG && f.typ == ner.ORG && strings.HasPrefix(first, short)
 			// A place ending a name is its place ("Italy" in "Bank of
 			// Italy"), not a short form of it.
-			ends := utf8.RuneCountInString(short) >= 3 && g.typ != ner.LOC && (f.typ == ner.ORG || f.typ == ner.LOC) &&
-				strings.HasSuffix(key, " "+short)
+			ends := runes >= 3 && g.typ != ner.LOC && (f.typ == ner.ORG || f.typ == ner.LOC) &&
+				hasWordSuffix(key, short)
 			if !begins && !ends {
 				continue
 			}
@@ -379,6 +380,12 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 	return slices.Compact(out)
 }
 
+// hasWordSuffix is strings.HasSuffix(key, " "+short) without building
+// the string.
+func hasWordSuffix(key, short string) bool {
+	return len(key) > len(short) && key[len(key)-len(short)-1] == ' ' && strings.HasSuffix(key, short)
+}
+
 // isLetters reports a non-empty string of letters only: one plain word.
 func isLetters(s string) bool {
 	for _, r := range s {
@@ -396,6 +403,15 @@ func isLetters(s string) bool {
 func markWords(text string, words map[string]bool) {
 	if len(words) == 0 {
 		return
+	}
+	var lengths uint64 // bit n: some key has n bytes (n < 64)
+	long := false
+	for w := range words {
+		if len(w) < 64 {
+			lengths |= 1 << len(w)
+		} else {
+			long = true
+		}
 	}
 	for i := 0; i < len(text); {
 		r, n := rune(text[i]), 1
@@ -417,8 +433,10 @@ func markWords(text string, words map[string]bool) {
 			}
 			j += n
 		}
-		if _, ok := words[text[i:j]]; ok {
-			words[text[i:j]] = true
+		if n := j - i; (n < 64 && lengths&(1<<n) != 0) || (n >= 64 && long) {
+			if _, ok := words[text[i:j]]; ok {
+				words[text[i:j]] = true
+			}
 		}
 		i = j
 	}
@@ -546,14 +564,14 @@ func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, str
 	if aliases == nil {
 		return 0, "", false
 	}
-	n := strings.Join(words, " ")
+	key := joinedKey(words) // Canonical's key of the joined words, once for all three
 	var found []ner.Type
 	var names []string
 	for _, k := range []struct {
 		kind string
 		typ  ner.Type
 	}{{KindPerson, ner.PER}, {KindOrganization, ner.ORG}, {KindPlace, ner.LOC}} {
-		if c, ok := aliases.Canonical(k.kind, n); ok {
+		if c, ok := aliases.byKind[k.kind][key]; ok {
 			if k.typ == tagged {
 				return k.typ, c, true
 			}
