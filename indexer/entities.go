@@ -398,8 +398,8 @@ func isLetters(s string) bool {
 
 // markWords sets words[w] for each key w of words that text has as a
 // whole word, exactly as given: a run of letters with no letter on
-// either side. For keys of letters it is containsWord for all of them
-// in one pass.
+// either side. For keys of letters it is a search for each of them
+// (strings.Index, then a check of the neighbours) in one pass.
 func markWords(text string, words map[string]bool) {
 	if len(words) == 0 {
 		return
@@ -439,24 +439,6 @@ func markWords(text string, words map[string]bool) {
 			}
 		}
 		i = j
-	}
-}
-
-// containsWord reports whether text has w as a whole word, exactly as
-// given.
-func containsWord(text, w string) bool {
-	for at := 0; ; {
-		k := strings.Index(text[at:], w)
-		if k < 0 {
-			return false
-		}
-		k += at
-		before, _ := utf8.DecodeLastRuneInString(text[:k])
-		after, _ := utf8.DecodeRuneInString(text[k+len(w):])
-		if (k == 0 || !unicode.IsLetter(before)) && (k+len(w) == len(text) || !unicode.IsLetter(after)) {
-			return true
-		}
-		at = k + len(w)
 	}
 }
 

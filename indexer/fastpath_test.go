@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The string helpers of entity extraction were rewritten to work without
@@ -82,6 +83,24 @@ func FuzzFastpaths(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkFastpaths)
+}
+
+// containsWord reports whether text has w as a whole word, exactly as
+// given: how the evidence searched for each name before markWords.
+func containsWord(text, w string) bool {
+	for at := 0; ; {
+		k := strings.Index(text[at:], w)
+		if k < 0 {
+			return false
+		}
+		k += at
+		before, _ := utf8.DecodeLastRuneInString(text[:k])
+		after, _ := utf8.DecodeRuneInString(text[k+len(w):])
+		if (k == 0 || !unicode.IsLetter(before)) && (k+len(w) == len(text) || !unicode.IsLetter(after)) {
+			return true
+		}
+		at = k + len(w)
+	}
 }
 
 // checkMarkWords holds markWords to containsWord for the words of
