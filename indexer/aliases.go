@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -120,35 +121,101 @@ func (a *Aliases) Blocked(kind string) []string {
 // whether the table knows it. Unknown names come back tidied (spaces
 // collapsed) but otherwise as written.
 func (a *Aliases) Canonical(kind, name string) (string, bool) {
-	name = strings.Join(strings.Fields(name), " ")
+	if !isTidy(name) {
+		name = strings.Join(strings.Fields(name), " ")
+	}
 	if a == nil {
 		return name, false
 	}
-	if c, ok := a.byKind[kind][NameKey(name)]; ok {
+	// Entity extraction asks for every name of every article: the key is
+	// built on the stack and the map index does not copy it.
+	var buf [64]byte
+	if c, ok := a.byKind[kind][string(appendNameKey(buf[:0], name))]; ok {
 		return c, true
 	}
 	return name, false
+}
+
+// isTidy reports whether strings.Join(strings.Fields(s), " ") is s: no
+// white space but single ASCII spaces between words.
+func isTidy(s string) bool {
+	prevSpace := true // no leading space
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			prevSpace = false
+			i += n - 1
+			continue
+		}
+		switch c {
+		case ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		case '\t', '\n', '\v', '\f', '\r':
+			return false
+		default:
+			prevSpace = false
+		}
+	}
+	return !prevSpace || s == ""
 }
 
 // NameKey folds a name to the key under which spellings are compared:
 // lower case, hyphens, dots and apostrophes dropped or turned into spaces,
 // whitespace collapsed. "Kim Jong-un" and "KIM JONG UN" share a key.
 func NameKey(name string) string {
-	var b strings.Builder
+	var buf [64]byte
+	k := appendNameKey(buf[:0], name)
+	if string(k) == name {
+		return name // already a key: no copy
+	}
+	return string(k)
+}
+
+// appendNameKey appends the NameKey of name to dst.
+func appendNameKey(dst []byte, name string) []byte {
 	space := false
-	for _, r := range name {
+	start := len(dst)
+	for i := 0; i < len(name); {
+		c := name[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == '-' || c == '_' || c == ' ' || ('\t' <= c && c <= '\r'):
+				space = len(dst) > start
+			case c == '.' || c == '\'':
+			default:
+				if space {
+					dst = append(dst, ' ')
+					space = false
+				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				dst = append(dst, c)
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(name[i:])
+		i += n
 		switch {
-		case r == '-' || r == '_' || unicode.IsSpace(r):
-			space = b.Len() > 0
-		case r == '.' || r == '\'' || r == '’':
+		case unicode.IsSpace(r):
+			space = len(dst) > start
+		case r == '’':
 			// "U.S." == "US"
 		default:
 			if space {
-				b.WriteByte(' ')
+				dst = append(dst, ' ')
 				space = false
 			}
-			b.WriteRune(unicode.ToLower(r))
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		}
 	}
-	return b.String()
+	return dst
 }

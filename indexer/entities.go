@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"unicode"
@@ -110,6 +111,7 @@ type entity struct {
 	// given-name-only mention of them has.
 	surname, given string
 	display        string // as output; "" if not output
+	displayKey     string // NameKey(display)
 }
 
 // resolveMentions turns an article's mentions, in text order, into
@@ -127,7 +129,8 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 	var names []*name
 	nameOf := make([]*name, len(ms)) // the mention's (first) name
 	for i, m := range ms {
-		for _, part := range splitAtTitle(m) {
+		parts, np := splitAtTitle(m)
+		for _, part := range parts[:np] {
 			if n := cleanName(part, i); n != nil {
 				names = append(names, n)
 				if nameOf[i] == nil {
@@ -237,7 +240,8 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 	// Output in order of first mention, one bucket per canonical name.
 	var out ArticleEntities
 	slices.SortStableFunc(order, func(a, b *entity) int { return a.first - b.first })
-	seen := map[string]bool{}
+	type kindName struct{ kind, name string }
+	seen := map[kindName]bool{}
 	for _, g := range order {
 		if len(g.names) == 0 {
 			continue
@@ -246,7 +250,7 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 		if display == "" {
 			display = displayName(g.names, art.shouting)
 		}
-		if display == "" || isStopName(NameKey(display)) {
+		if display == "" || isStopNameOf(display) {
 			continue
 		}
 		if g.typ == ner.LOC && isDemonym(display, placeKeys, aliases) {
@@ -266,11 +270,11 @@ func resolveMentions(ms []mention, aliases *Aliases, art articleText) ArticleEnt
 		if c, ok := aliases.Canonical(kind, display); ok {
 			display = c
 		}
-		g.display = display
-		if seen[kind+"\x00"+display] {
+		g.display, g.displayKey = display, NameKey(display)
+		if seen[kindName{kind, display}] {
 			continue
 		}
-		seen[kind+"\x00"+display] = true
+		seen[kindName{kind, display}] = true
 		switch kind {
 		case KindPerson:
 			out.Persons = append(out.Persons, display)
@@ -312,7 +316,7 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 		if p.long.display == "" {
 			continue
 		}
-		if long := NameKey(p.long.display); long != p.short {
+		if long := p.long.displayKey; long != p.short {
 			out = append(out, p.prefix+p.short+"="+long)
 		}
 	}
@@ -326,8 +330,9 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 		if g.display == "" || strings.ContainsRune(g.display, ' ') || !isLetters(g.display) {
 			continue
 		}
-		short := NameKey(g.display)
-		if utf8.RuneCountInString(short) < 2 {
+		short := g.displayKey
+		runes := utf8.RuneCountInString(short)
+		if runes < 2 {
 			continue
 		}
 		var long *entity
@@ -336,37 +341,49 @@ func (ev *evidence) terms(order []*entity, text string) []string {
 			if f == g || f.display == "" || !strings.ContainsRune(f.display, ' ') {
 				continue
 			}
-			key := NameKey(f.display)
+			key := f.displayKey
 			first, _, _ := strings.Cut(key, " ")
 			begins := g.typ == ner.ORG && f.typ == ner.ORG && strings.HasPrefix(first, short)
 			// A place ending a name is its place ("Italy" in "Bank of
 			// Italy"), not a short form of it.
-			ends := utf8.RuneCountInString(short) >= 3 && g.typ != ner.LOC && (f.typ == ner.ORG || f.typ == ner.LOC) &&
-				strings.HasSuffix(key, " "+short)
+			ends := runes >= 3 && g.typ != ner.LOC && (f.typ == ner.ORG || f.typ == ner.LOC) &&
+				hasWordSuffix(key, short)
 			if !begins && !ends {
 				continue
 			}
-			if long != nil && NameKey(long.display) != key {
+			if long != nil && long.displayKey != key {
 				ambiguous = true
 				break
 			}
 			long = f
 		}
 		if long != nil && !ambiguous {
-			out = append(out, "ab:"+short+"="+NameKey(long.display))
+			out = append(out, "ab:"+short+"="+long.displayKey)
 		}
 	}
-	// One-word names the article also writes in lower case.
+	// One-word names the article also writes in lower case: the keys
+	// are words of letters, so one pass over the text's words finds
+	// them all (out is sorted below).
+	lower := map[string]bool{}
 	for _, g := range order {
-		if g.display == "" || !isLetters(g.display) {
-			continue
+		if g.display != "" && isLetters(g.display) {
+			lower[g.displayKey] = false
 		}
-		if w := NameKey(g.display); containsWord(text, w) {
+	}
+	markWords(text, lower)
+	for w, found := range lower {
+		if found {
 			out = append(out, "lc:"+w)
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// hasWordSuffix is strings.HasSuffix(key, " "+short) without building
+// the string.
+func hasWordSuffix(key, short string) bool {
+	return len(key) > len(short) && key[len(key)-len(short)-1] == ' ' && strings.HasSuffix(key, short)
 }
 
 // isLetters reports a non-empty string of letters only: one plain word.
@@ -379,21 +396,49 @@ func isLetters(s string) bool {
 	return s != ""
 }
 
-// containsWord reports whether text has w as a whole word, exactly as
-// given.
-func containsWord(text, w string) bool {
-	for at := 0; ; {
-		k := strings.Index(text[at:], w)
-		if k < 0 {
-			return false
+// markWords sets words[w] for each key w of words that text has as a
+// whole word, exactly as given: a run of letters with no letter on
+// either side. For keys of letters it is a search for each of them
+// (strings.Index, then a check of the neighbours) in one pass.
+func markWords(text string, words map[string]bool) {
+	if len(words) == 0 {
+		return
+	}
+	var lengths uint64 // bit n: some key has n bytes (n < 64)
+	long := false
+	for w := range words {
+		if len(w) < 64 {
+			lengths |= 1 << len(w)
+		} else {
+			long = true
 		}
-		k += at
-		before, _ := utf8.DecodeLastRuneInString(text[:k])
-		after, _ := utf8.DecodeRuneInString(text[k+len(w):])
-		if (k == 0 || !unicode.IsLetter(before)) && (k+len(w) == len(text) || !unicode.IsLetter(after)) {
-			return true
+	}
+	for i := 0; i < len(text); {
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
 		}
-		at = k + len(w)
+		if !unicode.IsLetter(r) {
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			r, n := rune(text[j]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(text[j:])
+			}
+			if !unicode.IsLetter(r) {
+				break
+			}
+			j += n
+		}
+		if n := j - i; (n < 64 && lengths&(1<<n) != 0) || (n >= 64 && long) {
+			if _, ok := words[text[i:j]]; ok {
+				words[text[i:j]] = true
+			}
+		}
+		i = j
 	}
 }
 
@@ -501,14 +546,14 @@ func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, str
 	if aliases == nil {
 		return 0, "", false
 	}
-	n := strings.Join(words, " ")
+	key := joinedKey(words) // Canonical's key of the joined words, once for all three
 	var found []ner.Type
 	var names []string
 	for _, k := range []struct {
 		kind string
 		typ  ner.Type
 	}{{KindPerson, ner.PER}, {KindOrganization, ner.ORG}, {KindPlace, ner.LOC}} {
-		if c, ok := aliases.Canonical(k.kind, n); ok {
+		if c, ok := aliases.byKind[k.kind][key]; ok {
 			if k.typ == tagged {
 				return k.typ, c, true
 			}
@@ -527,11 +572,10 @@ func aliasKind(aliases *Aliases, words []string, tagged ner.Type) (ner.Type, str
 // "Bank of England Governor Mervyn King") into the two. The person part
 // must be a full name unless the span was tagged as a person; the
 // organisation part is kept only from a span not tagged as a person.
-func splitAtTitle(m mention) []mention {
+func splitAtTitle(m mention) (parts [2]namePart, n int) {
 	words := strings.Fields(m.text)
 	for i := 1; i < len(words)-1; i++ {
-		k := titleWord(words[i])
-		if !isTitle(k) && !isTitleModifier(k) {
+		if title, modifier, _ := titleWord(words[i]); !title && !modifier {
 			continue
 		}
 		end := i + titleLength(words[i:])
@@ -540,23 +584,32 @@ func splitAtTitle(m mention) []mention {
 		}
 		person := words[end:]
 		if len(person) < 2 && m.typ != ner.PER {
-			return []mention{m}
+			break
 		}
-		out := []mention{{typ: ner.PER, text: strings.Join(words[i:], " ")}}
 		if m.typ != ner.PER {
-			out = append([]mention{{typ: m.typ, text: strings.Join(words[:i], " ")}}, out...)
+			parts[n] = namePart{typ: m.typ, words: words[:i:i]}
+			n++
 		}
-		return out
+		parts[n] = namePart{typ: ner.PER, words: words[i:]}
+		return parts, n + 1
 	}
-	return []mention{m}
+	parts[0] = namePart{typ: m.typ, words: words}
+	return parts, 1
+}
+
+// namePart is a mention, or one of the two names splitAtTitle found in
+// it, as words.
+type namePart struct {
+	typ   ner.Type
+	words []string
 }
 
 // cleanName strips angle brackets, titles, a leading "the" and
 // possessives from a mention and folds its spelling; nil if nothing
 // name-like is left, or only a single letter ("S") or corporate suffixes
 // ("Ltd", "Co Inc").
-func cleanName(m mention, pos int) *name {
-	words := strings.Fields(m.text)
+func cleanName(m namePart, pos int) *name {
+	words := m.words
 	kept := words[:0]
 	for _, w := range words {
 		// Reuters writes company names in angle brackets: <Sedio N.V.>.
@@ -573,7 +626,7 @@ func cleanName(m mention, pos int) *name {
 	// that names a person ("Ambassador Jo Song Gil" tagged ORG), so that
 	// "General Motors" keeps its first word.
 	if cut := titleLength(words); cut > 0 && cut < len(words) &&
-		(m.typ == ner.PER || isHonorific(titleWord(words[cut-1]))) {
+		(m.typ == ner.PER || isTitleHonorific(words[cut-1])) {
 		words = words[cut:]
 		n.titled = true
 	}
@@ -583,11 +636,30 @@ func cleanName(m mention, pos int) *name {
 		words = words[1:]
 	}
 	n.words = words
-	n.key = NameKey(strings.Join(words, " "))
+	n.key = joinedKey(words)
 	if n.key == "" || letterCount(n.key) <= 1 || allCorpSuffixes(words) {
 		return nil
 	}
 	return n
+}
+
+// joinedKey is NameKey(strings.Join(words, " ")) with the joined words
+// on the stack (for names of up to 128 bytes).
+func joinedKey(words []string) string {
+	var jbuf [128]byte
+	j := jbuf[:0]
+	for i, w := range words {
+		if i > 0 {
+			j = append(j, ' ')
+		}
+		j = append(j, w...)
+	}
+	var kbuf [128]byte
+	k := appendNameKey(kbuf[:0], string(j))
+	if len(words) == 1 && string(k) == words[0] {
+		return words[0]
+	}
+	return string(k)
 }
 
 func hasLetter(s string) bool {
@@ -606,10 +678,10 @@ func hasLetter(s string) bool {
 func titleLength(words []string) int {
 	cut := 0
 	for i, w := range words {
-		switch k := titleWord(w); {
-		case isTitle(k):
+		switch title, modifier, _ := titleWord(w); {
+		case title:
 			cut = i + 1
-		case isTitleModifier(k):
+		case modifier:
 		default:
 			return cut
 		}
@@ -618,13 +690,43 @@ func titleLength(words []string) int {
 }
 
 // titleWord folds a word for the title lists, dropping "then-" and
-// "ex-" prefixes.
-func titleWord(w string) string {
-	k := NameKey(w)
+// "ex-" prefixes, and reports which lists it is on. The folded word lives
+// on the stack: extraction asks this of most words of every name.
+func titleWord(w string) (title, modifier, honorific bool) {
+	var buf [64]byte
+	k := appendNameKey(buf[:0], w)
 	for _, p := range []string{"then ", "ex ", "former "} {
-		k = strings.TrimPrefix(k, p)
+		k = bytes.TrimPrefix(k, []byte(p))
 	}
-	return k
+	return isTitle(string(k)), isTitleModifier(string(k)), isHonorific(string(k))
+}
+
+// countFields is len(strings.Fields(s)) without the slice.
+func countFields(s string) int {
+	n := 0
+	inField := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		space := false
+		if c < utf8.RuneSelf {
+			space = c == ' ' || ('\t' <= c && c <= '\r')
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if !space && !inField {
+			n++
+		}
+		inField = !space
+	}
+	return n
+}
+
+func isTitleHonorific(w string) bool {
+	_, _, honorific := titleWord(w)
+	return honorific
 }
 
 // isHonorific lists the titles that only ever precede a person's name.
@@ -663,6 +765,12 @@ func isTitleModifier(k string) bool {
 	return false
 }
 
+// isStopNameOf is isStopName of a name's NameKey, folded on the stack.
+func isStopNameOf(name string) bool {
+	var buf [64]byte
+	return isStopName(string(appendNameKey(buf[:0], name)))
+}
+
 // isStopName reports names that are not useful as facets on their own:
 // compass points standing for "the North" and stray abbreviations.
 func isStopName(key string) bool {
@@ -678,7 +786,11 @@ func isStopName(key string) bool {
 // written as two words or hyphenated ("Kim Jong Un", "Kim Jong-un",
 // "Xi Jinping" is not matched: one-word given names are too ambiguous).
 func familyFirst(words []string) bool {
-	if len(words) < 2 || len(words) > 3 || !isEastAsianFamilyName(NameKey(words[0])) {
+	if len(words) < 2 || len(words) > 3 {
+		return false
+	}
+	var buf [64]byte
+	if !isEastAsianFamilyName(string(appendNameKey(buf[:0], words[0]))) {
 		return false
 	}
 	if len(words) == 3 {
@@ -745,29 +857,11 @@ func resolveShort(n *name, full []*entity) *entity {
 // other, and then in title case unless it is one word in a mixed-case
 // article (an acronym: "OPEC").
 func displayName(names []*name, shouting bool) string {
-	most := 0
-	for _, n := range names {
-		most = max(most, len(strings.Fields(n.key)))
-	}
-	counts := map[string]int{}
-	for _, n := range names {
-		if len(strings.Fields(n.key)) == most {
-			counts[unhyphenated(n.words)]++
-		}
-	}
-	best, bestScore := "", -1
-	for _, n := range names {
-		if len(strings.Fields(n.key)) != most {
-			continue
-		}
-		s := unhyphenated(n.words)
-		score := counts[s]
-		if !isAllCaps(s) {
-			score += 1 << 20
-		}
-		if score > bestScore {
-			best, bestScore = s, score
-		}
+	var best string
+	if len(names) == 1 {
+		best = unhyphenated(names[0].words) // most names are mentioned once
+	} else {
+		best = mostCompleteSpelling(names)
 	}
 	// An all-capitals word in mixed-case text is an acronym written so
 	// on purpose ("OPEC", "USDA"); in a shouting article, or a name of
@@ -778,10 +872,47 @@ func displayName(names []*name, shouting bool) string {
 	return best
 }
 
+// mostCompleteSpelling is displayName's choice among several names
+// before capitals are dealt with.
+func mostCompleteSpelling(names []*name) string {
+	most := 0
+	fields := make([]int, len(names))
+	for i, n := range names {
+		fields[i] = countFields(n.key)
+		most = max(most, fields[i])
+	}
+	spelling := make([]string, len(names))
+	counts := map[string]int{}
+	for i, n := range names {
+		if fields[i] == most {
+			spelling[i] = unhyphenated(n.words)
+			counts[spelling[i]]++
+		}
+	}
+	best, bestScore := "", -1
+	for i := range names {
+		if fields[i] != most {
+			continue
+		}
+		s := spelling[i]
+		score := counts[s]
+		if !isAllCaps(s) {
+			score += 1 << 20
+		}
+		if score > bestScore {
+			best, bestScore = s, score
+		}
+	}
+	return best
+}
+
 // unhyphenated is a spelling with hyphens read as spaces and the letter
 // after a hyphen capitalised: "Kim Min-ki" and "Kim Min Ki" are the same
 // spelling for counting.
 func unhyphenated(words []string) string {
+	if !slices.ContainsFunc(words, func(w string) bool { return strings.IndexByte(w, '-') >= 0 }) {
+		return strings.Join(words, " ")
+	}
 	var b strings.Builder
 	up := false
 	for i, w := range words {

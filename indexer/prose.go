@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,6 +33,9 @@ func taggerText(title, body string) (text, masked string, shouting bool) {
 		blank(b, 0, len(title))
 	}
 	maskBody(b, bodyAt, shouting)
+	if string(b) == text {
+		return text, text, shouting // nothing blanked: no second copy
+	}
 	return text, string(b), shouting
 }
 
@@ -140,7 +144,7 @@ func classifyLine(line string, shouting bool) lineKind {
 		tok := line[i:j]
 		i = j
 		tokens++
-		if strings.ContainsAny(tok, "0123456789") {
+		if hasDigit(tok) {
 			numeric++
 		} else if isFunctionWord(tok) {
 			function++
@@ -169,10 +173,20 @@ var functionWords = func() map[string]bool {
 	return m
 }()
 
+// hasDigit is strings.ContainsAny(s, "0123456789").
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
 // isFunctionWord reports whether a token, stripped of punctuation and
 // lower-cased, is a function word.
 func isFunctionWord(tok string) bool {
-	tok = strings.TrimFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) })
+	tok = trimNonLetters(tok)
 	if len(tok) == 0 || len(tok) > 8 {
 		return false
 	}
@@ -186,6 +200,24 @@ func isFunctionWord(tok string) bool {
 	}
 	return functionWords[string(buf[:len(tok)])]
 }
+
+// trimNonLetters is strings.TrimFunc(s, not unicode.IsLetter), with the
+// ends of ASCII strings trimmed byte by byte.
+func trimNonLetters(s string) string {
+	i, j := 0, len(s)
+	for i < j && s[i] < utf8.RuneSelf && !isASCIILetter(s[i]) {
+		i++
+	}
+	for j > i && s[j-1] < utf8.RuneSelf && !isASCIILetter(s[j-1]) {
+		j--
+	}
+	if (i < j && s[i] >= utf8.RuneSelf) || (j > i && s[j-1] >= utf8.RuneSelf) {
+		return strings.TrimFunc(s[i:j], func(r rune) bool { return !unicode.IsLetter(r) })
+	}
+	return s[i:j]
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // endsSentence reports whether a trimmed line ends with sentence
 // punctuation, closing quotes and brackets aside.
@@ -304,17 +336,25 @@ func maskDatelineByline(b []byte, at int, lines []bodyLine) {
 		return
 	}
 	l := lines[first]
-	line := string(b[at+l.start : at+l.end])
-	trimmed := strings.TrimSpace(line)
-	lead := strings.Index(line, trimmed)
-	if isByline(trimmed) {
-		blank(b, at+l.start, at+l.end)
-		return
+	// Only the start of the line matters (a byline starts "By", a
+	// dateline ends within datelineLength's first 120 bytes), so a long
+	// line is not copied whole.
+	raw := b[at+l.start : at+l.end]
+	lead := len(raw) - len(bytes.TrimLeftFunc(raw, unicode.IsSpace))
+	trimmed := bytes.TrimSpace(raw)
+	if bytes.HasPrefix(trimmed, []byte("By")) || bytes.HasPrefix(trimmed, []byte("BY")) {
+		if isByline(string(trimmed)) {
+			blank(b, at+l.start, at+l.end)
+			return
+		}
 	}
-	if n := datelineLength(trimmed); n > 0 {
+	if n := datelineLength(string(trimmed[:min(len(trimmed), datelineHead)])); n > 0 {
 		blank(b, at+l.start+lead, at+l.start+lead+n)
 	}
 }
+
+// datelineHead is how much of a line datelineLength reads.
+const datelineHead = 120
 
 // isByline reports a line "By" followed by at most eight capitalised
 // words (or "and", "&", commas).
@@ -343,8 +383,8 @@ func isByline(line string) bool {
 // "LONDON (Reuters)") or a comma and a digit ("Paris, June 5").
 func datelineLength(line string) int {
 	head := line
-	if len(head) > 120 {
-		head = head[:120]
+	if len(head) > datelineHead {
+		head = head[:datelineHead]
 	}
 	sep, sepLen := -1, 0
 	for _, d := range []string{" - ", " -- ", " – ", " — "} {

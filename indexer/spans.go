@@ -169,6 +169,9 @@ func joinPair(a, b mention, text string, joined map[string]bool, pass int) (ment
 		return a, false
 	}
 	glue := strings.TrimSpace(between)
+	if len(glue) > 3 && !(strings.HasPrefix(glue, "(") && strings.HasSuffix(glue, ")")) {
+		return a, false // no rule below joins across such glue
+	}
 	aw, bw := strings.Fields(a.text), strings.Fields(b.text)
 	if len(aw) == 0 || len(bw) == 0 {
 		return a, false
@@ -180,8 +183,7 @@ func joinPair(a, b mention, text string, joined map[string]bool, pass int) (ment
 		}
 		return m, true
 	}
-	aLast, bLast := NameKey(aw[len(aw)-1]), NameKey(bw[len(bw)-1])
-	aComplete := isCorpSuffix(aLast) || isPossessive(aw[len(aw)-1]) || possessiveAt(text, a.end)
+	aComplete := isCorpSuffixWord(aw[len(aw)-1]) || isPossessive(aw[len(aw)-1]) || possessiveAt(text, a.end)
 	switch strings.ToLower(glue) {
 	case "&":
 		return join()
@@ -189,7 +191,7 @@ func joinPair(a, b mention, text string, joined map[string]bool, pass int) (ment
 		switch {
 		case isLetterName(a.text) && isLetterName(b.text):
 			return join()
-		case isCorpSuffix(bLast) && !aComplete && len(aw) <= 3 && !isLetterName(a.text) &&
+		case isCorpSuffixWord(bw[len(bw)-1]) && !aComplete && len(aw) <= 3 && !isLetterName(a.text) &&
 			(len(bw) == 1 || !isAllCapsWord(strings.Trim(bw[0], "<>"))):
 			return join()
 		case len(aw) == 1 && len(bw) == 1 && !aComplete && (isPossessive(bw[0]) || possessiveAt(text, b.end)) &&
@@ -238,11 +240,11 @@ func extendLeft(m mention, text string, prevEnd int) mention {
 	skip(false)
 	w := text[i:wordEnd]
 	r, _ := utf8.DecodeRuneInString(w)
-	if w == "" || !unicode.IsUpper(r) || !isLetters(w) || isFunctionWord(w) || isCorpSuffix(NameKey(w)) {
+	if w == "" || !unicode.IsUpper(r) || !isLetters(w) || isFunctionWord(w) || isCorpSuffixWord(w) {
 		return m
 	}
 	mw := strings.Fields(m.text)
-	suffixed := len(mw) >= 2 && isCorpSuffix(NameKey(mw[len(mw)-1])) && !isAllCapsWord(mw[0])
+	suffixed := len(mw) >= 2 && isCorpSuffixWord(mw[len(mw)-1]) && !isAllCapsWord(mw[0])
 	possessive := len(mw) == 1 && m.typ != ner.PER && m.typ != ner.LOC && (isPossessive(mw[0]) || possessiveAt(text, m.end))
 	if glue != "&" && !suffixed && !possessive {
 		return m
@@ -306,7 +308,7 @@ func extendRight(m mention, text string, nextStart int) mention {
 // match.
 func joinKey(s string) string {
 	words := strings.Fields(s)
-	for len(words) > 1 && isCorpSuffix(NameKey(words[len(words)-1])) {
+	for len(words) > 1 && isCorpSuffixWord(words[len(words)-1]) {
 		words = words[:len(words)-1]
 	}
 	if n := len(words); n > 0 {
@@ -322,7 +324,7 @@ func joinKey(s string) string {
 func parenPairs(ms []mention, text string) []abPair {
 	var pairs []abPair
 	for i, m := range ms {
-		if len(strings.Fields(m.text)) < 2 || m.typ == ner.PER {
+		if m.typ == ner.PER || countFields(m.text) < 2 {
 			continue
 		}
 		// Long (SHORT)
@@ -371,7 +373,11 @@ func isShortForm(s string) bool {
 
 // isLetterName reports a name that is one letter ("S", "P.").
 func isLetterName(s string) bool {
-	return letterCount(NameKey(s)) == 1 && len(strings.Fields(s)) == 1
+	if countFields(s) != 1 {
+		return false
+	}
+	var buf [64]byte
+	return letterCount(string(appendNameKey(buf[:0], s))) == 1
 }
 
 func letterCount(s string) int {
@@ -416,9 +422,16 @@ func isCorpSuffix(k string) bool {
 	return false
 }
 
+// isCorpSuffixWord is isCorpSuffix of the word's NameKey, folded on the
+// stack.
+func isCorpSuffixWord(w string) bool {
+	var buf [64]byte
+	return isCorpSuffix(string(appendNameKey(buf[:0], w)))
+}
+
 func allCorpSuffixes(words []string) bool {
 	for _, w := range words {
-		if !isCorpSuffix(NameKey(strings.Trim(w, "<>.,"))) {
+		if !isCorpSuffixWord(strings.Trim(w, "<>.,")) {
 			return false
 		}
 	}

@@ -168,6 +168,13 @@ func lengthBucket(n int) byte {
 // wordFeatures appends the features the word w contributes when it sits
 // at offset off from the token being tagged.
 func (m *Model) wordFeatures(dst []uint32, w string, off int) []uint32 {
+	ids, ok := m.clusters[w]
+	return m.appendWordFeatures(dst, w, off, ids, ok)
+}
+
+// appendWordFeatures is wordFeatures given w's clusters (ok: it has
+// some), so that a caller wanting every offset looks them up once.
+func (m *Model) appendWordFeatures(dst []uint32, w string, off int, ids []uint16, ok bool) []uint32 {
 	if off == 0 {
 		dst = append(dst, newHash(tBias, 0).sum())
 		// Affixes by rune so that non-ASCII words get whole characters.
@@ -194,7 +201,7 @@ func (m *Model) wordFeatures(dst []uint32, w string, off int) []uint32 {
 	}
 	dst = append(dst, newHash(tLower, off).lower(w).sum())
 	dst = append(dst, newHash(tShape, off).shape(w).sum())
-	if ids, ok := m.clusters[w]; ok {
+	if ok {
 		for g, id := range ids {
 			if off < -1 || off > 1 {
 				if g != 0 {

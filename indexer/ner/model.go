@@ -46,6 +46,9 @@ type lattice struct {
 	start vec                     // from sentence start
 	end   vec                     // to sentence end; -inf where a sentence cannot end
 	inner [numTypes][2][2]float32 // [type][from B,I][to I,L]
+	// closed and open are closedTags and openTags, set up once instead
+	// of on every call of decode, which runs per stretch of tokens.
+	closed, openT [9]int
 	// afterO and beforeO stand in for start and end around a run of
 	// tokens that follows or precedes a token fixed to O.
 	afterO, beforeO vec
@@ -64,6 +67,7 @@ func newLattice(trans *[numTags + 1][numTags + 1]float32) *lattice {
 
 func (l *lattice) set(trans *[numTags + 1][numTags + 1]float32) {
 	closed, open := closedTags(), openTags()
+	l.closed, l.openT = closed, open
 	for k, cur := range open {
 		for j, p := range closed {
 			l.open[k][j] = trans[p][cur]
@@ -114,7 +118,7 @@ func (l *lattice) decode(emit []float32, forced []bool, out []int, vs *viterbiSc
 		return
 	}
 	vs.score = resize(vs.score, n*numTags)
-	closed, open := closedTags(), openTags()
+	closed, open := &l.closed, &l.openT
 	first := (*vec)(vs.score[:numTags])
 	if forced[0] {
 		for t := range first {
@@ -206,10 +210,28 @@ func (l *lattice) segments(emit []float32, forced []bool, out []int, vs *viterbi
 			if b == n {
 				end = &l.end
 			}
-			l.decode(emit[a*numTags:b*numTags], forced[a:b], out[a:b], vs, start, end)
+			if b == a+1 {
+				out[a] = l.decodeOne((*vec)(emit[a*numTags:]), start, end)
+			} else {
+				l.decode(emit[a*numTags:b*numTags], forced[a:b], out[a:b], vs, start, end)
+			}
 		}
 		a = b
 	}
+}
+
+// decodeOne is decode for one token not fixed to O, the most common
+// stretch between tokens fixed to O: the same sums, in the same order,
+// without the score table.
+func (l *lattice) decodeOne(e, start, end *vec) int {
+	best, arg := float32(math.Inf(-1)), 0
+	for t := range e {
+		first := float32(start[t] + e[t]) // rounded as decode stores it
+		if s := first + end[t]; s > best {
+			best, arg = s, t
+		}
+	}
+	return arg
 }
 
 func max2(a, b float32) float32 {
@@ -234,7 +256,7 @@ func (l *lattice) argPrev(prev *vec, cur int) int {
 		}
 		return in
 	}
-	closed, open := closedTags(), openTags()
+	closed, open := &l.closed, &l.openT
 	k := 0
 	for k < len(open) && open[k] != cur {
 		k++

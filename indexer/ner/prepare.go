@@ -104,6 +104,10 @@ const (
 	fStartsUpper
 	fCased // has a cased letter
 	fLower // has a lower-case letter
+	// fOutside: the Tagger fixes the word to O (Model.outside, or an
+	// unknown word that starts lower case or has no letter); set by
+	// the Tagger only.
+	fOutside
 )
 
 func wordFlags(w string) uint8 {

@@ -184,3 +184,83 @@ func (t *table64[V]) each(fn func(k uint64, v V)) {
 		}
 	}
 }
+
+// featIndex is a featTable's keys and rows interleaved, key in the low
+// half of each slot, for the tagger's lookups: one probe reads one word.
+type featIndex struct {
+	slots []uint64
+	mask  uint32
+}
+
+func newFeatIndex(ft *featTable) featIndex {
+	x := featIndex{slots: make([]uint64, len(ft.keys)), mask: ft.mask}
+	for i, k := range ft.keys {
+		if k != 0 {
+			x.slots[i] = uint64(k) | uint64(uint32(ft.rows[i]))<<32
+		}
+	}
+	return x
+}
+
+// lookup returns the row of key k, or -1; it probes as featTable.lookup.
+func (x *featIndex) lookup(k uint32) int32 {
+	for i := slot(k) & x.mask; ; i = (i + 1) & x.mask {
+		switch s := x.slots[i]; uint32(s) {
+		case k:
+			return int32(s >> 32)
+		case 0:
+			return -1
+		}
+	}
+}
+
+// wordEntry is what the tagger keeps of a vocabulary word.
+type wordEntry struct {
+	key            uint64 // nonZero(maphash of the word); 0 marks an empty slot
+	lowerH, shapeH uint64
+	id             int32
+	flags          uint8
+	outside        bool // Model.outside
+}
+
+// wordTable maps word hashes to entries with open addressing.
+type wordTable struct {
+	slots []wordEntry
+	mask  uint64
+}
+
+func (t *wordTable) reset(n int) {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	t.slots = make([]wordEntry, size)
+	t.mask = uint64(size - 1)
+}
+
+// insert returns the entry of k, adding an empty one if absent; the table
+// must have been sized for all its keys.
+func (t *wordTable) insert(k uint64) *wordEntry {
+	k = nonZero(k)
+	for i := k * 0x9E3779B97F4A7C15 >> 32 & t.mask; ; i = (i + 1) & t.mask {
+		switch t.slots[i].key {
+		case k:
+			return &t.slots[i]
+		case 0:
+			t.slots[i].key = k
+			return &t.slots[i]
+		}
+	}
+}
+
+func (t *wordTable) get(k uint64) *wordEntry {
+	k = nonZero(k)
+	for i := k * 0x9E3779B97F4A7C15 >> 32 & t.mask; ; i = (i + 1) & t.mask {
+		switch t.slots[i].key {
+		case k:
+			return &t.slots[i]
+		case 0:
+			return nil
+		}
+	}
+}

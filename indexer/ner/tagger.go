@@ -13,72 +13,109 @@ type Tagger struct {
 	m    *Model
 	lat  *lattice
 	seed maphash.Seed
-	// vocab maps the maphash of a vocabulary word to its id; a 64-bit
-	// hash stands in for the string, so a lookup never compares text.
-	vocab *table64[int32]
+	// vocab maps the maphash of a vocabulary word to what the tagger
+	// needs of it; a 64-bit hash stands in for the string, so a lookup
+	// never compares text, and one entry holds it all, so a lookup
+	// touches one cache line.
+	vocab wordTable
 	// wvec holds, per vocabulary word and offset, the summed weights of
 	// the word's word-level features: numOffs*numTags floats per word,
 	// then two more words for the sentence pads.
-	wvec           []float32
-	lowerH, shapeH []uint64 // per vocabulary word
-	flags          []uint8  // per vocabulary word
-	pool           sync.Pool
+	wvec []float32
+	// feats is the model's feature table with key and row side by side
+	// (one cache line per probe instead of two); weights stay in the
+	// model's table.
+	feats featIndex
+	pool  sync.Pool
 }
 
 // scratch is per-call working memory, pooled in the Tagger.
 type scratch struct {
-	sents  []sentence
-	doc    docState
-	oov    []float32      // OOV word vectors, like Tagger.wvec
-	oovH   []uint64       // lower and shape hash per OOV word
-	oovF   []uint8        // flags per OOV word
-	oovIdx table64[int32] // maphash of an unknown word -> -(index+1)
-	emit   []float32
-	forced []bool
-	tags   []int
-	feats  []uint32
-	vs     viterbiScratch
-	toks   []Token
-	bounds []int
-	spans  []Span
+	sents []sentence
+	doc   docState
+	// Unknown words met so far, kept across calls (see maxOOVCache). A
+	// word's vectors are computed the first time a token near it is
+	// scored: most unknown words are numbers and lower-case words fixed
+	// to O, whose vectors are needed only beside a possible name.
+	oov     []float32      // OOV word vectors, like Tagger.wvec
+	oovDone []bool         // per OOV word: oov holds its vectors
+	oovH    []uint64       // lower and shape hash per OOV word
+	oovF    []uint8        // flags per OOV word
+	oovIdx  table64[int32] // maphash of an unknown word -> -(index+1)
+	emit    []float32
+	forced  []bool
+	tags    []int
+	feats   []uint32
+	vs      viterbiScratch
+	toks    []Token
+	bounds  []int
+	spans   []Span
 }
 
 // NewTagger prepares m for tagging, precomputing the word-level feature
 // weights of its vocabulary.
 func NewTagger(m *Model) *Tagger {
 	t := &Tagger{m: m, lat: newLattice(&m.trans), seed: maphash.MakeSeed()}
-	t.vocab = newTable64[int32](len(m.vocab))
+	t.vocab.reset(len(m.vocab))
+	t.feats = newFeatIndex(m.feats)
 	words := append(append([]string(nil), m.vocab...), padStart, padEnd)
 	t.wvec = make([]float32, len(words)*numOffs*numTags)
-	t.lowerH = make([]uint64, len(m.vocab))
-	t.shapeH = make([]uint64, len(m.vocab))
-	t.flags = make([]uint8, len(m.vocab))
 	var feats []uint32
 	for id, w := range words {
 		if id < len(m.vocab) {
-			*t.vocab.ptr(maphash.String(t.seed, w)) = int32(id)
-			t.lowerH[id], t.shapeH[id] = lowerKey(w), shapeKey(w)
-			t.flags[id] = wordFlags(w)
+			e := t.vocab.insert(maphash.String(t.seed, w))
+			e.id, e.lowerH, e.shapeH, e.flags = int32(id), lowerKey(w), shapeKey(w), wordFlags(w)
+			e.outside = m.outside[id]
 		}
-		for off := minOff; off <= maxOff; off++ {
-			feats = m.wordFeatures(feats[:0], w, off)
-			v := t.wvec[(id*numOffs+off-minOff)*numTags:][:numTags]
-			for _, f := range feats {
-				m.feats.addTo(v, f)
-			}
-		}
+		t.wordVecs(&feats, w, t.wvec[id*numOffs*numTags:][:numOffs*numTags])
 	}
 	t.pool.New = func() any { return new(scratch) }
 	return t
 }
 
+// wordVecs sums into v (numOffs*numTags floats) the weights of the
+// word-level features of w at each offset, in the order of wordFeatures,
+// looking up w's clusters once.
+func (t *Tagger) wordVecs(feats *[]uint32, w string, v []float32) {
+	ids, ok := t.m.clusters[w]
+	for off := minOff; off <= maxOff; off++ {
+		*feats = t.m.appendWordFeatures((*feats)[:0], w, off, ids, ok)
+		row := v[(off-minOff)*numTags:][:numTags]
+		for _, f := range *feats {
+			t.addFeature(row, f)
+		}
+	}
+}
+
+// addFeature adds the weights of feature k, if the model has it, to dst.
+func (t *Tagger) addFeature(dst []float32, k uint32) {
+	if r := t.feats.lookup(k); r >= 0 {
+		w := (*vec)(t.m.feats.w[int(r)*numTags:])
+		d := (*vec)(dst)
+		for j := range d {
+			d[j] += w[j]
+		}
+	}
+}
+
 // wordVec returns the precomputed weights of word id at offset off; ids
-// below zero are out-of-vocabulary words cached in sc.oov.
-func (t *Tagger) wordVec(sc *scratch, id int32, off int) *vec {
+// below zero are out-of-vocabulary words cached in sc.oov, whose vectors
+// are computed from w on first use.
+func (t *Tagger) wordVec(sc *scratch, id int32, off int, w string) *vec {
 	if id >= 0 {
 		return (*vec)(t.wvec[(int(id)*numOffs+off-minOff)*numTags:])
 	}
-	return (*vec)(sc.oov[(int(-id-1)*numOffs+off-minOff)*numTags:])
+	return t.oovVec(sc, id, off, w)
+}
+
+func (t *Tagger) oovVec(sc *scratch, id int32, off int, w string) *vec {
+	k := int(-id - 1)
+	v := sc.oov[k*numOffs*numTags:][:numOffs*numTags]
+	if !sc.oovDone[k] {
+		t.wordVecs(&sc.feats, w, v)
+		sc.oovDone[k] = true
+	}
+	return (*vec)(v[(off-minOff)*numTags:])
 }
 
 // lookup sets the id and hashes of each word of s, computing and caching
@@ -93,10 +130,13 @@ func (t *Tagger) lookup(sc *scratch, s *sentence) {
 	s.shapeH[0], s.shapeH[n+1] = shapeKey(padStart), shapeKey(padEnd)
 	for i, w := range s.words {
 		h := maphash.String(t.seed, w)
-		if id, ok := t.vocab.get(h); ok {
-			s.ids[i] = id
-			s.lowerH[i+1], s.shapeH[i+1] = t.lowerH[id], t.shapeH[id]
-			s.flags[i] = t.flags[id]
+		if e := t.vocab.get(h); e != nil {
+			s.ids[i] = e.id
+			s.lowerH[i+1], s.shapeH[i+1] = e.lowerH, e.shapeH
+			s.flags[i] = e.flags
+			if e.outside {
+				s.flags[i] |= fOutside
+			}
 			continue
 		}
 		slot := sc.oovIdx.ptr(h)
@@ -110,18 +150,20 @@ func (t *Tagger) lookup(sc *scratch, s *sentence) {
 	}
 }
 
+// addOOV records an unknown word; its vectors come later (wordVec).
 func (t *Tagger) addOOV(sc *scratch, w string) int32 {
-	k := len(sc.oov) / (numOffs * numTags)
-	sc.oov = append(sc.oov, make([]float32, numOffs*numTags)...)
+	k := len(sc.oovDone)
+	sc.oov = slices.Grow(sc.oov, numOffs*numTags)
+	sc.oov = sc.oov[:len(sc.oov)+numOffs*numTags]
+	clear(sc.oov[k*numOffs*numTags:])
+	sc.oovDone = append(sc.oovDone, false)
 	sc.oovH = append(sc.oovH, lowerKey(w), shapeKey(w))
-	sc.oovF = append(sc.oovF, wordFlags(w))
-	for off := minOff; off <= maxOff; off++ {
-		sc.feats = t.m.wordFeatures(sc.feats[:0], w, off)
-		v := sc.oov[(k*numOffs+off-minOff)*numTags:][:numTags]
-		for _, f := range sc.feats {
-			t.m.feats.addTo(v, f)
-		}
+	f := wordFlags(w)
+	// Unknown lower-case words, numbers and punctuation are O.
+	if f&fStartsLower != 0 || !hasLetter(w) {
+		f |= fOutside
 	}
+	sc.oovF = append(sc.oovF, f)
 	return int32(-k - 1)
 }
 
@@ -133,7 +175,7 @@ func (t *Tagger) emissions(sc *scratch, s *sentence, emit []float32, forced []bo
 	for i := range n {
 		// Known words never seen in a name, and unknown lower-case
 		// words, numbers and punctuation, are O.
-		if id := s.ids[i]; (id >= 0 && t.m.outside[id]) || (id < 0 && (s.flags[i]&fStartsLower != 0 || !hasLetter(s.words[i]))) {
+		if s.flags[i]&fOutside != 0 {
 			forced[i] = true
 			continue
 		}
@@ -141,21 +183,31 @@ func (t *Tagger) emissions(sc *scratch, s *sentence, emit []float32, forced []bo
 		e := (*vec)(emit[i*numTags:])
 		*e = vec{}
 		for off := minOff; off <= maxOff; off++ {
-			id := pad0
+			id, w := pad0, ""
 			switch j := i + off; {
 			case j >= n:
 				id = pad1
 			case j >= 0:
-				id = s.ids[j]
+				id, w = s.ids[j], s.words[j]
 			}
-			v := t.wordVec(sc, id, off)
+			var v *vec
+			if id >= 0 { // wordVec, inlined by hand
+				v = (*vec)(t.wvec[(int(id)*numOffs+off-minOff)*numTags:])
+			} else {
+				v = t.oovVec(sc, id, off, w)
+			}
 			for j := range e {
 				e[j] += v[j]
 			}
 		}
 		sc.feats = contextFeatures(sc.feats[:0], s, i)
 		for _, f := range sc.feats {
-			t.m.feats.addTo(e[:], f)
+			if r := t.feats.lookup(f); r >= 0 { // addFeature, inlined by hand
+				w := (*vec)(t.m.feats.w[int(r)*numTags:])
+				for j := range e {
+					e[j] += w[j]
+				}
+			}
 		}
 	}
 }
@@ -169,7 +221,7 @@ func (t *Tagger) addNonLocal(sc *scratch, s *sentence, emit []float32, forced []
 		}
 		sc.feats = nonlocalFeatures(sc.feats[:0], s, i)
 		for _, f := range sc.feats {
-			t.m.feats.addTo(emit[i*numTags:(i+1)*numTags], f)
+			t.addFeature(emit[i*numTags:(i+1)*numTags], f)
 		}
 	}
 }
@@ -183,6 +235,7 @@ func (t *Tagger) getScratch() *scratch {
 	sc := t.pool.Get().(*scratch)
 	if sc.oovIdx.keys == nil || len(sc.oovF) >= maxOOVCache {
 		sc.oov = sc.oov[:0]
+		sc.oovDone = sc.oovDone[:0]
 		sc.oovH = sc.oovH[:0]
 		sc.oovF = sc.oovF[:0]
 		sc.oovIdx.reset(maxOOVCache)

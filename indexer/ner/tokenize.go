@@ -246,6 +246,10 @@ func isAbbrev(w string) bool {
 // "n't"), dashes, and run-together sentences ("Jong-un.Trump").
 func (tz *tokenizer) core(start, end int) {
 	s := tz.text
+	if plainWord(s[start:end]) {
+		tz.emit(start, end) // most words: no rule below applies
+		return
+	}
 	for start < end {
 		// Find the first split point inside.
 		split, next := -1, -1
@@ -301,6 +305,19 @@ func (tz *tokenizer) core(start, end int) {
 			start = next
 		}
 	}
+}
+
+// plainWord reports whether w is ASCII without '-', '\”, '.' or ',':
+// every split rule of core needs one of those or a non-ASCII dash or
+// quote, so core keeps such a word whole.
+func plainWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= utf8.RuneSelf, c == '-', c == '\'', c == '.', c == ',':
+			return false
+		}
+	}
+	return true
 }
 
 // runTogether reports whether "left.right" is two sentences with the
