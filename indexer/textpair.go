@@ -166,6 +166,9 @@ func (a stemSide) Analyze(input []byte) analysis.TokenStream {
 
 // batchIndex adds the article to b, sharing the text analysis when the
 // index's mapping allows it, and returns the size Batch.Index counts.
+// (IndexAdvanced, unlike Index, fires no EventKindIndexStart; scorch
+// uses that event only for vector training, and newsdex's event callback,
+// merges.go, does not read it.)
 func batchIndex(b *bleve.Batch, m mapping.IndexMapping, p *textPairs, id string, data any) (uint64, error) {
 	if p == nil {
 		if err := b.Index(id, data); err != nil {

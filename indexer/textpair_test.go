@@ -326,3 +326,58 @@ func FuzzTextPairs(f *testing.F) {
 		checkStreams(t, m, p, s)
 	})
 }
+
+// BenchmarkMapAnalyse maps and analyses articles as a Bleve batch does
+// (the analysis workers' share of ingest), field by field ("plain") and
+// with the shared analysis of title and body ("shared"). Corpus as for
+// BenchmarkIngestVsLean (NEWSDEX_BENCH_CORPUS, first 2,000 records).
+//
+//	NEWSDEX_BENCH_CORPUS=/tmp/c20k.jsonl go test ./indexer -run '^$' -bench MapAnalyse -cpu 1 -count 3
+func BenchmarkMapAnalyse(b *testing.B) {
+	path := os.Getenv("NEWSDEX_BENCH_CORPUS")
+	if path == "" {
+		path = filepath.Join(sharedData, "reuters21578.jsonl")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Skip(err)
+	}
+	defer f.Close()
+	var docs []map[string]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<22)
+	for sc.Scan() && len(docs) < 2000 {
+		var a Article
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			b.Fatal(err)
+		}
+		docs = append(docs, indexDocument(&a))
+	}
+	m := NewMapping()
+	for _, c := range []struct {
+		name string
+		p    *textPairs
+	}{{"plain", nil}, {"shared", newTextPairs(m)}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, d := range docs {
+					var doc *document.Document
+					if c.p == nil {
+						doc = document.NewDocument("x")
+						if err := m.MapDocument(doc, d); err != nil {
+							b.Fatal(err)
+						}
+					} else if doc, _, err = c.p.mapDocument(m, "x", d); err != nil {
+						b.Fatal(err)
+					}
+					for _, f := range doc.Fields {
+						if f.Options().IsIndexed() {
+							f.Analyze()
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(docs)), "µs/doc")
+		})
+	}
+}
