@@ -132,16 +132,27 @@ func sameUints(a, b []uint64) bool {
 }
 
 // sharedText is one text's exact analysis, run by whichever of the two
-// fields Bleve analyses first (both hold the same bytes).
+// fields Bleve analyses first (both hold the same bytes) and dropped once
+// both have taken it: the batch keeps its documents until it is written,
+// and the tokens would otherwise stay alive with them.
 type sharedText struct {
 	p      *textPairs
-	once   sync.Once
+	mu     sync.Mutex
 	tokens analysis.TokenStream
+	taken  int
 }
 
 func (s *sharedText) exactTokens(input []byte) analysis.TokenStream {
-	s.once.Do(func() { s.tokens = s.p.exactChain.Analyze(input) })
-	return s.tokens
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens == nil { // first of the pair (or a field analysed again)
+		s.tokens = s.p.exactChain.Analyze(input)
+	}
+	ts := s.tokens
+	if s.taken++; s.taken%2 == 0 {
+		s.tokens = nil
+	}
+	return ts
 }
 
 // exactSide analyses as AnalyzerExact.
