@@ -384,3 +384,51 @@ func BenchmarkMapAnalyse(b *testing.B) {
 		})
 	}
 }
+
+// TestIngestOlderMapping: an index built before the exact copy (issue
+// 16) has no newsdex_exact analyzer and no title_exact/body_exact
+// fields. The Ingester must write into it as Bleve alone would, with
+// nothing paired, and its fields must be what its own mapping says.
+func TestIngestOlderMapping(t *testing.T) {
+	old := NewMapping()
+	delete(old.CustomAnalysis.Analyzers, AnalyzerExact)
+	art := old.TypeMapping[DocType]
+	for _, f := range []string{FieldTitle, FieldBody} {
+		fm := art.Properties[f].Fields
+		art.Properties[f].Fields = fm[:1] // the stemmed field only
+	}
+	if newTextPairs(old) != nil {
+		t.Fatal("an index without exact copies was paired")
+	}
+	dir := filepath.Join(t.TempDir(), "old")
+	idx, err := bleve.NewUsing(dir, old, "scorch", "scorch", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.Close()
+	idx, err = OpenExisting(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ing := NewIngester(idx, IngestOptions{BatchDocs: 3}, slog.New(slog.DiscardHandler), testAliases(t), nil)
+	sum, err := ing.Ingest(context.Background(), PathSource([]string{"../data/articles.txt"}, func(p string, err error) { t.Errorf("%s: %v", p, err) }))
+	if err != nil || sum.Indexed != 10 {
+		t.Fatalf("ingest: %v, %d indexed", err, sum.Indexed)
+	}
+	count := func(field, term string) uint64 {
+		q := bleve.NewTermQuery(term)
+		q.SetField(field)
+		res, err := idx.Search(bleve.NewSearchRequest(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if n := count(FieldBody, "defector"); n == 0 {
+		t.Error("body:defector: no hits in the old index")
+	}
+	if n := count(FieldBodyExact, "defectors"); n != 0 {
+		t.Errorf("body_exact:defectors: %d hits in an index that has no such field", n)
+	}
+}
