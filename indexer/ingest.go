@@ -332,17 +332,20 @@ func (in *Ingester) lane(ctx context.Context, recs <-chan Record, run *ingestRun
 		return in.sinkLane(ctx, recs, run)
 	}
 	batch := in.idx.NewBatch()
+	m := in.idx.Mapping()
+	pairs := newTextPairs(m)
 	pending, bytes := 0, 0
+	var docsSize uint64 // what Batch.Index would count (the space check)
 	flush := func() error {
 		if pending == 0 {
 			return nil
 		}
-		if err := in.idx.Batch(batch); err != nil {
+		if err := writeBatch(in.idx, batch, docsSize); err != nil {
 			return fmt.Errorf("write batch: %w", err)
 		}
 		run.written(pending)
 		batch.Reset()
-		pending, bytes = 0, 0
+		pending, bytes, docsSize = 0, 0, 0
 		return nil
 	}
 	var err error
@@ -354,11 +357,13 @@ func (in *Ingester) lane(ctx context.Context, recs <-chan Record, run *ingestRun
 			continue
 		}
 		in.enrich(&r.Article)
-		if e := batch.Index(r.Article.ID, indexDocument(&r.Article)); e != nil {
+		n, e := batchIndex(batch, m, pairs, r.Article.ID, indexDocument(&r.Article))
+		if e != nil {
 			r.Err = fmt.Errorf("map article: %w", e)
 			run.skip(r)
 			continue
 		}
+		docsSize += n
 		pending++
 		bytes += len(r.Article.Title) + len(r.Article.Body)
 		if pending >= in.opts.BatchDocs || bytes >= in.opts.BatchBytes {

@@ -145,8 +145,13 @@ func (g *Guarded) NoSpaceRefusals() uint64 { return g.refusals.Load() }
 // Batch writes b after checking the space it needs. It returns a
 // *NoSpaceError (ErrNoSpace) when the space is not there, and Bleve's
 // error otherwise.
-func (g *Guarded) Batch(b *bleve.Batch) error {
-	return g.write("write batch", b.TotalDocsSize()*g.opts.Factor, uint64(b.Size()), func() error { return g.bleveIndex.Batch(b) })
+func (g *Guarded) Batch(b *bleve.Batch) error { return g.batchSized(b, b.TotalDocsSize()) }
+
+// batchSized is Batch for a batch whose documents were added with
+// IndexAdvanced, which Batch.TotalDocsSize does not count: docsSize is
+// what Batch.Index would have counted for them.
+func (g *Guarded) batchSized(b *bleve.Batch, docsSize uint64) error {
+	return g.write("write batch", docsSize*g.opts.Factor, uint64(b.Size()), func() error { return g.bleveIndex.Batch(b) })
 }
 
 // Index writes one document, as Batch does.
