@@ -133,6 +133,7 @@ func (s *Service) runHooked(ctx context.Context, breq *bleve.SearchRequest, h co
 	defer func() { breq.Facets, breq.Sort = facets, order }()
 	res, err := s.run(fc.Context(ctx), breq)
 	if err != nil {
+		fc.Close() // a search that failed part-way leaves the counting goroutine waiting
 		return nil, nil, err
 	}
 	if err := fc.Fill(res); err != nil {

@@ -363,6 +363,12 @@ type Cache struct {
 	// a snapshot drops the columns of segments it lacks, and a search
 	// still running on an older snapshot cannot drop a merged segment's.
 	newest uint64
+	// chunk is how many matches a search hands its counting goroutine at
+	// once (pipe.go): 0 for pipeChunk, negative to count in the
+	// collector's goroutine. Tests set it.
+	chunk int
+	// types are the entity types of the current entity table (enttypes.go).
+	types typeCache
 }
 
 // NewCache returns an empty cache; columns are built on first use.
