@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -345,6 +346,9 @@ type segColumns struct {
 	cols [NumSlots]*column
 	ids  *idColumn
 	err  error
+	// ents is the entity column for the latest entity table a search
+	// used (entcolumn.go).
+	ents atomic.Pointer[entColumn]
 }
 
 // segKey identifies a segment's content: scorch never reuses an id, and

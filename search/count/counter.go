@@ -89,7 +89,7 @@ type Counter struct {
 	entOf     [3][]int32      // per entity field: entity by value number
 	entType   []int8          // per entity: its type's index, -1 blocked
 	entCounts []uint32        // per entity: articles
-	entStamp  []uint64        // per entity: the last article counted
+	entCols   []*entColumn    // per segment: its documents' entities
 	extra     []entity.Entity // entities of names newer than the table
 
 	// visit, when set, receives each matching article's entities (by
@@ -282,7 +282,9 @@ func (fc *Counter) bind(r index.IndexReader) error {
 			}
 		}
 		if fc.ents != nil {
-			fc.bindEntities()
+			if err := fc.bindEntities(); err != nil {
+				return err
+			}
 		}
 		if fc.pipelined() {
 			fc.pipe = &pipe{}
@@ -339,7 +341,7 @@ func (fc *Counter) countColumns(doc uint64) {
 		fc.onDoc(Match{seg, local})
 	}
 	if fc.ents != nil {
-		fc.addEntities(seg, local)
+		fc.addEntities(i, local)
 	}
 	for _, slot := range fc.want {
 		col, counts := seg.cols[slot], fc.counts[slot]
@@ -385,7 +387,7 @@ func (fc *Counter) addDocValues(id index.IndexInternalID) {
 // bindEntities prepares entity counting: every entity field's values
 // mapped to entities, whichever entity facets were asked for, since an
 // entity's type is the archive's, not the field's.
-func (fc *Counter) bindEntities() {
+func (fc *Counter) bindEntities() error {
 	var terms [3][]string
 	for i, slot := range entitySlots {
 		terms[i] = fc.cache.vals[slot].all()
@@ -400,48 +402,47 @@ func (fc *Counter) bindEntities() {
 		}
 	}
 	fc.entCounts = make([]uint32, n)
-	fc.entStamp = make([]uint64, n)
+	fc.entCols = make([]*entColumn, len(fc.segs))
+	for i, seg := range fc.segs {
+		c, err := fc.entColumn(seg)
+		if err != nil {
+			return err
+		}
+		fc.entCols[i] = c
+	}
+	return nil
 }
 
-// addEntities counts the entities one article names, each once.
-func (fc *Counter) addEntities(seg *segColumns, local uint64) {
-	stamp := fc.matched // unique per article, never 0
-	var saw [3]bool
-	fc.visitBuf = fc.visitBuf[:0]
-	for i, slot := range entitySlots {
-		col, of := seg.cols[slot], fc.entOf[i]
-		one := func(v uint32) {
-			e := of[v]
-			if fc.entStamp[e] == stamp {
-				return
-			}
-			fc.entStamp[e] = stamp
-			if t := fc.entType[e]; t >= 0 {
-				fc.entCounts[e]++
-				saw[t] = true
-				if fc.visit != nil {
-					fc.visitBuf = append(fc.visitBuf, e)
-				}
-			}
-		}
-		if col.single != nil {
-			if v := col.single[local]; v != 0 {
-				one(v - 1)
-			}
-			continue
-		}
-		for _, v := range col.ids[col.start[local]:col.start[local+1]] {
-			one(v)
-		}
+// addEntities counts the entities one article names, each once, from
+// the segment's entity column.
+func (fc *Counter) addEntities(seg int, local uint64) {
+	ents, types := fc.entCols[seg].of(local)
+	for _, e := range ents {
+		fc.entCounts[e]++
 	}
 	for _, slot := range fc.want {
-		if t := SlotType(slot); t != "" && !saw[slices.Index(entity.Types, t)] {
+		if t := slotTypeIndex(slot); t >= 0 && types&(1<<t) == 0 {
 			fc.missing[slot]++
 		}
 	}
-	if fc.visit != nil {
+	if fc.visit != nil { // a copy: the column is shared
+		fc.visitBuf = append(fc.visitBuf[:0], ents...)
 		fc.visit(fc.visitBuf)
 	}
+}
+
+// slotTypeIndex is the index in entity.Types of the entity type a slot
+// counts, -1 for none.
+func slotTypeIndex(slot int) int {
+	switch slot {
+	case SlotPersons:
+		return 0
+	case SlotOrgs:
+		return 1
+	case SlotPlaces:
+		return 2
+	}
+	return -1
 }
 
 // Fill puts the counts into res.Facets under the request's facet names,
