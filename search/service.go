@@ -294,13 +294,13 @@ func eachHit(n int, m *shape.Matcher, fn func(i int, m *shape.Matcher)) {
 		}
 		return
 	}
+	ms := []*shape.Matcher{m}
+	for range workers - 1 { // all forked before any goroutine uses m
+		ms = append(ms, m.Fork())
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range workers {
-		mw := m
-		if w > 0 {
-			mw = m.Fork()
-		}
+	for _, mw := range ms {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
 				fn(i, mw)
