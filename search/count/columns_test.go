@@ -288,6 +288,18 @@ func TestPipedCountingCloses(t *testing.T) {
 		if fc.matched != 20 {
 			t.Errorf("%s: counted %d matches, want 20", stage, fc.matched)
 		}
+		// A document number no segment has panics in the counting
+		// goroutine: Fill reports it, and the process lives on.
+		bad := c.Take(facetRequest("", 10), nil, Hooks{})
+		if err := bad.bind(r); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			bad.push(1 << 40)
+		}
+		if err := bad.Fill(&bleve.SearchResult{Total: 5}); err == nil || !strings.Contains(err.Error(), "counting matches") {
+			t.Errorf("%s: Fill after a panic while counting: %v, want a counting error", stage, err)
+		}
 	})
 }
 

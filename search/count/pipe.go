@@ -1,6 +1,9 @@
 package count
 
-import "runtime"
+import (
+	"fmt"
+	"runtime"
+)
 
 // Counting on a second core. Bleve's collector runs one search on one
 // goroutine: it scores a match, then calls the hook, which counts it. On a
@@ -30,6 +33,22 @@ type pipe struct {
 	done    chan struct{}
 	started bool
 	closed  bool
+	err     error // a panic while counting, read after done
+}
+
+// countChunk counts chunk. A panic there would end the process, since it
+// runs on its own goroutine; it becomes an error instead, on which the
+// service runs the search again without the hook.
+func (fc *Counter) countChunk(chunk []uint64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("counting matches: %v", r)
+		}
+	}()
+	for _, d := range chunk {
+		fc.count(d)
+	}
+	return nil
 }
 
 // pipelined reports whether matches may be counted by a second goroutine:
@@ -68,9 +87,10 @@ func (fc *Counter) push(doc uint64) {
 		go func() {
 			defer close(p.done)
 			for chunk := range p.full {
-				for _, d := range chunk {
-					fc.count(d)
+				if p.err == nil {
+					p.err = fc.countChunk(chunk)
 				}
+				// Never blocks: at most pipeDepth+2 buffers exist.
 				p.free <- chunk[:0]
 			}
 		}()
@@ -105,6 +125,9 @@ func (fc *Counter) finish() {
 	p.buf = nil
 	close(p.full)
 	<-p.done
+	if p.err != nil && fc.err == nil {
+		fc.err = p.err
+	}
 }
 
 // Close ends a search's use of the counter: it stops the counting
