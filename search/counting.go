@@ -44,7 +44,8 @@ func (s *Service) Warm(ctx context.Context) error {
 	}
 	// The archive's entities: the first entity facet would otherwise
 	// resolve them (a second on Reuters-21578).
-	if _, err := s.ents.view(ctx); err != nil {
+	ents, err := s.ents.view(ctx)
+	if err != nil {
 		return fmt.Errorf("warm: %w", err)
 	}
 	// The near-duplicate groups, which every search's hits read (dups.go).
@@ -55,7 +56,13 @@ func (s *Service) Warm(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	return s.columns.Warm(ctx, snap)
+	if err := s.columns.Warm(ctx, snap); err != nil {
+		return err
+	}
+	if ents == nil {
+		return nil
+	}
+	return s.columns.WarmEntities(snap, ents)
 }
 
 // snapshotVersion names the content of a scorch snapshot: its segments
@@ -133,6 +140,7 @@ func (s *Service) runHooked(ctx context.Context, breq *bleve.SearchRequest, h co
 	defer func() { breq.Facets, breq.Sort = facets, order }()
 	res, err := s.run(fc.Context(ctx), breq)
 	if err != nil {
+		fc.Close() // a search that failed part-way leaves the counting goroutine waiting
 		return nil, nil, err
 	}
 	if err := fc.Fill(res); err != nil {

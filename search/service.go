@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -245,8 +248,10 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact)
-	for _, h := range res.Hits {
-		hit := s.hit(h, matcher, req)
+	shaped := make([]Hit, len(res.Hits))
+	eachHit(len(res.Hits), matcher, func(i int, m *shape.Matcher) { shaped[i] = s.hit(res.Hits[i], m, req) })
+	for i, h := range res.Hits {
+		hit := shaped[i]
 		if (req.Sort == SortIngested || req.Sort == SortIngestedDesc) && len(h.Sort) > 0 {
 			if t, err := time.Parse(indexer.IngestStampLayout, h.Sort[0]); err == nil {
 				hit.Ingested = t.Format(time.RFC3339Nano)
@@ -275,6 +280,34 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		s.results.put(key, out)
 	}
 	return out, nil
+}
+
+// eachHit calls fn for hits 0 to n-1 on up to GOMAXPROCS goroutines,
+// each with its own fork of m. A hit's snippet analyses its whole body, so
+// the ten snippets of a page cost more than a narrow query's search, and
+// with one client the other cores would idle.
+func eachHit(n int, m *shape.Matcher, fn func(i int, m *shape.Matcher)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i, m)
+		}
+		return
+	}
+	ms := []*shape.Matcher{m}
+	for range workers - 1 { // all forked before any goroutine uses m
+		ms = append(ms, m.Fork())
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, mw := range ms {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i, mw)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // run executes a Bleve request under the service's deadline and term

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -345,6 +346,9 @@ type segColumns struct {
 	cols [NumSlots]*column
 	ids  *idColumn
 	err  error
+	// ents is the entity column for the latest entity table a search
+	// used (entcolumn.go).
+	ents atomic.Pointer[entColumn]
 }
 
 // segKey identifies a segment's content: scorch never reuses an id, and
@@ -363,6 +367,12 @@ type Cache struct {
 	// a snapshot drops the columns of segments it lacks, and a search
 	// still running on an older snapshot cannot drop a merged segment's.
 	newest uint64
+	// chunk is how many matches a search hands its counting goroutine at
+	// once (pipe.go): 0 for pipeChunk, negative to count in the
+	// collector's goroutine. Tests set it.
+	chunk int
+	// types are the entity types of the current entity table (enttypes.go).
+	types typeCache
 }
 
 // NewCache returns an empty cache; columns are built on first use.

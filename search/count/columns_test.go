@@ -173,7 +173,7 @@ func TestDocValuesCountingEqualsColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		columns, docValues := countAll(t, r), countAll(t, opaqueReader{r})
+		columns, docValues := countAll(t, r, NewCache()), countAll(t, opaqueReader{r}, NewCache())
 		if diff := cmp.Diff(columns, docValues); diff != "" {
 			t.Errorf("%s (-columns +doc values):\n%s", stage, diff)
 		}
@@ -183,11 +183,11 @@ func TestDocValuesCountingEqualsColumns(t *testing.T) {
 	})
 }
 
-// countAll counts the facets of every live document of r.
-func countAll(t *testing.T, r index.IndexReader) map[string]facetSummary {
+// countAll counts the facets of every live document of r with c.
+func countAll(t *testing.T, r index.IndexReader, c *Cache) map[string]facetSummary {
 	t.Helper()
 	breq := facetRequest("", 10)
-	fc := NewCache().Take(breq, nil, Hooks{})
+	fc := c.Take(breq, nil, Hooks{})
 	if err := fc.bind(r); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +224,83 @@ func countAll(t *testing.T, r index.IndexReader) map[string]facetSummary {
 	}
 	out["days"] = facetSummary{Terms: strings.Join(days, ", ")}
 	return out
+}
+
+// TestPipedCountingEqualsInPlace counts with the matches handed to a
+// second goroutine in chunks small enough that several are in flight and
+// the collector waits for the counter, and compares with counting in place.
+func TestPipedCountingEqualsInPlace(t *testing.T) {
+	countingFixture(t, func(stage string, idx bleve.Index, _ *Cache) {
+		adv, err := idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		inPlace := NewCache()
+		inPlace.chunk = -1
+		want := countAll(t, r, inPlace)
+		for _, chunk := range []int{1, 7, 4096} {
+			piped := NewCache()
+			piped.chunk = chunk
+			if diff := cmp.Diff(want, countAll(t, r, piped)); diff != "" {
+				t.Errorf("%s, chunks of %d (-in place +piped):\n%s", stage, chunk, diff)
+			}
+		}
+	})
+}
+
+// TestPipedCountingCloses checks that a search abandoned part-way (a
+// timeout) stops the counting goroutine: Close returns, and again.
+func TestPipedCountingCloses(t *testing.T) {
+	countingFixture(t, func(stage string, idx bleve.Index, _ *Cache) {
+		adv, err := idx.Advanced()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		c := NewCache()
+		c.chunk = 3
+		fc := c.Take(facetRequest("", 10), nil, Hooks{})
+		if err := fc.bind(r); err != nil {
+			t.Fatal(err)
+		}
+		if fc.pipe == nil {
+			t.Fatalf("%s: counting is not piped", stage)
+		}
+		for d := range uint64(20) {
+			fc.push(d)
+		}
+		done := make(chan struct{})
+		go func() { fc.Close(); fc.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Close did not return", stage)
+		}
+		if fc.matched != 20 {
+			t.Errorf("%s: counted %d matches, want 20", stage, fc.matched)
+		}
+		// A document number no segment has panics in the counting
+		// goroutine: Fill reports it, and the process lives on.
+		bad := c.Take(facetRequest("", 10), nil, Hooks{})
+		if err := bad.bind(r); err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			bad.push(1 << 40)
+		}
+		if err := bad.Fill(&bleve.SearchResult{Total: 5}); err == nil || !strings.Contains(err.Error(), "counting matches") {
+			t.Errorf("%s: Fill after a panic while counting: %v, want a counting error", stage, err)
+		}
+	})
 }
 
 func TestTakeFacetsLeavesWhatItCannotCount(t *testing.T) {

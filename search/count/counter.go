@@ -89,7 +89,7 @@ type Counter struct {
 	entOf     [3][]int32      // per entity field: entity by value number
 	entType   []int8          // per entity: its type's index, -1 blocked
 	entCounts []uint32        // per entity: articles
-	entStamp  []uint64        // per entity: the last article counted
+	entCols   []*entColumn    // per segment: its documents' entities
 	extra     []entity.Entity // entities of names newer than the table
 
 	// visit, when set, receives each matching article's entities (by
@@ -100,6 +100,9 @@ type Counter struct {
 	// onDoc, when set, is called with every match (samples read ids and
 	// outlets there, dedup the ids).
 	onDoc func(Match)
+	// pipe, when set, takes the matches to count on a second goroutine
+	// (pipe.go).
+	pipe *pipe
 }
 
 // Hooks are what a search's caller wants to see of each match besides the
@@ -255,6 +258,8 @@ func (fc *Counter) Context(ctx context.Context) context.Context {
 			return func(d *bsearch.DocumentMatch) error {
 				if d != nil {
 					fc.add(d.IndexInternalID) // before next, which may recycle d
+				} else {
+					fc.finish() // the search's end
 				}
 				return next(d)
 			}, loadID, nil
@@ -277,7 +282,12 @@ func (fc *Counter) bind(r index.IndexReader) error {
 			}
 		}
 		if fc.ents != nil {
-			fc.bindEntities()
+			if err := fc.bindEntities(); err != nil {
+				return err
+			}
+		}
+		if fc.pipelined() {
+			fc.pipe = &pipe{}
 		}
 		return nil
 	}
@@ -298,8 +308,13 @@ func (fc *Counter) bind(r index.IndexReader) error {
 	return nil
 }
 
-// add counts one matching document.
+// add counts one matching document, or queues it for the counting
+// goroutine.
 func (fc *Counter) add(id index.IndexInternalID) {
+	if fc.pipe != nil {
+		fc.push(id.Value())
+		return
+	}
 	fc.matched++
 	if fc.dv != nil {
 		fc.addDocValues(id)
@@ -308,13 +323,25 @@ func (fc *Counter) add(id index.IndexInternalID) {
 	if len(fc.segs) == 0 || len(fc.want) == 0 {
 		return
 	}
-	i, local := locate(fc.offs, &fc.cur, id.Value())
+	fc.countColumns(id.Value())
+}
+
+// count counts the match with document number doc from the columns.
+func (fc *Counter) count(doc uint64) {
+	fc.matched++
+	fc.countColumns(doc)
+}
+
+// countColumns counts the values of document doc (fc.matched already
+// counts it).
+func (fc *Counter) countColumns(doc uint64) {
+	i, local := locate(fc.offs, &fc.cur, doc)
 	seg := fc.segs[i]
 	if fc.onDoc != nil {
 		fc.onDoc(Match{seg, local})
 	}
 	if fc.ents != nil {
-		fc.addEntities(seg, local)
+		fc.addEntities(i, local)
 	}
 	for _, slot := range fc.want {
 		col, counts := seg.cols[slot], fc.counts[slot]
@@ -360,64 +387,62 @@ func (fc *Counter) addDocValues(id index.IndexInternalID) {
 // bindEntities prepares entity counting: every entity field's values
 // mapped to entities, whichever entity facets were asked for, since an
 // entity's type is the archive's, not the field's.
-func (fc *Counter) bindEntities() {
+func (fc *Counter) bindEntities() error {
 	var terms [3][]string
 	for i, slot := range entitySlots {
 		terms[i] = fc.cache.vals[slot].all()
 	}
 	fc.entOf, fc.extra = fc.ents.Mapping(terms)
 	n := len(fc.ents.Table().Entities) + len(fc.extra)
-	fc.entType = make([]int8, n)
-	for e := range n {
-		en := fc.Entity(int32(e))
-		fc.entType[e] = int8(slices.Index(entity.Types, en.Type))
-		if en.Blocked {
-			fc.entType[e] = -1
+	fc.entType = fc.cache.types.of(fc.ents.Table())
+	if len(fc.extra) > 0 {
+		fc.entType = slices.Grow(slices.Clip(fc.entType), len(fc.extra))
+		for _, en := range fc.extra {
+			fc.entType = append(fc.entType, entityType(&en))
 		}
 	}
 	fc.entCounts = make([]uint32, n)
-	fc.entStamp = make([]uint64, n)
+	fc.entCols = make([]*entColumn, len(fc.segs))
+	for i, seg := range fc.segs {
+		c, err := fc.entColumn(seg)
+		if err != nil {
+			return err
+		}
+		fc.entCols[i] = c
+	}
+	return nil
 }
 
-// addEntities counts the entities one article names, each once.
-func (fc *Counter) addEntities(seg *segColumns, local uint64) {
-	stamp := fc.matched // unique per article, never 0
-	var saw [3]bool
-	fc.visitBuf = fc.visitBuf[:0]
-	for i, slot := range entitySlots {
-		col, of := seg.cols[slot], fc.entOf[i]
-		one := func(v uint32) {
-			e := of[v]
-			if fc.entStamp[e] == stamp {
-				return
-			}
-			fc.entStamp[e] = stamp
-			if t := fc.entType[e]; t >= 0 {
-				fc.entCounts[e]++
-				saw[t] = true
-				if fc.visit != nil {
-					fc.visitBuf = append(fc.visitBuf, e)
-				}
-			}
-		}
-		if col.single != nil {
-			if v := col.single[local]; v != 0 {
-				one(v - 1)
-			}
-			continue
-		}
-		for _, v := range col.ids[col.start[local]:col.start[local+1]] {
-			one(v)
-		}
+// addEntities counts the entities one article names, each once, from
+// the segment's entity column.
+func (fc *Counter) addEntities(seg int, local uint64) {
+	ents, types := fc.entCols[seg].of(local)
+	for _, e := range ents {
+		fc.entCounts[e]++
 	}
 	for _, slot := range fc.want {
-		if t := SlotType(slot); t != "" && !saw[slices.Index(entity.Types, t)] {
+		if t := slotTypeIndex(slot); t >= 0 && types&(1<<t) == 0 {
 			fc.missing[slot]++
 		}
 	}
-	if fc.visit != nil {
+	if fc.visit != nil { // a copy: the column is shared
+		fc.visitBuf = append(fc.visitBuf[:0], ents...)
 		fc.visit(fc.visitBuf)
 	}
+}
+
+// slotTypeIndex is the index in entity.Types of the entity type a slot
+// counts, -1 for none.
+func slotTypeIndex(slot int) int {
+	switch slot {
+	case SlotPersons:
+		return 0
+	case SlotOrgs:
+		return 1
+	case SlotPlaces:
+		return 2
+	}
+	return -1
 }
 
 // Fill puts the counts into res.Facets under the request's facet names,
@@ -428,6 +453,7 @@ func (fc *Counter) addEntities(seg *segColumns, local uint64) {
 // saw a different number of matches than Bleve reports, which would mean
 // the hook missed documents.
 func (fc *Counter) Fill(res *bleve.SearchResult) error {
+	fc.finish()
 	if fc.err != nil {
 		return fc.err
 	}
@@ -440,46 +466,65 @@ func (fc *Counter) Fill(res *bleve.SearchResult) error {
 	if res.Facets == nil {
 		res.Facets = bsearch.FacetResults{}
 	}
+	var tops [NumSlots]*topList
 	for _, slot := range fc.want {
 		if slot == SlotDay && fc.counts[SlotDay] != nil {
 			continue // the histogram reads the counts themselves
 		}
-		// A few top values are kept by insertion as the counts are read;
-		// for many (the histogram's days), all are sorted at the end.
-		size := fc.size[slot]
-		few := size <= 1000
-		var top []*bsearch.TermFacet
-		total := 0
-		consider := func(term string, n int) {
-			total += n
-			switch {
-			case !few:
-				top = append(top, &bsearch.TermFacet{Term: term, Count: n})
-			case len(top) < size || worse(top[len(top)-1], n, term):
-				top = keepTop(top, &bsearch.TermFacet{Term: term, Count: n}, size)
+		tops[slot] = &topList{size: fc.size[slot]}
+	}
+	switch {
+	case fc.dv != nil:
+		for _, slot := range fc.want {
+			for term, n := range fc.dvTerms[slot] {
+				tops[slot].consider(term, n)
 			}
 		}
-		if fc.dv != nil {
-			for term, n := range fc.dvTerms[slot] {
-				consider(term, n)
+	default:
+		// Entities are read in one pass for all entity facets: the
+		// archive may have hundreds of thousands.
+		var byType [3]*topList
+		for _, slot := range fc.want {
+			if fc.counts[slot] == nil && tops[slot] != nil {
+				byType[slices.Index(entity.Types, SlotType(slot))] = tops[slot]
 			}
-		} else if fc.counts[slot] == nil {
-			typ := int8(slices.Index(entity.Types, SlotType(slot)))
+		}
+		if byType != [3]*topList{} {
 			for e, n := range fc.entCounts {
-				if n > 0 && fc.entType[e] == typ {
-					consider(fc.Entity(int32(e)).Name, int(n))
+				if n == 0 {
+					continue
+				}
+				if t := fc.entType[e]; t >= 0 && byType[t] != nil {
+					// The name is looked up only for a count that may
+					// make the top.
+					if tl := byType[t]; tl.below(int(n)) {
+						tl.total += int(n)
+					} else {
+						tl.consider(fc.Entity(int32(e)).Name, int(n))
+					}
 				}
 			}
-		} else {
+		}
+		for _, slot := range fc.want {
+			if fc.counts[slot] == nil || tops[slot] == nil {
+				continue
+			}
 			for v, n := range fc.counts[slot] {
 				if n > 0 {
-					consider(fc.terms[slot][v], int(n))
+					tops[slot].consider(fc.terms[slot][v], int(n))
 				}
 			}
 		}
+	}
+	for _, slot := range fc.want {
+		tl := tops[slot]
+		if tl == nil {
+			continue
+		}
+		size, top := tl.size, tl.top
 		// The histogram's days are all returned and bucketed by the
 		// caller, which needs no order: they are left unsorted.
-		if !few && (len(top) > size || slot != SlotDay) {
+		if !tl.few() && (len(top) > size || slot != SlotDay) {
 			slices.SortFunc(top, func(a, b *bsearch.TermFacet) int {
 				if a.Count != b.Count {
 					return b.Count - a.Count
@@ -488,15 +533,42 @@ func (fc *Counter) Fill(res *bleve.SearchResult) error {
 			})
 			top = top[:min(len(top), size)]
 		}
-		fr := &bsearch.FacetResult{Field: slotField(slot), Total: total, Missing: fc.missing[slot], Terms: &bsearch.TermFacets{}}
+		fr := &bsearch.FacetResult{Field: slotField(slot), Total: tl.total, Missing: fc.missing[slot], Terms: &bsearch.TermFacets{}}
 		fr.Terms.Add(top...)
-		fr.Other = total
+		fr.Other = tl.total
 		for _, tf := range top {
 			fr.Other -= tf.Count
 		}
 		res.Facets[fc.names[slot]] = fr
 	}
 	return nil
+}
+
+// topList gathers one facet's values as Fill reads the counts: a few top
+// values are kept by insertion; for many (the histogram's days), all are
+// kept and sorted at the end.
+type topList struct {
+	size  int
+	top   []*bsearch.TermFacet
+	total int
+}
+
+func (tl *topList) few() bool { return tl.size <= 1000 }
+
+// below reports whether a value counted n certainly ranks below the
+// values kept, whatever its name.
+func (tl *topList) below(n int) bool {
+	return tl.few() && len(tl.top) > 0 && len(tl.top) >= tl.size && n < tl.top[len(tl.top)-1].Count
+}
+
+func (tl *topList) consider(term string, n int) {
+	tl.total += n
+	switch {
+	case !tl.few():
+		tl.top = append(tl.top, &bsearch.TermFacet{Term: term, Count: n})
+	case len(tl.top) < tl.size || worse(tl.top[len(tl.top)-1], n, term):
+		tl.top = keepTop(tl.top, &bsearch.TermFacet{Term: term, Count: n}, tl.size)
+	}
 }
 
 // worse reports whether t ranks below a value with count n and term

@@ -84,6 +84,16 @@ func (m *Matcher) WithExact(an analysis.Analyzer) *Matcher {
 	return m
 }
 
+// Fork returns a Matcher that matches what m matches and may serve
+// another goroutine at the same time as m: it shares m's words and phrases
+// (call AddPhrase before forking) but keeps its own stem cache.
+func (m *Matcher) Fork() *Matcher {
+	f := *m
+	f.stems = nil
+	f.prefixes, f.phrases = slices.Clip(m.prefixes), slices.Clip(m.phrases)
+	return &f
+}
+
 // AddPhrase makes m match p as a whole.
 func (m *Matcher) AddPhrase(p Phrase) {
 	if len(p.Slots) > 0 {
