@@ -585,11 +585,6 @@ func (s *Service) Significant(context.Context, search.SignificantRequest) (*sear
 	return nil, unsupported("significant terms")
 }
 
-// Similar is not available on this backend yet.
-func (s *Service) Similar(context.Context, string, search.Request) (*search.Result, error) {
-	return nil, unsupported("similar articles")
-}
-
 // sortFacet orders facet values as Bleve does: count descending, then
 // value ascending.
 func sortFacet(vs []search.FacetValue) {
