@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"newsdex/search"
+	"newsdex/search/opensearch"
+	"newsdex/search/opensearch/ostest"
+)
+
+// entityEditor is what the corrections parity asks both backends.
+type entityEditor interface {
+	reader
+	Entities(ctx context.Context, typ, prefix string, size int) ([]search.Entity, error)
+	MergeEntities(ctx context.Context, typ string, names []string, into string) (search.Entity, error)
+	RenameEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	RetypeEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	BlockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	UnblockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	SplitEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	ExportEntities(ctx context.Context) ([]byte, error)
+}
+
+var (
+	_ entityEditor = (*search.Service)(nil)
+	_ entityEditor = (*opensearch.Service)(nil)
+)
+
+// correctionStep is one correction, made on both backends, and the
+// entity whose filter is compared after it.
+type correctionStep struct {
+	name   string
+	edit   func(ctx context.Context, e entityEditor) (search.Entity, error)
+	filter search.Filters
+}
+
+// TestOpenSearchParityEntities makes the same corrections, in turn, on
+// both backends over the built-in corpus (merge, into an entity and into
+// a new name, a merge chain, rename, retype, block, split, unblock), and
+// after each step compares what they return, the entity lists, the
+// exported alias table, facets, facet values, the hits' and articles'
+// entities and filters on the corrected entity. Bad input gets the same
+// errors.
+func TestOpenSearchParityEntities(t *testing.T) {
+	// Corrections change the indexes: always fresh ones.
+	t.Setenv("NEWSDEX_PARITY_REUSE", "")
+	blr, osrr := parityBackends(t, nil, filepath.Join("..", "..", "data", "articles.txt"))
+	bl, osr := blr.(entityEditor), osrr.(entityEditor)
+	ctx := t.Context()
+
+	steps := []correctionStep{
+		{"merge into an entity", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.MergeEntities(ctx, "person", []string{"Kim", "Kim Jong Un"}, "Kim Jong Un")
+		}, search.Filters{Persons: []string{"Kim"}}},
+		{"merge into a new name", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.MergeEntities(ctx, "place", []string{"Seoul", "South Korea"}, "Korea, South")
+		}, search.Filters{Places: []string{"Korea, South"}}},
+		{"rename", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RenameEntity(ctx, "org", "Unification Ministry", "Ministry of Unification (ROK)")
+		}, search.Filters{Orgs: []string{"Ministry of Unification (ROK)"}}},
+		{"retype", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RetypeEntity(ctx, "person", "Chosun Ilbo", "org")
+		}, search.Filters{Orgs: []string{"Chosun Ilbo"}}},
+		{"merge chain", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.MergeEntities(ctx, "org", []string{"Chosun Ilbo", "Joongang Ilbo", "Ministry of Unification (ROK)"}, "Seoul institutions")
+		}, search.Filters{Orgs: []string{"Joongang Ilbo"}}},
+		{"block", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.BlockEntity(ctx, "place", "Christianity")
+		}, search.Filters{Places: []string{"Christianity"}}},
+		{"block a merged entity", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.BlockEntity(ctx, "place", "Korea, South")
+		}, search.Filters{Places: []string{"Seoul"}}},
+		{"unblock", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.UnblockEntity(ctx, "place", "Korea, South")
+		}, search.Filters{Places: []string{"South Korea"}}},
+		{"split", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.SplitEntity(ctx, "person", "Kim")
+		}, search.Filters{Persons: []string{"Kim Jong Un"}}},
+		{"split from a chain", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.SplitEntity(ctx, "org", "Joongang Ilbo")
+		}, search.Filters{Orgs: []string{"Seoul institutions"}}},
+	}
+	compareEntities(t, "before", bl, osr, search.Filters{})
+	for _, st := range steps {
+		want, err := st.edit(ctx, bl)
+		if err != nil {
+			t.Fatalf("%s: bleve: %v", st.name, err)
+		}
+		got, err := st.edit(ctx, osr)
+		if err != nil {
+			t.Fatalf("%s: opensearch: %v", st.name, err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: the corrected entity (-bleve +opensearch):\n%s", st.name, diff)
+		}
+		compareEntities(t, st.name, bl, osr, st.filter)
+	}
+
+	// Bad input: the same error class on both.
+	bad := []struct {
+		name string
+		edit func(ctx context.Context, e entityEditor) (search.Entity, error)
+		want error
+	}{
+		{"unknown entity", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.BlockEntity(ctx, "person", "Nobody Atall")
+		}, search.ErrNotFound},
+		{"merge into itself", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.MergeEntities(ctx, "person", []string{"Trump"}, "Trump")
+		}, search.ErrInvalidRequest},
+		{"bad type", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RenameEntity(ctx, "thing", "Trump", "Donald Trump")
+		}, search.ErrInvalidRequest},
+		{"retype to a bad type", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RetypeEntity(ctx, "person", "Trump", "planet")
+		}, search.ErrInvalidRequest},
+		{"split an unmerged name", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.SplitEntity(ctx, "person", "Trump")
+		}, nil},
+	}
+	for _, tc := range bad {
+		_, werr := tc.edit(ctx, bl)
+		_, gerr := tc.edit(ctx, osr)
+		if tc.want != nil && (!errors.Is(werr, tc.want) || !errors.Is(gerr, tc.want)) {
+			t.Errorf("%s: bleve %v, opensearch %v; want both %v", tc.name, werr, gerr, tc.want)
+		}
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Errorf("%s: bleve says %q, opensearch %q", tc.name, fmt.Sprint(werr), fmt.Sprint(gerr))
+		}
+	}
+	compareEntities(t, "after bad input", bl, osr, search.Filters{})
+
+	t.Run("another process", func(t *testing.T) {
+		other := otherProcess(t, osr.(*opensearch.Service))
+		// It sees every correction made so far when it starts...
+		want, err := osr.ExportEntities(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := other.ExportEntities(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Fatalf("another process's alias table (-this +other):\n%s", diff)
+		}
+		// ...and one made after, within its version check.
+		start := time.Now()
+		if _, err := osr.RenameEntity(ctx, "person", "Trump", "Donald Trump"); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			vs, err := other.FacetValues(ctx, search.FacetPerson, "donald", search.Request{}, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vs) == 1 && vs[0].Value == "Donald Trump" {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("the other process does not see the rename after 30 s: %v", vs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("a rename in one process showed in another's facet values after %v", time.Since(start).Round(time.Millisecond))
+
+		// Two processes correcting at once lose no edit: each blocks its
+		// own names while the other does (conditional writes, made again
+		// on a conflict).
+		names := map[entityEditor][]string{
+			osr:   {"Bibles", "Hana", "Peter", "Jong Nam"},
+			other: {"Kim Min Ki", "Ri Hyon Ok", "Choi Kyong Hui", "Kim Myong Song"},
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for e, ns := range names {
+			wg.Go(func() {
+				for _, n := range ns {
+					if _, err := e.BlockEntity(ctx, "person", n); err != nil {
+						errs <- fmt.Errorf("block %s: %w", n, err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		fresh := otherProcess(t, osr.(*opensearch.Service))
+		for _, ns := range names {
+			for _, n := range ns {
+				es, err := fresh.Entities(ctx, "person", n, 5)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(es) == 0 || es[0].Name != n || !es[0].Blocked {
+					t.Errorf("%s not blocked after concurrent corrections: %+v", n, es)
+				}
+			}
+		}
+	})
+}
+
+// otherProcess is a second service on svc's index, with its own client,
+// as another newsdex process on the same cluster would have.
+func otherProcess(t *testing.T, svc *opensearch.Service) *opensearch.Service {
+	t.Helper()
+	c, err := opensearch.NewClient(opensearch.Options{URLs: ostest.URLs(t), Index: svc.Client().Index()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	aliases, err := loadAliases(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := opensearch.NewService(c, svc.Limits(), slog.New(slog.DiscardHandler), aliases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
+// compareEntities compares, after one correction, the entity lists (all,
+// by type, by prefix), the exported alias table, and the search cases
+// (whole archive and a filter on the corrected entity) with their
+// facets, facet values and entity names.
+func compareEntities(t *testing.T, step string, bl, osr entityEditor, f search.Filters) {
+	t.Helper()
+	ctx := t.Context()
+	for _, q := range []struct{ typ, prefix string }{{"", ""}, {"person", ""}, {"org", ""}, {"place", "k"}, {"", "seoul"}, {"", "christ"}} {
+		want, err := bl.Entities(ctx, q.typ, q.prefix, 100)
+		if err != nil {
+			t.Fatalf("%s: bleve entities: %v", step, err)
+		}
+		got, err := osr.Entities(ctx, q.typ, q.prefix, 100)
+		if err != nil {
+			t.Fatalf("%s: opensearch entities: %v", step, err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: entities %q %q (-bleve +opensearch):\n%s", step, q.typ, q.prefix, diff)
+		}
+	}
+	want, err := bl.ExportEntities(ctx)
+	if err != nil {
+		t.Fatalf("%s: bleve export: %v", step, err)
+	}
+	got, err := osr.ExportEntities(ctx)
+	if err != nil {
+		t.Fatalf("%s: opensearch export: %v", step, err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s: alias table (-bleve +opensearch):\n%s", step, diff)
+	}
+	t.Run(step, func(t *testing.T) {
+		compareBackends(t, bl, osr, []parityCase{
+			{"all", search.Request{Sort: search.SortDate, Size: 20}},
+			{"filter", search.Request{Sort: search.SortDate, Filters: f}},
+		}, true)
+		res, err := bl.Search(ctx, search.Request{Sort: search.SortDate, Size: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			wa, err := bl.Article(ctx, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ga, err := osr.Article(ctx, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wa, ga, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("article %s (-bleve +opensearch):\n%s", h.ID, diff)
+			}
+		}
+	})
+}
