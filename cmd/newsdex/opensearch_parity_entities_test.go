@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -286,4 +290,71 @@ func compareEntities(t *testing.T, step string, bl, osr entityEditor, f search.F
 			}
 		}
 	})
+}
+
+// TestOpenSearchEntitiesCLI runs newsdex entities against the cluster:
+// a correction, the list showing it, the export holding it, and an
+// unknown name refused.
+func TestOpenSearchEntitiesCLI(t *testing.T) {
+	urls := ostest.URLs(t)
+	ostest.Steady(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	name := fmt.Sprintf("entities-cli-%d", time.Now().UnixNano())
+	cfgPath := filepath.Join(dir, "os.yaml")
+	yaml := "index:\n  dir: " + filepath.Join(dir, "state") + "\n  backend: opensearch\n  opensearch:\n    urls: [" +
+		strings.Join(urls, ", ") + "]\n    name: " + name + "\n    shards: 2\n    replicas: 0\nlog:\n  level: warn\n"
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		n := 1 // the command, and for entities its action, come before flags
+		if args[0] == "entities" {
+			n = 2
+		}
+		full := append(append(slices.Clone(args[:n]), "--config", cfgPath), args[n:]...)
+		err := run(ctx, full, &out, &errb)
+		if err != nil {
+			return out.String() + errb.String(), err
+		}
+		return out.String(), nil
+	}
+	if out, err := cli("index", filepath.Join("..", "..", "data", "articles.txt")); err != nil {
+		t.Fatalf("index: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		c, err := opensearch.NewClient(opensearch.Options{URLs: urls, Index: name})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		if err := c.DeleteIndex(context.Background()); err != nil {
+			t.Errorf("delete %s: %v", name, err)
+		}
+	})
+	if out, err := cli("entities", "merge", "--type", "person", "--into", "Kim Jong Un", "Kim", "Kim Jong Un"); err != nil || !strings.Contains(out, "Kim Jong Un") {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	if out, err := cli("entities", "block", "--type", "person", "Trump"); err != nil || !strings.Contains(out, "[blocked]") {
+		t.Fatalf("block: %v\n%s", err, out)
+	}
+	out, err := cli("entities", "list", "--type", "person", "--prefix", "kim", "--json")
+	if err != nil {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, `"Kim Jong Un"`) || !strings.Contains(out, `"Kim"`) || !strings.Contains(out, `"count": 5`) {
+		t.Errorf("list after merging Kim into Kim Jong Un (4 + 1 articles):\n%s", out)
+	}
+	out, err = cli("entities", "export")
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "blocked:") || !strings.Contains(out, "Trump") {
+		t.Errorf("export lacks the block:\n%s", out)
+	}
+	if out, err := cli("entities", "rename", "--type", "org", "Nobody Atall", "X"); !errors.Is(err, search.ErrNotFound) {
+		t.Errorf("rename of an unknown name: %v\n%s", err, out)
+	}
 }
