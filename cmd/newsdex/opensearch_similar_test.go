@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"newsdex/search"
 	"newsdex/search/opensearch"
@@ -102,12 +103,20 @@ func TestOpenSearchSimilar(t *testing.T) {
 	}
 }
 
+// onTopic is what similarOnTopic measures for one backend.
+type onTopic struct {
+	share float64       // of the top-10 hits, those sharing a topic with the story
+	most  float64       // of the stories, those with 6 or more of 10 on topic
+	took  time.Duration // all its Similar calls
+}
+
 // similarOnTopic measures, as search's TestSimilarReuters does, for
 // every 25th Reuters-21578 story with a topic label, the share of its
 // top-10 similar articles that share a label, and the share of stories
-// with 6 or more of 10 on topic. It also checks that no story is among
-// its own similar articles.
-func similarOnTopic(t *testing.T, r similarReader, corpus string) (share, most float64) {
+// with 6 or more of 10 on topic, for each backend; the backends take
+// turns story by story, so that their times compare under the same
+// load. It also checks that no story is among its own similar articles.
+func similarOnTopic(t *testing.T, corpus string, rs ...similarReader) []onTopic {
 	t.Helper()
 	f, err := os.Open(corpus)
 	if err != nil {
@@ -130,27 +139,38 @@ func similarOnTopic(t *testing.T, r similarReader, corpus string) (share, most f
 			ids = append(ids, rec.ID)
 		}
 	}
-	var stories, onTopic, hits, six int
+	type tally struct{ onTopic, hits, six int }
+	tallies := make([]tally, len(rs))
+	out := make([]onTopic, len(rs))
+	stories := 0
 	for i := 0; i < len(ids); i += 25 {
-		res, err := r.Similar(t.Context(), ids[i], search.Request{Size: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
 		stories++
-		k := 0
-		for _, h := range res.Hits {
-			if h.ID == ids[i] {
-				t.Errorf("%s is among its own similar articles", h.ID)
+		for j, r := range rs {
+			start := time.Now()
+			res, err := r.Similar(t.Context(), ids[i], search.Request{Size: 10})
+			out[j].took += time.Since(start)
+			if err != nil {
+				t.Fatal(err)
 			}
-			hits++
-			if slices.ContainsFunc(topics[h.ID], func(tp string) bool { return slices.Contains(topics[ids[i]], tp) }) {
-				onTopic++
-				k++
+			k := 0
+			for _, h := range res.Hits {
+				if h.ID == ids[i] {
+					t.Errorf("%s is among its own similar articles", h.ID)
+				}
+				tallies[j].hits++
+				if slices.ContainsFunc(topics[h.ID], func(tp string) bool { return slices.Contains(topics[ids[i]], tp) }) {
+					tallies[j].onTopic++
+					k++
+				}
 			}
-		}
-		if k >= 6 {
-			six++
+			if k >= 6 {
+				tallies[j].six++
+			}
 		}
 	}
-	return float64(onTopic) / float64(max(hits, 1)), float64(six) / float64(max(stories, 1))
+	for j, tl := range tallies {
+		out[j].share = float64(tl.onTopic) / float64(max(tl.hits, 1))
+		out[j].most = float64(tl.six) / float64(max(stories, 1))
+	}
+	return out
 }
