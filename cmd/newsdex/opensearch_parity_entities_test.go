@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"newsdex/search"
+	"newsdex/search/httpapi"
 	"newsdex/search/opensearch"
 	"newsdex/search/opensearch/ostest"
 )
@@ -356,5 +358,179 @@ func TestOpenSearchEntitiesCLI(t *testing.T) {
 	}
 	if out, err := cli("entities", "rename", "--type", "org", "Nobody Atall", "X"); !errors.Is(err, search.ErrNotFound) {
 		t.Errorf("rename of an unknown name: %v\n%s", err, out)
+	}
+
+	// The HTTP API over the same cluster, as serve wires it.
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	c, err := openSearchClient(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	svc, err := openSearchService(cfg, c, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const admin = "admin-key-for-the-opensearch-entities-test"
+	api := httpapi.New(logger, httpapi.Options{AdminKeys: []string{admin}})
+	api.SetSearcher(svc)
+	call := func(method, path, body string) (int, string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"POST", "/api/v1/entities/rename", `{"type":"person","name":"Jo Song Gil","to":"Jo Song-gil"}`, 200, `"name":"Jo Song-gil"`},
+		{"GET", "/api/v1/search?person=Jo+Song-gil&size=0", "", 200, `"total":5`},
+		{"POST", "/api/v1/entities/merge", `{"type":"person","names":["Trump"],"into":"Trump"}`, 400, "itself"},
+		{"POST", "/api/v1/entities/block", `{"type":"person","name":"Nobody Atall"}`, 404, "not_found"},
+		{"POST", "/api/v1/entities/retype", `{"type":"person","name":"Hana","to":"planet"}`, 400, "person, org or place"},
+		{"GET", "/api/v1/entities/export", "", 200, "Jo Song-gil"},
+		{"GET", "/api/v1/articles/no-such-article/similar", "", 404, "not_found"},
+	} {
+		status, body := call(tc.method, tc.path, tc.body)
+		if status != tc.status || !strings.Contains(body, tc.has) {
+			t.Errorf("%s %s %s: %d %s; want %d with %q", tc.method, tc.path, tc.body, status, body, tc.status, tc.has)
+		}
+	}
+	res, err := svc.Search(ctx, search.Request{Size: 1})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("search: %v", err)
+	}
+	status, body := call("GET", "/api/v1/articles/"+res.Hits[0].ID+"/similar?size=3", "")
+	if status != 200 || !strings.Contains(body, `"hits":[{`) || strings.Contains(body, `"id":"`+res.Hits[0].ID+`"`) {
+		t.Errorf("similar to %s: %d %s", res.Hits[0].ID, status, body)
+	}
+}
+
+// reutersCorrections makes corrections on Reuters-21578 on both backends,
+// each followed by its undoing, so that a reused pair of indexes
+// (NEWSDEX_PARITY_REUSE) takes them again: merges of entities whose
+// spellings share articles (counted once each), a split of a wrong join,
+// rename, retype, block. After each step the entity lists, the alias
+// table, whole-archive and filtered facets, hits and facet values agree.
+func reutersCorrections(t *testing.T, bl, osr entityEditor) {
+	ctx := t.Context()
+	steps := []correctionStep{
+		{"merge three into a new name", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.MergeEntities(ctx, "org", []string{"House", "Senate", "Congress"}, "U.S. Congress")
+		}, search.Filters{Orgs: []string{"Senate"}}},
+		{"split one of them", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.SplitEntity(ctx, "org", "House")
+		}, search.Filters{Orgs: []string{"U.S. Congress", "House"}}},
+		{"split a wrong join", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.SplitEntity(ctx, "org", "Federal Co")
+		}, search.Filters{Orgs: []string{"Federal Reserve"}}},
+		{"rename", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RenameEntity(ctx, "person", "James Baker", "James A. Baker")
+		}, search.Filters{Persons: []string{"James A. Baker"}}},
+		{"rename back", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RenameEntity(ctx, "person", "James A. Baker", "James Baker")
+		}, search.Filters{Persons: []string{"James Baker"}}},
+		{"retype", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RetypeEntity(ctx, "place", "Washington", "org")
+		}, search.Filters{Orgs: []string{"Washington"}}},
+		{"retype back", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.RetypeEntity(ctx, "org", "Washington", "place")
+		}, search.Filters{Places: []string{"Washington"}}},
+		{"block", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.BlockEntity(ctx, "org", "Treasury")
+		}, search.Filters{Orgs: []string{"Treasury"}}},
+		{"unblock", func(ctx context.Context, e entityEditor) (search.Entity, error) {
+			return e.UnblockEntity(ctx, "org", "Treasury")
+		}, search.Filters{Orgs: []string{"Treasury"}, Places: []string{"Japan"}}},
+	}
+	for _, st := range steps {
+		want, werr := st.edit(ctx, bl)
+		got, gerr := st.edit(ctx, osr)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Fatalf("%s: bleve %v, opensearch %v", st.name, werr, gerr)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: the corrected entity (-bleve +opensearch):\n%s", st.name, diff)
+		}
+		compareEntityViews(t, st.name, bl, osr, st.filter)
+	}
+}
+
+// compareEntityViews is compareEntities without the exports and KWIC of
+// every match, for a large archive: entity lists, the alias table, the
+// facets and first hits of the whole archive and of the filter, and
+// facet values.
+func compareEntityViews(t *testing.T, step string, bl, osr entityEditor, f search.Filters) {
+	t.Helper()
+	ctx := t.Context()
+	for _, q := range []struct{ typ, prefix string }{{"", ""}, {"person", "j"}, {"org", "u"}, {"place", "w"}} {
+		want, err := bl.Entities(ctx, q.typ, q.prefix, 100)
+		if err != nil {
+			t.Fatalf("%s: bleve entities: %v", step, err)
+		}
+		got, err := osr.Entities(ctx, q.typ, q.prefix, 100)
+		if err != nil {
+			t.Fatalf("%s: opensearch entities: %v", step, err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: entities %q %q (-bleve +opensearch):\n%s", step, q.typ, q.prefix, diff)
+		}
+	}
+	want, err := bl.ExportEntities(ctx)
+	if err != nil {
+		t.Fatalf("%s: bleve export: %v", step, err)
+	}
+	got, err := osr.ExportEntities(ctx)
+	if err != nil {
+		t.Fatalf("%s: opensearch export: %v", step, err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s: alias table (-bleve +opensearch):\n%s", step, diff)
+	}
+	for _, filters := range []search.Filters{{}, f} {
+		req := search.Request{Sort: search.SortDate, Size: 20, Filters: filters, FacetSize: 25,
+			Facets: []string{search.FacetSource, search.FacetPerson, search.FacetOrg, search.FacetPlace}}
+		w, err := bl.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: bleve: %v", step, err)
+		}
+		g, err := osr.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: opensearch: %v", step, err)
+		}
+		if w.Total != g.Total {
+			t.Errorf("%s: filters %+v: total bleve %d, opensearch %d", step, filters, w.Total, g.Total)
+		}
+		if diff := cmp.Diff(w.Facets, g.Facets, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: filters %+v: facets (-bleve +opensearch):\n%s", step, filters, diff)
+		}
+		if diff := cmp.Diff(hitsOf(w.Hits, true), hitsOf(g.Hits, true), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: filters %+v: hits (-bleve +opensearch):\n%s", step, filters, diff)
+		}
+		for _, facet := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
+			for _, prefix := range []string{"", "u"} {
+				w, err := bl.FacetValues(ctx, facet, prefix, req, 20)
+				if err != nil {
+					t.Fatalf("%s: bleve facet values: %v", step, err)
+				}
+				g, err := osr.FacetValues(ctx, facet, prefix, req, 20)
+				if err != nil {
+					t.Fatalf("%s: opensearch facet values: %v", step, err)
+				}
+				if diff := cmp.Diff(w, g, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("%s: filters %+v: facet values %s %q (-bleve +opensearch):\n%s", step, filters, facet, prefix, diff)
+				}
+			}
+		}
 	}
 }

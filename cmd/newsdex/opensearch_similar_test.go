@@ -110,13 +110,13 @@ type onTopic struct {
 	took  time.Duration // all its Similar calls
 }
 
-// similarOnTopic measures, as search's TestSimilarReuters does, for
-// every 25th Reuters-21578 story with a topic label, the share of its
+// similarOnTopic measures, as search's TestSimilarReuters does (which
+// takes every 25th), for every step-th Reuters-21578 story with a topic label, the share of its
 // top-10 similar articles that share a label, and the share of stories
 // with 6 or more of 10 on topic, for each backend; the backends take
 // turns story by story, so that their times compare under the same
 // load. It also checks that no story is among its own similar articles.
-func similarOnTopic(t *testing.T, corpus string, rs ...similarReader) []onTopic {
+func similarOnTopic(t *testing.T, corpus string, step int, rs ...similarReader) []onTopic {
 	t.Helper()
 	f, err := os.Open(corpus)
 	if err != nil {
@@ -143,7 +143,7 @@ func similarOnTopic(t *testing.T, corpus string, rs ...similarReader) []onTopic 
 	tallies := make([]tally, len(rs))
 	out := make([]onTopic, len(rs))
 	stories := 0
-	for i := 0; i < len(ids); i += 25 {
+	for i := 0; i < len(ids); i += step {
 		stories++
 		for j, r := range rs {
 			start := time.Now()
