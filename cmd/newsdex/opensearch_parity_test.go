@@ -331,7 +331,7 @@ func TestOpenSearchParity(t *testing.T) {
 		// Similar articles rank by each backend's BM25: the share of a
 		// story's top 10 on its topic, measured on both.
 		t.Run("corrections", func(t *testing.T) { reutersCorrections(t, bl.(entityEditor), osr.(entityEditor)) })
-		m := similarOnTopic(t, reuters, 50, bl.(similarReader), osr.(similarReader))
+		m := similarOnTopic(t, reuters, 25, bl.(similarReader), osr.(similarReader))
 		t.Logf("similar articles on topic (top 10 sharing a Reuters topic; stories with 6+ of 10; time): bleve %.1f%%, %.1f%%, %v; opensearch %.1f%%, %.1f%%, %v",
 			100*m[0].share, 100*m[0].most, m[0].took.Round(time.Millisecond), 100*m[1].share, 100*m[1].most, m[1].took.Round(time.Millisecond))
 		if m[1].share < 0.55 || m[1].most < 0.55 {

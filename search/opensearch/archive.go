@@ -33,6 +33,7 @@ type archive struct {
 	names        []entity.Name
 	ev           entity.Evidence
 	corr         storedCorrections
+	counts       *archiveCounts // the entities' counts over the whole archive, once asked for
 
 	signed  bool                // some article has a signature: hits carry copies and group
 	group   map[string]string   // article id → group id, for articles with copies
@@ -280,6 +281,7 @@ func (a *archive) withCorrections(sc storedCorrections, aliases *indexer.Aliases
 	}
 	b := *a
 	b.corr = sc
+	b.counts = &archiveCounts{}
 	b.version = archiveVersion(a.indexVersion + "|" + sc.version())
 	b.table = entity.Resolve(slices.Clone(a.names), a.ev, aliases, ca)
 	return &b, nil

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"newsdex/indexer/entity"
 	"newsdex/search"
@@ -61,10 +62,34 @@ func (s *Service) Entities(ctx context.Context, typ, prefix string, size int) ([
 	return out, nil
 }
 
+// archiveCounts keeps an archive's entity counts: they change only with
+// the archive (a write or a correction makes a new one), and the entity
+// list and every correction ask for them.
+type archiveCounts struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
 // archiveEntityCounts counts every entity's articles over the whole
 // archive, exactly (an article naming two spellings counts once), keyed
-// by type, NUL, name.
+// by type, NUL, name; once per archive.
 func (s *Service) archiveEntityCounts(ctx context.Context, ar *archive) (map[string]int, error) {
+	c := ar.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts != nil {
+		return c.counts, nil
+	}
+	counts, err := s.countEntities(ctx, ar)
+	if err != nil {
+		return nil, err
+	}
+	c.counts = counts
+	return counts, nil
+}
+
+// countEntities counts as archiveEntityCounts says, without keeping.
+func (s *Service) countEntities(ctx context.Context, ar *archive) (map[string]int, error) {
 	all := obj{"match_all": obj{}}
 	fields := []string{}
 	for _, t := range entity.Types {
