@@ -281,7 +281,7 @@ func (a *archive) withCorrections(sc storedCorrections, aliases *indexer.Aliases
 	}
 	b := *a
 	b.corr = sc
-	b.counts = &archiveCounts{}
+	b.counts = &archiveCounts{prev: a}
 	b.version = archiveVersion(a.indexVersion + "|" + sc.version())
 	b.table = entity.Resolve(slices.Clone(a.names), a.ev, aliases, ca)
 	return &b, nil

@@ -68,6 +68,20 @@ func (s *Service) Entities(ctx context.Context, typ, prefix string, size int) ([
 type archiveCounts struct {
 	mu     sync.Mutex
 	counts map[string]int
+	// prev is the archive this one was resolved from with other
+	// corrections (same articles), until the counts are known: only the
+	// entities a correction changed are counted again.
+	prev *archive
+}
+
+// known returns the counts when they have been counted.
+func (c *archiveCounts) known() map[string]int {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts
 }
 
 // archiveEntityCounts counts every entity's articles over the whole
@@ -80,30 +94,112 @@ func (s *Service) archiveEntityCounts(ctx context.Context, ar *archive) (map[str
 	if c.counts != nil {
 		return c.counts, nil
 	}
-	counts, err := s.countEntities(ctx, ar)
+	var prev map[string]int
+	if c.prev != nil {
+		prev = c.prev.counts.known()
+	}
+	counts, err := s.countEntities(ctx, ar, c.prev, prev)
 	if err != nil {
 		return nil, err
 	}
-	c.counts = counts
+	c.counts, c.prev = counts, nil
 	return counts, nil
 }
 
-// countEntities counts as archiveEntityCounts says, without keeping.
-func (s *Service) countEntities(ctx context.Context, ar *archive) (map[string]int, error) {
+// countEntities counts as archiveEntityCounts says. The stored names'
+// article counts come with the archive; an entity with several names
+// needs a filters aggregation (entityCounts), which on a large archive
+// is most of the time, so when the counts of prev (the same articles,
+// other corrections) are known, only the entities whose stored names or
+// block changed are counted again.
+func (s *Service) countEntities(ctx context.Context, ar, prev *archive, prevCounts map[string]int) (map[string]int, error) {
 	all := obj{"match_all": obj{}}
-	fields := []string{}
-	for _, t := range entity.Types {
-		fields = append(fields, entity.Field(t))
-	}
-	vc, err := s.valueCounts(ctx, all, fields)
-	if err != nil {
-		return nil, err
-	}
 	need := map[string]facetNeed{}
 	for _, t := range entity.Types {
 		need[t] = facetNeed{size: -1}
 	}
-	return s.entityCounts(ctx, all, vc, ar, need)
+	if prevCounts == nil {
+		return s.entityCounts(ctx, all, ar.valueCounts(), ar, need)
+	}
+	was := map[string]int{} // signature → count, in prev
+	for k, sig := range ar.signatures(prev) {
+		if n, ok := prevCounts[k]; ok {
+			was[sig] = n
+		}
+	}
+	out := map[string]int{}
+	changed := map[string]bool{}
+	for k, sig := range ar.signatures(ar) {
+		if n, ok := was[sig]; ok {
+			out[k] = n
+		} else {
+			changed[k] = true
+		}
+	}
+	if len(changed) == 0 {
+		return out, nil
+	}
+	// The changed entities' names alone: entityCounts counts exactly the
+	// entities whose every name it is given.
+	vc := map[string]map[string]int{}
+	for _, n := range ar.names {
+		e := ar.entityOf(n.Type, n.Value)
+		if !changed[e.Type+"\x00"+e.Name] {
+			continue
+		}
+		f := entity.Field(n.Type)
+		if vc[f] == nil {
+			vc[f] = map[string]int{}
+		}
+		vc[f][n.Value] = n.Docs
+	}
+	counts, err := s.entityCounts(ctx, all, vc, ar, need)
+	if err != nil {
+		return nil, err
+	}
+	for k, n := range counts {
+		out[k] = n
+	}
+	return out, nil
+}
+
+// valueCounts is the article count of every stored entity name, by
+// field, as read for the archive.
+func (a *archive) valueCounts() map[string]map[string]int {
+	vc := map[string]map[string]int{}
+	for _, n := range a.names {
+		f := entity.Field(n.Type)
+		if vc[f] == nil {
+			vc[f] = map[string]int{}
+		}
+		vc[f][n.Value] = n.Docs
+	}
+	return vc
+}
+
+// signatures names, for each entity of t's table that has stored names
+// (keyed type, NUL, name), what its count depends on: whether it is
+// blocked and its stored names. An entity with the same signature in
+// two tables over the same articles has the same count.
+func (a *archive) signatures(t *archive) map[string]string {
+	parts := map[string][]string{}
+	blocked := map[string]bool{}
+	for _, n := range a.names {
+		e := t.entityOf(n.Type, n.Value)
+		k := e.Type + "\x00" + e.Name
+		parts[k] = append(parts[k], n.Type+"\x00"+n.Value)
+		blocked[k] = e.Blocked
+	}
+	out := make(map[string]string, len(parts))
+	for k, ps := range parts {
+		slices.Sort(ps)
+		sig := strings.Join(ps, "\x01")
+		if blocked[k] {
+			sig = "blocked\x01" + sig
+		}
+		out[k] = sig
+	}
+	return out
 }
 
 func matchesPrefix(e *entity.Entity, p string) bool {
