@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"newsdex/indexer"
@@ -32,6 +33,10 @@ const (
 	// archive changed nothing (60.6% at boost 2).
 	similarEntityBoost = 0.5
 )
+
+// SimilarEntityBoost is similarEntityBoost, for the OpenSearch backend's
+// similar articles.
+const SimilarEntityBoost = similarEntityBoost
 
 // Similar returns the articles most like article id ("more like this"):
 // those sharing its most distinctive words (tf-idf over title and body,
@@ -66,12 +71,12 @@ func (s *Service) Similar(ctx context.Context, id string, req Request) (*Result,
 	var terms []string
 	for _, w := range words {
 		for _, field := range []string{indexer.FieldTitle, indexer.FieldBody} {
-			tq := bleve.NewTermQuery(w.term)
+			tq := bleve.NewTermQuery(w.Term)
 			tq.SetField(field)
-			tq.SetBoost(w.weight)
+			tq.SetBoost(w.Weight)
 			should = append(should, tq)
 		}
-		terms = append(terms, w.term)
+		terms = append(terms, w.Term)
 	}
 	for _, field := range []string{indexer.FieldPersons, indexer.FieldOrganizations, indexer.FieldPlaces} {
 		for _, v := range fieldStrings(f, field) {
@@ -109,22 +114,16 @@ func (s *Service) Similar(ctx context.Context, id string, req Request) (*Result,
 	return out, nil
 }
 
-type weightedTerm struct {
-	term   string
-	weight float64
+// WeightedTerm is one of an article's distinctive words, its weight
+// relative to the strongest one's.
+type WeightedTerm struct {
+	Term   string
+	Weight float64
 }
 
 // distinctiveWords are the article's index terms with the highest tf-idf
-// in the body field, leaving out words in fewer than two articles (typos,
-// numbers) and in more than a tenth of them.
-func (s *Service) distinctiveWords(title, body string) ([]weightedTerm, error) {
-	tf := map[string]float64{}
-	for _, t := range s.analyzer.Analyze([]byte(title)) {
-		tf[string(t.Term)] += 2
-	}
-	for _, t := range s.analyzer.Analyze([]byte(body)) {
-		tf[string(t.Term)]++
-	}
+// in the body field (DistinctiveWords).
+func (s *Service) distinctiveWords(title, body string) ([]WeightedTerm, error) {
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
@@ -138,33 +137,60 @@ func (s *Service) distinctiveWords(title, body string) ([]weightedTerm, error) {
 	if err != nil {
 		return nil, fmt.Errorf("similar: %w", err)
 	}
-	var out []weightedTerm
-	for term, c := range tf {
+	tf := TermFrequencies(s.analyzer, title, body)
+	df := make(map[string]int, len(tf))
+	for term := range tf {
 		tr, err := r.TermFieldReader(context.Background(), []byte(term), indexer.FieldBody, false, false, false)
 		if err != nil {
 			return nil, fmt.Errorf("similar: %w", err)
 		}
-		df := tr.Count()
+		df[term] = int(tr.Count())
 		tr.Close()
-		if df < 2 || df > n/10+1 {
+	}
+	return DistinctiveWords(tf, int(n), df), nil
+}
+
+// TermFrequencies counts an article's index terms as similar articles
+// weigh them: title words twice, body words once.
+func TermFrequencies(an analysis.Analyzer, title, body string) map[string]float64 {
+	tf := map[string]float64{}
+	for _, t := range an.Analyze([]byte(title)) {
+		tf[string(t.Term)] += 2
+	}
+	for _, t := range an.Analyze([]byte(body)) {
+		tf[string(t.Term)]++
+	}
+	return tf
+}
+
+// DistinctiveWords picks the terms of tf with the highest tf-idf, given
+// each one's document frequency df in the body field of n articles,
+// leaving out words in fewer than two articles (typos, numbers) and in
+// more than a tenth of them. Both backends choose with it, so that they
+// ask for the same words.
+func DistinctiveWords(tf map[string]float64, n int, df map[string]int) []WeightedTerm {
+	var out []WeightedTerm
+	for term, c := range tf {
+		d := df[term]
+		if d < 2 || d > n/10+1 {
 			continue
 		}
-		out = append(out, weightedTerm{term, (1 + math.Log(c)) * math.Log(float64(n)/float64(df))})
+		out = append(out, WeightedTerm{term, (1 + math.Log(c)) * math.Log(float64(n)/float64(d))})
 	}
-	slices.SortFunc(out, func(a, b weightedTerm) int {
-		if a.weight != b.weight {
-			return int(math.Copysign(1, b.weight-a.weight))
+	slices.SortFunc(out, func(a, b WeightedTerm) int {
+		if a.Weight != b.Weight {
+			return int(math.Copysign(1, b.Weight-a.Weight))
 		}
-		return strings.Compare(a.term, b.term)
+		return strings.Compare(a.Term, b.Term)
 	})
 	if len(out) > similarTerms {
 		out = out[:similarTerms]
 	}
 	if len(out) > 0 { // weights relative to the strongest word, as boosts
-		top := out[0].weight
+		top := out[0].Weight
 		for i := range out {
-			out[i].weight /= top
+			out[i].Weight /= top
 		}
 	}
-	return out, nil
+	return out
 }

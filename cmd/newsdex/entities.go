@@ -23,7 +23,9 @@ const entitiesUsage = `Usage:
   newsdex entities split   [--index DIR] --type T NAME
   newsdex entities export  [--index DIR]
 T is person, org or place. Corrections need the index not in use (stop
-serve, or make them over HTTP with an admin key).
+serve, or make them over HTTP with an admin key). With index.backend
+opensearch they go to the cluster, and running servers see them within
+a second.
 `
 
 // runEntities implements "newsdex entities ACTION": the archive's
@@ -68,20 +70,11 @@ func runEntities(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if flagSet(fs, "index") {
 		cfg.Index.Dir = *dir
 	}
-	readOnly := action == "list" || action == "export"
-	idx, err := openForEntities(cfg.Index.Dir, readOnly)
+	svc, closeSvc, err := openEntities(ctx, cfg, action == "list" || action == "export", stderr)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
-	aliases, err := loadAliases(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := search.NewService(idx, searchLimits(cfg), newLogger(cfg.Log, stderr), aliases)
-	if err != nil {
-		return err
-	}
+	defer closeSvc()
 
 	var e search.Entity
 	switch action {
@@ -135,6 +128,51 @@ func printEntity(w io.Writer, e search.Entity) {
 	if len(e.Aliases) > 0 {
 		fmt.Fprintf(w, "          also: %s\n", strings.Join(e.Aliases, "; "))
 	}
+}
+
+// entityService is what the entities command asks either backend.
+type entityService interface {
+	Entities(ctx context.Context, typ, prefix string, size int) ([]search.Entity, error)
+	MergeEntities(ctx context.Context, typ string, names []string, into string) (search.Entity, error)
+	RenameEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	RetypeEntity(ctx context.Context, typ, name, to string) (search.Entity, error)
+	BlockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	UnblockEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	SplitEntity(ctx context.Context, typ, name string) (search.Entity, error)
+	ExportEntities(ctx context.Context) ([]byte, error)
+}
+
+// openEntities opens the configured backend for the entities command,
+// and returns what closes it.
+func openEntities(ctx context.Context, cfg Config, readOnly bool, stderr io.Writer) (entityService, func(), error) {
+	logger := newLogger(cfg.Log, stderr)
+	if cfg.Index.Backend == backendOpenSearch {
+		c, err := openSearchClient(ctx, cfg, logger) // opensearch.go
+		if err != nil {
+			return nil, nil, err
+		}
+		svc, err := openSearchService(cfg, c, logger)
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		return svc, func() { c.Close() }, nil
+	}
+	idx, err := openForEntities(cfg.Index.Dir, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	aliases, err := loadAliases(cfg)
+	if err != nil {
+		idx.Close()
+		return nil, nil, err
+	}
+	svc, err := search.NewService(idx, searchLimits(cfg), logger, aliases)
+	if err != nil {
+		idx.Close()
+		return nil, nil, err
+	}
+	return svc, func() { idx.Close() }, nil
 }
 
 // openForEntities opens an existing index: read-only to list, for writing

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,8 +24,16 @@ import (
 // article's signature, by neardup.Resolve). Both are read from the
 // cluster with aggregations and a scroll of doc values.
 type archive struct {
-	version string
+	version archiveVersion // indexVersion and corr's version
 	table   *entity.Table
+
+	// What the table was resolved from, kept so that a correction
+	// resolves again without reading the archive again.
+	indexVersion string
+	names        []entity.Name
+	ev           entity.Evidence
+	corr         storedCorrections
+	counts       *archiveCounts // the entities' counts over the whole archive, once asked for
 
 	signed  bool                // some article has a signature: hits carry copies and group
 	group   map[string]string   // article id → group id, for articles with copies
@@ -130,7 +139,7 @@ func (c *archiveCache) get(ctx context.Context) (*archive, error) {
 				defer c.pending.Store(false)
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
-				if v, err := c.s.version(ctx); err == nil && v != a.version {
+				if v, _, err := c.s.version(ctx); err == nil && v != a.version {
 					if _, err := c.resolve(ctx); err != nil {
 						c.s.logger.Error("resolve entities and near-duplicates", slog.String("error", err.Error()))
 					}
@@ -151,15 +160,22 @@ func (c *archiveCache) invalidate(ctx context.Context) error {
 func (c *archiveCache) resolve(ctx context.Context) (*archive, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ver, err := c.s.version(ctx)
+	ver, sc, err := c.s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if a := c.cur.Load(); a != nil && a.version == ver {
-		return a, nil
+	prev := c.cur.Load()
+	if prev != nil && prev.version == ver {
+		return prev, nil
 	}
 	start := time.Now()
-	a, err := c.s.readArchive(ctx, ver)
+	var a *archive
+	if prev != nil && prev.indexVersion == ver.index() {
+		// Only the corrections changed: the same names, another table.
+		a, err = prev.withCorrections(sc, c.s.aliases)
+	} else {
+		a, err = c.s.readArchive(ctx, ver.index(), sc)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +190,32 @@ func (c *archiveCache) resolve(ctx context.Context) (*archive, error) {
 // groups again, after a write.
 func (s *Service) Invalidate(ctx context.Context) error { return s.arch.invalidate(ctx) }
 
-// version changes whenever the index does: the primaries' documents
+// archiveVersion is what the archive was resolved from: the index's
+// version, then the corrections' (their document's sequence number and
+// primary term).
+type archiveVersion string
+
+func (v archiveVersion) index() string { i, _, _ := strings.Cut(string(v), "|"); return i }
+
+// version is the index's version (indexVersion) and the corrections as
+// they are now, read in the same call so that the archive resolved from
+// them names the version it has.
+func (s *Service) version(ctx context.Context) (archiveVersion, storedCorrections, error) {
+	iv, err := s.indexVersion(ctx)
+	if err != nil {
+		return "", storedCorrections{}, err
+	}
+	sc, err := s.readCorrections(ctx)
+	if err != nil {
+		return "", storedCorrections{}, err
+	}
+	return archiveVersion(iv + "|" + sc.version()), sc, nil
+}
+
+// indexVersion changes whenever the index does: the primaries' documents
 // (live and deleted, as of the last refresh) and their index and delete
 // operations.
-func (s *Service) version(ctx context.Context) (string, error) {
+func (s *Service) indexVersion(ctx context.Context) (string, error) {
 	var st struct {
 		All struct {
 			Primaries struct {
@@ -202,7 +240,7 @@ func (s *Service) version(ctx context.Context) (string, error) {
 // readArchive reads every stored entity name with its article count and
 // the evidence terms (entity.Resolve), and every article's signature
 // and date (neardup.Resolve).
-func (s *Service) readArchive(ctx context.Context, ver string) (*archive, error) {
+func (s *Service) readArchive(ctx context.Context, ver string, sc storedCorrections) (*archive, error) {
 	fields := []string{indexer.FieldEntityEvidence}
 	for _, typ := range entity.Types {
 		fields = append(fields, entity.Field(typ))
@@ -233,20 +271,27 @@ func (s *Service) readArchive(ctx context.Context, ver string) (*archive, error)
 	for _, t := range evTerms {
 		ev.Add(t, counts[indexer.FieldEntityEvidence][t])
 	}
-	corr, err := entity.ParseCorrections(nil)
-	if err != nil {
-		return nil, err
-	}
-	ca, err := corr.Aliases()
-	if err != nil {
-		return nil, err
-	}
-	a := &archive{version: ver, table: entity.Resolve(names, ev, s.aliases, ca),
-		group: map[string]string{}, members: map[string][]string{}, rank: map[string]int{}}
+	a := &archive{indexVersion: ver, names: names, ev: ev, group: map[string]string{}, members: map[string][]string{}, rank: map[string]int{}}
 	if err := s.readDuplicates(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return a.withCorrections(sc, s.aliases)
+}
+
+// withCorrections is a copy of a with its entity table resolved again
+// under the corrections sc, as search.Service resolves after a
+// correction: the same stored names and evidence, the same duplicates.
+func (a *archive) withCorrections(sc storedCorrections, aliases *indexer.Aliases) (*archive, error) {
+	ca, err := sc.corr.Aliases()
+	if err != nil {
+		return nil, err
+	}
+	b := *a
+	b.corr = sc
+	b.counts = &archiveCounts{prev: a}
+	b.version = archiveVersion(a.indexVersion + "|" + sc.version())
+	b.table = entity.Resolve(slices.Clone(a.names), a.ev, aliases, ca)
+	return &b, nil
 }
 
 // readDuplicates groups the near-duplicates, as search.Service does.

@@ -247,9 +247,11 @@ func (c *Client) EnsureIndex(ctx context.Context) (created bool, err error) {
 	return true, nil
 }
 
-// DeleteIndex removes the index (tests, and a reindex from scratch).
+// DeleteIndex removes the index and its companion holding the entity
+// corrections (tests, and a reindex from scratch).
 func (c *Client) DeleteIndex(ctx context.Context) error {
-	_, err := c.do(ctx, http.MethodDelete, request{path: "/" + c.index}, nil)
+	_, err := c.do(ctx, http.MethodDelete, request{path: "/" + c.index + "," + c.EntitiesIndex(),
+		query: url.Values{"ignore_unavailable": {"true"}}}, nil)
 	var ce *clusterError
 	if errors.As(err, &ce) && ce.Status == http.StatusNotFound {
 		return nil

@@ -623,14 +623,6 @@ func (c *Client) Count(ctx context.Context) (uint64, error) {
 	return res.Count, nil
 }
 
-// Analyses and entity corrections that have no OpenSearch
-// implementation yet: 501 with a message naming the backend.
-
-// Similar is not available on this backend yet.
-func (s *Service) Similar(context.Context, string, search.Request) (*search.Result, error) {
-	return nil, unsupported("similar articles")
-}
-
 // sortFacet orders facet values as Bleve does: count descending, then
 // value ascending.
 func sortFacet(vs []search.FacetValue) {
