@@ -63,10 +63,6 @@ type benchResult struct {
 	AnonMB    float64 `json:"rss_anon_mb"` // of which heap and stacks
 	FileMB    float64 `json:"rss_file_mb"` // of which mmapped index pages
 	FirstErr  string  `json:"first_error,omitempty"`
-	// Retried, with opensearch, is how many requests to the cluster were
-	// sent again to a node after one failed: nonzero means the run
-	// measured failovers too.
-	Retried int64 `json:"retried,omitempty"`
 	// Backups, with --backups: backups of the index streamed one after
 	// another through the whole timed run (to io.Discard), and the mean
 	// time of one, so p50/p99 above are latencies while a backup streams.
@@ -154,11 +150,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var (
 		svc  benchSearcher
 		idx  bleve.Index // Bleve only, for --backups
-		osc  *opensearch.Client
 		done func()
 	)
 	if openSearch {
-		osc, svc, out.Articles, done, err = openSearchBench(ctx, cfg, lim, logger, aliases)
+		svc, out.Articles, done, err = openSearchBench(ctx, cfg, lim, logger, aliases)
 	} else {
 		idx, svc, out.Articles, done, err = bleveBench(cfg, lim, logger, aliases)
 	}
@@ -309,9 +304,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(all) > 0 {
 		out.MeanMS = ms(sum / time.Duration(len(all)))
 	}
-	if osc != nil {
-		out.Retried = osc.Retried()
-	}
 	out.PeakRSSMB = round(peakRSSMB(), 1)
 	rss, anon, file := currentRSSMB()
 	out.RSSMB, out.AnonMB, out.FileMB = round(rss, 1), round(anon, 1), round(file, 1)
@@ -359,18 +351,18 @@ func bleveBench(cfg Config, lim search.Limits, logger *slog.Logger, aliases *ind
 
 // openSearchBench connects to the configured cluster's index, which must
 // exist and hold articles: unlike serve, bench creates nothing there.
-func openSearchBench(ctx context.Context, cfg Config, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (*opensearch.Client, benchSearcher, uint64, func(), error) {
+func openSearchBench(ctx context.Context, cfg Config, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (benchSearcher, uint64, func(), error) {
 	opts, err := openSearchOptions(cfg)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
 	c, err := opensearch.NewClient(opts)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
-	fail := func(err error) (*opensearch.Client, benchSearcher, uint64, func(), error) {
+	fail := func(err error) (benchSearcher, uint64, func(), error) {
 		c.Close()
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
 	where := fmt.Sprintf("opensearch index %s at %s", opts.Index, strings.Join(opts.URLs, ", "))
 	n, err := c.Count(ctx)
@@ -384,7 +376,7 @@ func openSearchBench(ctx context.Context, cfg Config, lim search.Limits, logger 
 	if err != nil {
 		return fail(err)
 	}
-	return c, svc, n, func() { c.Close() }, nil
+	return svc, n, func() { c.Close() }, nil
 }
 
 // benchRequest makes one search and returns its latency. With a non-nil
