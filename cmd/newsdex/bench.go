@@ -23,6 +23,8 @@ import (
 
 	"newsdex/indexer"
 	"newsdex/search"
+	"newsdex/search/httpapi"
+	"newsdex/search/opensearch"
 )
 
 // uiFacets is what the web UI asks for with every search.
@@ -42,7 +44,9 @@ type benchResult struct {
 	Cache       bool    `json:"cache"`
 	DurationS   float64 `json:"duration_s"`
 	Queries     int     `json:"queries"`
-	Articles    uint64  `json:"articles"`
+	// Backend is index.backend: bleve or opensearch.
+	Backend  string `json:"backend"`
+	Articles uint64 `json:"articles"`
 	// WarmS is how long building the search columns took before the
 	// first request, as serve does at startup (Service.Warm).
 	WarmS float64 `json:"warm_s"`
@@ -78,20 +82,24 @@ type queryTime struct {
 
 // runBench serves the index in-process exactly as serve does and drives
 // /api/v1/search with the queries as the web UI sends them, from
-// --concurrency clients for --duration.
+// --concurrency clients for --duration. The config's index.backend says
+// what answers: the Bleve index in --index (or index.dir), or the
+// OpenSearch index, through the same HTTP handler and Searcher interface
+// serve uses, so that the two backends are measured by one tool.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, configPath := newFlagSet("bench", stderr)
-	dir := fs.String("index", "", "index directory (default: index.dir from config)")
+	dir := fs.String("index", "", "Bleve index directory (default: index.dir from config)")
 	queriesPath := fs.String("queries", "", "file of queries, one a line")
 	concurrency := fs.Int("concurrency", 4, "concurrent clients")
 	duration := fs.Duration("duration", 30*time.Second, "how long to drive the service")
 	size := fs.Int("size", 10, "hits per page")
-	noCache := fs.Bool("no-cache", false, "turn the result cache off, so every request runs the whole search")
+	noCache := fs.Bool("no-cache", false, "turn the result cache off (with opensearch also the shards' request cache), so every request runs the whole search")
 	empty := fs.Bool("empty-query", false, "add the empty query (the landing page: every article) to the queries")
 	backups := fs.Bool("backups", false, "stream backups of the index (as GET /api/v1/admin/backup does) one after another during the timed run")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: newsdex bench --index DIR --queries FILE [--concurrency N] [--duration D] [--no-cache] [--empty-query] [--backups] [--config FILE]")
-		fmt.Fprintln(stderr, "Serves the index on a loopback port and prints one JSON object of throughput and latency.")
+		fmt.Fprintln(stderr, "Usage: newsdex bench [--index DIR | --config FILE] --queries FILE [--concurrency N] [--duration D] [--no-cache] [--empty-query] [--backups]")
+		fmt.Fprintln(stderr, "Serves the index (Bleve, or the OpenSearch index when the config's index.backend is opensearch)")
+		fmt.Fprintln(stderr, "on a loopback port and prints one JSON object of throughput and latency.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -108,7 +116,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if flagSet(fs, "index") {
+	openSearch := cfg.Index.Backend == backendOpenSearch
+	switch {
+	case openSearch && flagSet(fs, "index"):
+		return usageError{"--index names a Bleve index, but the config's index.backend is opensearch: drop one of them"}
+	case openSearch && *backups:
+		return usageError{"--backups streams a Bleve index; with index.backend opensearch, backups are the cluster's snapshots"}
+	case flagSet(fs, "index"):
 		cfg.Index.Dir = *dir
 	}
 	queries, err := readQueries(*queriesPath)
@@ -123,11 +137,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger := newLogger(cfg.Log, io.Discard)
 	bleve.SetLog(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 
-	idx, err := indexer.OpenReadOnly(cfg.Index.Dir)
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
 	aliases, err := loadAliases(cfg)
 	if err != nil {
 		return err
@@ -136,11 +145,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *noCache {
 		lim.ResultCache = -1
 	}
-	svc, err := search.NewService(idx, lim, logger, aliases)
+	var out benchResult
+	out.Backend = cfg.Index.Backend
+	var (
+		svc  benchSearcher
+		idx  bleve.Index // Bleve only, for --backups
+		done func()
+	)
+	if openSearch {
+		svc, out.Articles, done, err = openSearchBench(ctx, cfg, lim, logger, aliases)
+	} else {
+		idx, svc, out.Articles, done, err = bleveBench(cfg, lim, logger, aliases)
+	}
 	if err != nil {
 		return err
 	}
-	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // as serve does
+	defer done()
 	api := newAPI(cfg, logger)
 	api.SetSearcher(svc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -169,8 +189,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		DisableCompression:  true,
 	}}
 
-	var out benchResult
-	out.Articles, _ = idx.DocCount()
 	warmStart := time.Now()
 	if err := svc.Warm(ctx); err != nil {
 		return err
@@ -295,6 +313,70 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout, string(b))
 	return nil
+}
+
+// benchSearcher is what bench serves: what the HTTP server reads through,
+// and Warm, which serve's startup (Bleve) or first search (OpenSearch)
+// would otherwise do inside the first timed requests.
+type benchSearcher interface {
+	httpapi.Searcher
+	Warm(ctx context.Context) error
+}
+
+var (
+	_ benchSearcher = (*search.Service)(nil)
+	_ benchSearcher = (*opensearch.Service)(nil)
+)
+
+// bleveBench opens the Bleve index in cfg.Index.Dir read-only, as serve
+// reads it, and returns it, its service and its article count.
+func bleveBench(cfg Config, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (bleve.Index, benchSearcher, uint64, func(), error) {
+	idx, err := indexer.OpenReadOnly(cfg.Index.Dir)
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
+	svc, err := search.NewService(idx, lim, logger, aliases)
+	if err != nil {
+		idx.Close()
+		return nil, nil, 0, nil, err
+	}
+	search.SetClauseLimit(svc.Limits().MaxTermExpansion) // as serve does
+	n, err := idx.DocCount()
+	if err != nil {
+		idx.Close()
+		return nil, nil, 0, nil, fmt.Errorf("count articles: %w", err)
+	}
+	return idx, svc, n, func() { idx.Close() }, nil
+}
+
+// openSearchBench connects to the configured cluster's index, which must
+// exist and hold articles: unlike serve, bench creates nothing there.
+func openSearchBench(ctx context.Context, cfg Config, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (benchSearcher, uint64, func(), error) {
+	opts, err := openSearchOptions(cfg)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	c, err := opensearch.NewClient(opts)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	fail := func(err error) (benchSearcher, uint64, func(), error) {
+		c.Close()
+		return nil, 0, nil, err
+	}
+	where := fmt.Sprintf("opensearch index %s at %s", opts.Index, strings.Join(opts.URLs, ", "))
+	n, err := c.Count(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", where, err))
+	}
+	if n == 0 {
+		return fail(fmt.Errorf("%s holds no articles: index some first (newsdex index --config FILE ...)", where))
+	}
+	svc, err := opensearch.NewService(c, lim, logger, aliases)
+	if err != nil {
+		return fail(err)
+	}
+	return svc, n, func() { c.Close() }, nil
 }
 
 // benchRequest makes one search and returns its latency. With a non-nil

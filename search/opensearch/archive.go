@@ -190,6 +190,14 @@ func (c *archiveCache) resolve(ctx context.Context) (*archive, error) {
 // groups again, after a write.
 func (s *Service) Invalidate(ctx context.Context) error { return s.arch.invalidate(ctx) }
 
+// Warm resolves the archive's entities and near-duplicate groups ahead of
+// the first search, which would otherwise wait for them (seconds at a
+// million articles), as search.Service.Warm does for Bleve.
+func (s *Service) Warm(ctx context.Context) error {
+	_, err := s.arch.get(ctx)
+	return err
+}
+
 // archiveVersion is what the archive was resolved from: the index's
 // version, then the corrections' (their document's sequence number and
 // primary term).

@@ -50,7 +50,9 @@ type Service struct {
 	arch    *archiveCache
 }
 
-// NewService returns a Service over c's index. aliases may be nil.
+// NewService returns a Service over c's index. aliases may be nil. It
+// keeps no results of its own; lim.ResultCache < 0 (no result cache, as
+// bench --no-cache sets it) turns the shards' request cache off as well.
 func NewService(c *Client, lim search.Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
 	lim.SetDefaults()
 	tr, err := newTranslator(lim.TitleBoost)
@@ -358,6 +360,12 @@ func (s *Service) runWithin(ctx context.Context, body obj, out *searchResponse, 
 	// copy died fails (503, retried on another node) rather than answer
 	// with a short total.
 	q := url.Values{"timeout": {fmt.Sprintf("%dms", timeout.Milliseconds())}, "allow_partial_search_results": {"false"}}
+	// Without newsdex's result cache (Limits.ResultCache < 0, bench
+	// --no-cache) the shards' request cache is off too, so that a
+	// repeated search is counted again, as it is on Bleve.
+	if s.lim.ResultCache < 0 {
+		q.Set("request_cache", "false")
+	}
 	// A search is a read: when a node drops out while it runs (the
 	// coordinating node reports node_disconnected_exception with a 500,
 	// say), it is sent again, on another node, rather than failed.
