@@ -367,7 +367,7 @@ func parity(t *testing.T, bl, osr reader, entities, dedup bool) {
 		cases = append(cases, dedupCase)
 	}
 	compareBackends(t, bl, osr, cases, entities)
-	t.Run("analytics", func(t *testing.T) { parityAnalytics(t, bl, osr, top, entities) })
+	t.Run("analytics", func(t *testing.T) { parityAnalytics(t, bl, osr, top, dedup) })
 	// An article by id.
 	for _, h := range top.Hits[:min(3, len(top.Hits))] {
 		wa, err := bl.Article(ctx, h.ID)
