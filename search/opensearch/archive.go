@@ -26,6 +26,9 @@ import (
 type archive struct {
 	version archiveVersion // indexVersion and corr's version
 	table   *entity.Table
+	// manyNames is, by type, the table's entities with most names first
+	// (topEntityCounts).
+	manyNames map[string][]int
 
 	// What the table was resolved from, kept so that a correction
 	// resolves again without reading the archive again.
@@ -55,6 +58,9 @@ func (a *archive) entityOf(typ, value string) entity.Entity {
 	}
 	return entity.Entity{Type: typ, Name: value}
 }
+
+// byNames is the entities of a type, those with most stored names first.
+func (a *archive) byNames(typ string) []int { return a.manyNames[typ] }
 
 // hitEntities maps an article's stored names to entity names, as
 // search.Service does: blocked ones left out, each entity once, in the
@@ -253,7 +259,7 @@ func (s *Service) readArchive(ctx context.Context, ver string, sc storedCorrecti
 	for _, typ := range entity.Types {
 		fields = append(fields, entity.Field(typ))
 	}
-	counts, err := s.valueCountsWithin(ctx, obj{"match_all": obj{}}, fields, archiveTimeout)
+	counts, err := s.allValueCounts(ctx, obj{"match_all": obj{}}, fields, archiveTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("read entity names: %w", err)
 	}
@@ -299,6 +305,13 @@ func (a *archive) withCorrections(sc storedCorrections, aliases *indexer.Aliases
 	b.counts = &archiveCounts{prev: a}
 	b.version = archiveVersion(a.indexVersion + "|" + sc.version())
 	b.table = entity.Resolve(slices.Clone(a.names), a.ev, aliases, ca)
+	b.manyNames = map[string][]int{}
+	for i, e := range b.table.Entities {
+		b.manyNames[e.Type] = append(b.manyNames[e.Type], i)
+	}
+	for _, ids := range b.manyNames {
+		slices.SortStableFunc(ids, func(x, y int) int { return len(b.table.Entities[y].Names) - len(b.table.Entities[x].Names) })
+	}
 	return &b, nil
 }
 

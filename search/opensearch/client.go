@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,6 +64,9 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 32
+	// A node that is gone without refusing connections (a lost host)
+	// costs a short wait before the request moves to another node.
+	base.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	if len(opts.CACert) > 0 {
 		// The official client sets the CA pool on an *http.Transport it
 		// is given, but ours is wrapped to count attempts.
@@ -82,12 +86,14 @@ func NewClient(opts Options) (*Client, error) {
 		Password:   opts.Password,
 		Transport:  ct,
 		MaxRetries: opts.MaxRetries,
-		// A node killed mid-request answers nothing: retry those too.
+		// A node that cannot be reached in dialTimeout is retried
+		// elsewhere. No per-attempt timeout: each request's context
+		// bounds it (do), so that a search gives up at its own deadline
+		// and a read of the whole archive, which takes minutes at
+		// millions of articles, is neither cut off nor sent again.
 		EnableRetryOnTimeout: true,
 		RetryOnStatus:        []int{502, 503, 504},
 		RetryBackoff:         func(attempt int) time.Duration { return time.Duration(attempt) * 50 * time.Millisecond },
-		// Short enough that a client waiting on a dead node moves on.
-		RequestTimeout: 30 * time.Second,
 		// No sniffing: the loopback cluster's publish addresses are the
 		// URLs given, and a real one may sit behind a proxy.
 		DiscoverNodesOnStart: new(false),
@@ -174,10 +180,21 @@ func (e *clusterError) Error() string {
 
 func (e *clusterError) Unwrap() error { return ErrCluster }
 
+// dialTimeout bounds connecting to one node.
+const dialTimeout = 3 * time.Second
+
+// defaultTimeout bounds a request whose context has no deadline.
+const defaultTimeout = 30 * time.Second
+
 // do sends one request and decodes a success into out (when not nil).
 // An error answer becomes a *clusterError.
 func (c *Client) do(ctx context.Context, method string, r request, out any) (int, error) {
 	c.requests.Add(1)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
+		defer cancel()
+	}
 	resp, err := c.os.Do(ctx, method, r, nil)
 	if err != nil && resp == nil {
 		return 0, fmt.Errorf("opensearch %s %s: %w", method, r.path, err)

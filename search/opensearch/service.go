@@ -48,6 +48,9 @@ type Service struct {
 	text    analysis.Analyzer // snippets and KWIC find words as the index analyses them
 	exact   analysis.Analyzer
 	arch    *archiveCache
+
+	counted *entityCounting // shared by copies of the service (walk)
+	topK    int             // tests: the top names read per field, instead of topNames
 }
 
 // NewService returns a Service over c's index. aliases may be nil. It
@@ -59,7 +62,8 @@ func NewService(c *Client, lim search.Limits, logger *slog.Logger, aliases *inde
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{c: c, lim: lim, logger: logger, aliases: aliases, tr: tr, text: tr.text, exact: tr.exact}
+	s := &Service{c: c, lim: lim, logger: logger, aliases: aliases, tr: tr, text: tr.text, exact: tr.exact,
+		counted: &entityCounting{}}
 	s.arch = newArchiveCache(s)
 	return s, nil
 }
@@ -450,19 +454,32 @@ func (s *Service) Search(ctx context.Context, req search.Request) (*search.Resul
 		}
 		body["search_after"] = sa
 	}
+	// The page of hits and the counts are separate requests: sent
+	// together, a search waits for the slower, not for both.
+	var counts search.Result
+	countErr := make(chan error, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if len(req.Facets) > 0 || req.Histogram != "" {
+		go func() { countErr <- s.count(cctx, q, req, ar, &counts) }()
+	} else {
+		countErr <- nil
+	}
 	var res searchResponse
-	if err := s.run(ctx, body, &res); err != nil {
+	if err = s.run(ctx, body, &res); err != nil {
+		cancel()
+	}
+	if cerr := <-countErr; err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, err
 	}
-	out := &search.Result{Total: res.Hits.Total.Value, Hits: make([]search.Hit, 0, len(res.Hits.Hits)), SampleOf: uint64(sampleOf)}
+	out := &search.Result{Total: res.Hits.Total.Value, Hits: make([]search.Hit, 0, len(res.Hits.Hits)), SampleOf: uint64(sampleOf),
+		Facets: counts.Facets, Histogram: counts.Histogram}
 	matcher := shape.NewMatcher(s.text, querylang.Terms(node)).WithExact(s.exact)
 	for _, h := range res.Hits.Hits {
 		out.Hits = append(out.Hits, s.hit(h, matcher, req, ar))
-	}
-	if len(req.Facets) > 0 || req.Histogram != "" {
-		if err := s.count(ctx, q, req, ar, out); err != nil {
-			return nil, err
-		}
 	}
 	if len(res.Hits.Hits) == req.Size && uint64(req.From+req.Size) < out.Total {
 		last := res.Hits.Hits[len(res.Hits.Hits)-1]
