@@ -34,6 +34,7 @@ type archive struct {
 	// resolves again without reading the archive again.
 	indexVersion string
 	names        []entity.Name
+	docs         map[string]topTerms // names' article counts, by field (nameCounts)
 	ev           entity.Evidence
 	corr         storedCorrections
 	counts       *archiveCounts // the entities' counts over the whole archive, once asked for
@@ -61,6 +62,51 @@ func (a *archive) entityOf(typ, value string) entity.Entity {
 
 // byNames is the entities of a type, those with most stored names first.
 func (a *archive) byNames(typ string) []int { return a.manyNames[typ] }
+
+// namesOf is, by field, every stored name of the entities a facet of
+// need could show: the table's entities it wants, and the stored names
+// the table leaves out (their own entities) that it wants.
+func (a *archive) namesOf(need map[string]facetNeed) map[string][]string {
+	out := map[string][]string{}
+	for typ, n := range need {
+		for _, i := range a.manyNames[typ] {
+			e := &a.table.Entities[i]
+			if !n.wants(e) {
+				continue
+			}
+			for _, nm := range e.Names {
+				f := entity.Field(nm.Type)
+				out[f] = append(out[f], nm.Value)
+			}
+		}
+	}
+	for _, nm := range a.names {
+		n, ok := need[nm.Type]
+		if _, inTable := a.table.Lookup(nm.Type, nm.Value); !ok || inTable {
+			continue
+		}
+		if e := (entity.Entity{Type: nm.Type, Name: nm.Value}); n.wants(&e) {
+			out[entity.Field(nm.Type)] = append(out[entity.Field(nm.Type)], nm.Value)
+		}
+	}
+	return out
+}
+
+// nameCounts is every stored name's article count over the whole
+// archive, as top terms with nothing left out.
+func (a *archive) nameCounts() map[string]topTerms { return a.docs }
+
+// namesAsTopTerms is nameCounts, built once per read of the archive.
+func namesAsTopTerms(names []entity.Name) map[string]topTerms {
+	out := map[string]topTerms{}
+	for _, typ := range entity.Types {
+		out[entity.Field(typ)] = topTerms{counts: map[string]int{}, errs: map[string]int{}}
+	}
+	for _, n := range names {
+		out[entity.Field(n.Type)].counts[n.Value] = n.Docs
+	}
+	return out
+}
 
 // hitEntities maps an article's stored names to entity names, as
 // search.Service does: blocked ones left out, each entity once, in the
@@ -285,7 +331,7 @@ func (s *Service) readArchive(ctx context.Context, ver string, sc storedCorrecti
 	for _, t := range evTerms {
 		ev.Add(t, counts[indexer.FieldEntityEvidence][t])
 	}
-	a := &archive{indexVersion: ver, names: names, ev: ev, group: map[string]string{}, members: map[string][]string{}, rank: map[string]int{}}
+	a := &archive{indexVersion: ver, names: names, docs: namesAsTopTerms(names), ev: ev, group: map[string]string{}, members: map[string][]string{}, rank: map[string]int{}}
 	if err := s.readDuplicates(ctx, a); err != nil {
 		return nil, err
 	}

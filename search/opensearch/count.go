@@ -39,10 +39,17 @@ const compositePage = 10000
 // countQuery is what to count among the matches of a query.
 type countQuery struct {
 	q       obj
-	every   []string       // fields whose every value is counted
-	top     map[string]int // fields whose most frequent values are counted, and how many
-	total   bool           // count the matches too
-	timeout time.Duration  // each request's deadline
+	every   []string              // fields whose every value is counted
+	top     map[string]topRequest // fields whose most frequent values are counted
+	total   bool                  // count the matches too
+	timeout time.Duration         // each request's deadline
+}
+
+// topRequest is how many of a field's most frequent values to count,
+// among include's values when it is set (each of which is then counted).
+type topRequest struct {
+	size    int
+	include []string
 }
 
 // countAnswer is a countQuery's answer.
@@ -153,8 +160,13 @@ func (s *Service) countValues(ctx context.Context, cq countQuery) (countAnswer, 
 			aggs[f] = obj{"composite": c}
 		}
 		if first {
-			for f, n := range cq.top {
-				aggs["top:"+f] = obj{"terms": obj{"field": f, "size": n, "show_term_doc_count_error": true}}
+			for f, tr := range cq.top {
+				terms := obj{"field": f, "size": tr.size, "show_term_doc_count_error": true}
+				if tr.include != nil {
+					terms["include"] = tr.include
+					terms["size"], terms["shard_size"] = max(1, len(tr.include)), max(1, len(tr.include))
+				}
+				aggs["top:"+f] = obj{"terms": terms}
 			}
 		}
 		body := obj{"query": cq.q, "size": 0, "track_total_hits": first && cq.total}
@@ -167,7 +179,11 @@ func (s *Service) countValues(ctx context.Context, cq countQuery) (countAnswer, 
 		}
 		if first {
 			out.matches = res.Hits.Total.Value
-			for f, n := range cq.top {
+			for f, tr := range cq.top {
+				n := tr.size
+				if tr.include != nil {
+					n = max(1, len(tr.include))
+				}
 				t, err := readTopTerms(res.Aggregations["top:"+f], n)
 				if err != nil {
 					return countAnswer{}, fmt.Errorf("read top values of %s: %w", f, err)
@@ -259,10 +275,21 @@ func compositeSource(field string) obj {
 type facetNeed struct {
 	size   int
 	prefix string
+	// match, when set, chooses the entities instead of "not blocked,
+	// name under prefix" (the entity list's own rule).
+	match func(*entity.Entity) bool
 }
 
 func (n facetNeed) keep(name string) bool {
 	return n.prefix == "" || strings.HasPrefix(strings.ToLower(name), n.prefix)
+}
+
+// wants reports whether entity e can be one of the facet's values.
+func (n facetNeed) wants(e *entity.Entity) bool {
+	if n.match != nil {
+		return n.match(e)
+	}
+	return !e.Blocked && n.keep(e.Name)
 }
 
 func (n facetNeed) cut(vs []search.FacetValue) []search.FacetValue {
@@ -298,7 +325,10 @@ func (s *Service) facetCountsWith(ctx context.Context, q obj, need map[string]fa
 func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]facetNeed, ar *archive, extra []string, total bool) (uint64, map[string][]search.FacetValue, map[string]map[string]int, error) {
 	cq := countQuery{q: q, every: slices.Clone(extra), total: total, timeout: s.lim.Timeout}
 	entityNeed := map[string]facetNeed{}
-	firstOnly := true // every entity facet wants only its first values
+	// Entity facets are counted from top names when each wants its first
+	// values, from the names of the entities under its prefix when each
+	// has one, else from every name.
+	firstOnly, prefixed := true, true
 	topSize := 0
 	for f, n := range need {
 		if typ := facetType(f); typ == "" {
@@ -306,6 +336,7 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 		} else {
 			entityNeed[typ] = n
 			firstOnly = firstOnly && n.size >= 0 && n.prefix == ""
+			prefixed = prefixed && n.size >= 0 && n.prefix != ""
 			topSize = max(topSize, s.topNames(n.size))
 		}
 	}
@@ -313,12 +344,28 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 	for _, typ := range entity.Types {
 		entityFields = append(entityFields, entity.Field(typ))
 	}
-	if len(entityNeed) > 0 && firstOnly {
-		cq.top = map[string]int{}
-		for _, f := range entityFields {
-			cq.top[f] = topSize
+	var includes map[string][]string
+	if len(entityNeed) > 0 && prefixed {
+		includes = ar.namesOf(entityNeed)
+		n := 0
+		for _, vs := range includes {
+			n += len(vs)
 		}
-	} else if len(entityNeed) > 0 {
+		prefixed = n <= termsPage
+	}
+	switch {
+	case len(entityNeed) == 0:
+	case firstOnly:
+		cq.top = map[string]topRequest{}
+		for _, f := range entityFields {
+			cq.top[f] = topRequest{size: topSize}
+		}
+	case prefixed:
+		cq.top = map[string]topRequest{}
+		for _, f := range entityFields {
+			cq.top[f] = topRequest{include: append([]string{}, includes[f]...)}
+		}
+	default:
 		cq.every = append(cq.every, entityFields...)
 	}
 	ans, err := s.countValues(ctx, cq)
@@ -328,7 +375,7 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 	var ents map[string]int // "type\x00name" → articles
 	if len(entityNeed) > 0 {
 		ok := false
-		if firstOnly {
+		if firstOnly || prefixed {
 			if ents, ok, err = s.topEntityCounts(ctx, q, ans.top, ar, entityNeed); err != nil {
 				return 0, nil, nil, err
 			}
@@ -336,7 +383,7 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 		if !ok {
 			// Too many entities could reach the first values: count
 			// every stored name.
-			if firstOnly {
+			if firstOnly || prefixed {
 				s.counted.fallbacks.Add(1)
 				s.logger.Debug("entity facets counted by every name", slog.Int("top", topSize))
 				if ans.every, err = s.valueCounts(ctx, q, entityFields); err != nil {
@@ -437,7 +484,7 @@ func (s *Service) topEntityCounts(ctx context.Context, q obj, tops map[string]to
 			if _, seen := byKey[k]; seen {
 				continue
 			}
-			if n, needed := need[e.Type]; !needed || e.Blocked || !n.keep(e.Name) {
+			if n, needed := need[e.Type]; !needed || !n.wants(&e) {
 				continue
 			}
 			lo, hi, exact := bound(names(e, typ, v))
@@ -479,7 +526,7 @@ func (s *Service) topEntityCounts(ctx context.Context, q obj, tops map[string]to
 				if len(e.Names)*rest < floor[typ] || len(count) > maxEntityFilters {
 					break
 				}
-				if _, seen := byKey[typ+"\x00"+e.Name]; seen || e.Blocked || !need[typ].keep(e.Name) {
+				if _, seen := byKey[typ+"\x00"+e.Name]; seen || !need[typ].wants(&e) {
 					continue
 				}
 				if lo, hi, exact := bound(e.Names); hi >= floor[typ] {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"newsdex/indexer"
 	"newsdex/indexer/entity"
@@ -214,6 +216,61 @@ func TestTopEntityCountsExact(t *testing.T) {
 		}
 	}
 	svc.topK = 0
+
+	// Facet values under a prefix count the names of the entities whose
+	// name starts with it.
+	want := truth(queries[1].keep)
+	for _, prefix := range []string{"ada quill1", "borex2", "v", "quill"} {
+		for _, f := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
+			for _, size := range []int{1, 5, 25} {
+				got, err := svc.facetCounts(ctx, queries[1].q, map[string]facetNeed{f: {size: size, prefix: prefix}}, ar)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var w []search.FacetValue
+				for _, v := range want[f] {
+					if strings.HasPrefix(strings.ToLower(v.Value), prefix) && len(w) < size {
+						w = append(w, v)
+					}
+				}
+				if diff := cmp.Diff(w, got[f], cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("%s values under %q, size %d (-go +opensearch):\n%s", f, prefix, size, diff)
+				}
+			}
+		}
+	}
+
+	// The entity list counts over the whole archive the same way.
+	all := truth(queries[0].keep)
+	for _, tc := range []struct {
+		typ, prefix string
+		size        int
+	}{{"", "", 10}, {entity.Person, "", 25}, {entity.Org, "bor", 5}, {entity.Place, "vantor1", 3}} {
+		got, err := svc.Entities(ctx, tc.typ, tc.prefix, tc.size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w []search.FacetValue
+		for _, f := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
+			if tc.typ != "" && facetType(f) != tc.typ {
+				continue
+			}
+			for _, v := range all[f] {
+				if i := ar.table.Find(facetType(f), v.Value); i >= 0 && matchesPrefix(&ar.table.Entities[i], tc.prefix) {
+					w = append(w, v)
+				}
+			}
+		}
+		sortFacet(w)
+		w = w[:min(tc.size, len(w))]
+		g := make([]search.FacetValue, len(got))
+		for i, e := range got {
+			g[i] = search.FacetValue{Value: e.Name, Count: e.Count}
+		}
+		if diff := cmp.Diff(w, g); diff != "" {
+			t.Errorf("entities %q %q, size %d (-go +opensearch):\n%s", tc.typ, tc.prefix, tc.size, diff)
+		}
+	}
 	recounts, fallbacks := svc.counted.recounts.Load(), svc.counted.fallbacks.Load()
 	t.Logf("%d facet requests counted entities again with a filters aggregation, %d counted every name", recounts, fallbacks)
 	if recounts == 0 || fallbacks == 0 {

@@ -33,11 +33,26 @@ func (s *Service) Entities(ctx context.Context, typ, prefix string, size int) ([
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.archiveEntityCounts(ctx, ar)
+	p := strings.ToLower(strings.TrimSpace(prefix))
+	// The first size entities of each type are counted exactly from the
+	// names' article counts, as topEntityCounts counts facets; blocked
+	// entities count nothing (they are listed under a prefix, to be
+	// unblocked).
+	need := map[string]facetNeed{}
+	for _, t := range entity.Types {
+		if typ == "" || t == typ {
+			need[t] = facetNeed{size: size, match: func(e *entity.Entity) bool { return !e.Blocked && matchesPrefix(e, p) }}
+		}
+	}
+	counts, ok, err := s.topEntityCounts(ctx, obj{"match_all": obj{}}, ar.nameCounts(), ar, need)
 	if err != nil {
 		return nil, err
 	}
-	p := strings.ToLower(strings.TrimSpace(prefix))
+	if !ok {
+		if counts, err = s.archiveEntityCounts(ctx, ar); err != nil {
+			return nil, err
+		}
+	}
 	var out []search.Entity
 	for i := range ar.table.Entities {
 		e := &ar.table.Entities[i]
@@ -405,12 +420,17 @@ func (s *Service) corrected(ctx context.Context, ar *archive, typ, name string) 
 	if i < 0 {
 		return search.Entity{Type: typ, Name: name, Aliases: []string{}}, nil
 	}
-	counts, err := s.archiveEntityCounts(ctx, ar)
-	if err != nil {
-		return search.Entity{}, err
-	}
 	e := &ar.table.Entities[i]
-	return search.Entity{Type: e.Type, Name: e.Name, Count: counts[e.Type+"\x00"+e.Name], Aliases: e.Aliases(), Blocked: e.Blocked}, nil
+	count := 0
+	if !e.Blocked {
+		need := map[string]facetNeed{e.Type: {size: 1, match: func(x *entity.Entity) bool { return x.Name == e.Name }}}
+		counts, _, err := s.topEntityCounts(ctx, obj{"match_all": obj{}}, ar.nameCounts(), ar, need)
+		if err != nil {
+			return search.Entity{}, err
+		}
+		count = counts[e.Type+"\x00"+e.Name]
+	}
+	return search.Entity{Type: e.Type, Name: e.Name, Count: count, Aliases: e.Aliases(), Blocked: e.Blocked}, nil
 }
 
 // MergeEntities makes the named entities one, shown as into.
