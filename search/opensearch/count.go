@@ -29,9 +29,11 @@ import (
 // terms aggregation, which also bounds the count of every name it left
 // out (topTerms), and then counts exactly, with one filters aggregation
 // of one filter per entity, every entity whose bounds let it reach the
-// first N (topEntityCounts). A facet that wants every value, or the
-// values under a prefix, counts every stored name with composite
-// aggregations (entityCounts).
+// first N (topEntityCounts). Facet values under a prefix read, the same
+// way, the names of the entities under it (an include list). A facet
+// that wants every value, or one where too many entities could reach
+// the first N, counts every stored name with composite aggregations
+// (entityCounts).
 
 // compositePage is the buckets of one composite aggregation page.
 const compositePage = 10000
@@ -363,7 +365,9 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 	case prefixed:
 		cq.top = map[string]topRequest{}
 		for _, f := range entityFields {
-			cq.top[f] = topRequest{include: append([]string{}, includes[f]...)}
+			if len(includes[f]) > 0 { // a field with none of their names counts none
+				cq.top[f] = topRequest{include: includes[f]}
+			}
 		}
 	default:
 		cq.every = append(cq.every, entityFields...)
@@ -386,8 +390,12 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 			if firstOnly || prefixed {
 				s.counted.fallbacks.Add(1)
 				s.logger.Debug("entity facets counted by every name", slog.Int("top", topSize))
-				if ans.every, err = s.valueCounts(ctx, q, entityFields); err != nil {
+				every, err := s.valueCounts(ctx, q, entityFields)
+				if err != nil {
 					return 0, nil, nil, err
+				}
+				for f, vc := range every {
+					ans.every[f] = vc
 				}
 			}
 			if ents, err = s.entityCounts(ctx, q, ans.every, ar, entityNeed); err != nil {

@@ -141,6 +141,10 @@ func TestTopEntityCountsExact(t *testing.T) {
 			if !keep(a) {
 				continue
 			}
+			if counts[""] == nil {
+				counts[""] = map[string]int{}
+			}
+			counts[""][a.Source]++ // facetType of the outlet facet is ""
 			seen := map[string]bool{}
 			for i, vs := range [][]string{a.Persons, a.Organizations, a.Places} {
 				for _, v := range vs {
@@ -157,7 +161,7 @@ func TestTopEntityCountsExact(t *testing.T) {
 			}
 		}
 		out := map[string][]search.FacetValue{}
-		for _, f := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
+		for _, f := range []string{search.FacetSource, search.FacetPerson, search.FacetOrg, search.FacetPlace} {
 			vs := []search.FacetValue{}
 			for name, n := range counts[facetType(f)] {
 				vs = append(vs, search.FacetValue{Value: name, Count: n})
@@ -189,7 +193,7 @@ func TestTopEntityCountsExact(t *testing.T) {
 		}
 		// Counting every name (a prefix of "" with size -1) agrees with Go.
 		need := map[string]facetNeed{}
-		for _, f := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
+		for _, f := range []string{search.FacetSource, search.FacetPerson, search.FacetOrg, search.FacetPlace} {
 			need[f] = facetNeed{size: -1}
 		}
 		every, err := svc.facetCounts(ctx, qc.q, need, ar)
@@ -199,16 +203,21 @@ func TestTopEntityCountsExact(t *testing.T) {
 		if diff := cmp.Diff(want, every); diff != "" {
 			t.Fatalf("%s, every name counted (-go +opensearch):\n%s", qc.name, diff)
 		}
+		delete(need, search.FacetSource)
 		for _, topK := range []int{0, 3, 20, 60} {
 			for _, size := range []int{1, 5, 25} {
 				svc.topK = topK
 				for _, f := range []string{search.FacetPerson, search.FacetOrg, search.FacetPlace} {
 					need[f] = facetNeed{size: size}
 				}
+				// The outlets come in the same requests, whichever way
+				// the entities are counted.
+				need[search.FacetSource] = facetNeed{size: size}
 				got, err := svc.facetCounts(ctx, qc.q, need, ar)
 				if err != nil {
 					t.Fatal(err)
 				}
+				delete(need, search.FacetSource)
 				if diff := cmp.Diff(cut(want, size), got); diff != "" {
 					t.Errorf("%s, %d top names, size %d (-go +opensearch):\n%s", qc.name, topK, size, diff)
 				}
