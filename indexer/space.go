@@ -251,15 +251,22 @@ func isNoSpace(err error) bool {
 // and room left after it for the merges it would set off (a merge can
 // write as much as the segments it merges, and its inputs are deleted
 // only after), never less than MinFree. While a merge waits for space,
-// every write is refused: it would only add segments the merge cannot
-// fold in.
+// a write is refused unless there is room for the merge as well: it
+// would only add segments the merge cannot fold in.
 func (g *Guarded) check(expected, docs uint64) error {
 	free, known, err := g.free(g.dir)
 	if err != nil || !known {
 		return nil // no way to tell here: let Bleve try, guarded by recover
 	}
 	if w := g.mergeWait.Load(); w != 0 {
-		return &NoSpaceError{Dir: g.dir, Free: free, Need: w + mergeReserve + expected, Merge: w + mergeReserve, Waiting: true}
+		// The waiting merge has the first claim on the space. A write
+		// goes through only when there is room for both: the disk has
+		// grown, say, before the merger's next look (mergeRetry).
+		reserved := w + mergeReserve
+		if free < reserved+expected+g.opts.MinFree {
+			return &NoSpaceError{Dir: g.dir, Free: free, Need: reserved + expected, Merge: reserved, Waiting: true}
+		}
+		free -= reserved
 	}
 	merge := g.mergeNeed(expected, docs)
 	if merge > 0 {

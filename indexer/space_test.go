@@ -110,6 +110,41 @@ func TestGuardedWritesResume(t *testing.T) {
 	}
 }
 
+// TestGuardedWritesBesideWaitingMerge: while a merge waits for space a
+// write is refused, unless the file system now has room for the merge
+// and the write (it grew before the merger's next look).
+func TestGuardedWritesBesideWaitingMerge(t *testing.T) {
+	const mb = 1 << 20
+	tests := []struct {
+		name    string
+		free    uint64
+		wantErr error
+	}{
+		{"room for the merge only", 12 * mb, ErrNoSpace},
+		{"room for the merge and the write", 200 * mb, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem, err := NewMemIndex()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mem.Close()
+			g := Guard(mem, "/idx", SpaceOptions{})
+			g.free = func(string) (uint64, bool, error) { return tt.free, true, nil }
+			g.mergeWait.Store(10 * mb)
+			err = g.Index("a1", map[string]any{FieldTitle: "wheat"})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("Index beside a merge waiting for 10 MiB, %d MiB free: %v, want %v", tt.free/mb, err, tt.wantErr)
+			}
+			var nse *NoSpaceError
+			if tt.wantErr != nil && (!errors.As(err, &nse) || !nse.Waiting) {
+				t.Errorf("error %v does not say a merge waits", err)
+			}
+		})
+	}
+}
+
 // syntheticCorpus returns n JSON Lines articles of random words, a few
 // KB each, so an index of them fills a small file system quickly.
 func syntheticCorpus(n int) string {
