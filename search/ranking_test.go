@@ -5,9 +5,11 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -199,5 +201,75 @@ func TestRecencyBoost(t *testing.T) {
 	dated, _ := order(Limits{RecencyBoost: 0.5}, SortDate)
 	if diff := cmp.Diff([]string{"a-old", "b-new", "c-undated"}, dated); diff != "" {
 		t.Errorf("date sort (-want +got):\n%s", diff)
+	}
+}
+
+// TestPhraseAsBleve: a phrase over title and body, which the words'
+// searcher checks on the positions it reads (rank.WordsQuery.Phrase),
+// matches exactly the articles Bleve's phrase query matches. On
+// Reuters-21578: phrases of two to four words cut from every 40th
+// article's title and body as written (stop words, possessives,
+// abbreviations, numbers), and a few chosen ones.
+func TestPhraseAsBleve(t *testing.T) {
+	svc := reutersTestService(t)
+	f, err := os.Open("../../shared/data/reuters21578.jsonl")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	phrases := []string{"interest rates", "bank of england", "federal reserve", "the bank", "rates rates", "u.s. treasury", "of the", "it's", "1.5 billion dlrs"}
+	dec := json.NewDecoder(f)
+	for n := 0; ; n++ {
+		var a indexer.Article
+		if err := dec.Decode(&a); err != nil {
+			break
+		}
+		if n%40 != 0 {
+			continue
+		}
+		for _, text := range []string{a.Title, a.Body} {
+			ws := strings.Fields(text)
+			if len(ws) < 6 {
+				continue
+			}
+			start, size := (n/40)%(len(ws)-4), 2+(n/40)%3
+			p := strings.ToLower(strings.Join(ws[start:start+size], " "))
+			phrases = append(phrases, strings.NewReplacer(`"`, "", `\`, "", "(", "", ")", "", ":", "", "*", "", "~", "", "^", "").Replace(p))
+		}
+	}
+	an := querylang.MappingAnalyze(svc.idx.Mapping())
+	checked := 0
+	for _, p := range phrases {
+		node, err := querylang.ParseQuery(`"`+p+`"`, querylang.QueryOptions{})
+		if err != nil {
+			continue // a cut that is not a valid phrase
+		}
+		hits := func(opts querylang.TranslateOptions) (uint64, []string) {
+			bq, err := querylang.ToBleve(node, opts)
+			if err != nil {
+				t.Fatalf("%q: %v", p, err)
+			}
+			req := bleve.NewSearchRequestOptions(bq, 25000, 0, false)
+			req.SortBy([]string{"_id"}) // every match, in an order scores do not change
+			res, err := svc.idx.Search(req)
+			if err != nil {
+				t.Fatalf("%q: %v", p, err)
+			}
+			var out []string
+			for _, h := range res.Hits {
+				out = append(out, h.ID)
+			}
+			slices.Sort(out)
+			return res.Total, out
+		}
+		wantN, want := hits(querylang.TranslateOptions{Analyze: an})
+		gotN, got := hits(querylang.TranslateOptions{Analyze: an, Stats: svc.stats})
+		if wantN != gotN || !slices.Equal(want, got) {
+			t.Errorf("%q: bleve's phrase query matches %d, the words' searcher %d (-bleve +words):\n%s", p, wantN, gotN, cmp.Diff(want, got))
+		}
+		checked++
+	}
+	if checked < 400 {
+		t.Fatalf("checked %d phrases, want at least 400", checked)
 	}
 }

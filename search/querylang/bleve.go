@@ -494,7 +494,16 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 		return anyField(qs)
 	}
 	// Bleve scores a phrase with its BM25; rank phrase matches by BM25F of
-	// their words instead, and keep the phrase only as the filter.
+	// their words instead. A plain phrase over title and body is checked
+	// by the words' searcher on the positions it reads anyway; any other
+	// is kept as a filter.
+	if n.Slop == 0 && !n.Exact && !prefixed && len(qs) > 0 && onlyTitleBody(fs) {
+		words, ok := t.words(n.Text, fs)
+		if ok {
+			words.Phrase = true
+			return words, true, nil
+		}
+	}
 	filter, ok, err := anyField(qs)
 	if err != nil || !ok {
 		return filter, ok, err
@@ -506,6 +515,17 @@ func (t *translator) phrase(n *Phrase) (query.Query, bool, error) {
 	bq := query.NewBooleanQuery([]query.Query{words}, nil, nil)
 	bq.AddFilter(filter)
 	return bq, true, nil
+}
+
+// onlyTitleBody reports whether fs are title and body alone, whose
+// analyzer puts one word at each position.
+func onlyTitleBody(fs []fieldSpec) bool {
+	for _, f := range fs {
+		if f.name != indexer.FieldTitle && f.name != indexer.FieldBody {
+			return false
+		}
+	}
+	return true
 }
 
 // dateRange turns published:[a TO b] into a DateRangeQuery. A bound written

@@ -55,6 +55,12 @@ type WordsQuery struct {
 	// Text's own words weigh Extra[word] when listed, else 1.
 	Extra    map[string]float64 `json:"extra,omitempty"`
 	BoostVal *query.Boost       `json:"boost,omitempty"`
+	// Phrase requires Text's words as a phrase in one of the fields: at
+	// the positions the field's analyzer gives them, a word the analyzer
+	// drops leaving its place (as Bleve's MatchPhraseQuery matches). The
+	// searcher checks it on the positions it reads for proximity anyway,
+	// instead of a phrase searcher reading every posting again.
+	Phrase bool `json:"phrase,omitempty"`
 
 	// Stats are the shared field lengths; nil measures them per search.
 	Stats *FieldStats `json:"-"`
@@ -139,9 +145,22 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		s.fields = append(s.fields, fieldNorm{name: f.Name, weight: f.Weight, mean: mean, b: s.p.B})
 		prev := -1
 		var prevTok *analysis.Token
+		first := -1
 		for _, tok := range an.Analyze([]byte(q.Text)) {
 			w := string(tok.Term)
 			wi := word(w)
+			if q.Phrase {
+				if first < 0 {
+					first = tok.Position
+				}
+				off := tok.Position - first
+				if n := len(s.phrase); n > 0 && s.phrase[n-1].field == fi && s.phrase[n-1].offset >= off {
+					// Two words at one place (a synonym, say) would need
+					// either one there: only Bleve's phrase query does that.
+					return nil, fmt.Errorf("bm25 query: phrase %q puts two words at one position in %s", q.Text, f.Name)
+				}
+				s.phrase = append(s.phrase, phraseWord{field: fi, word: wi, offset: off})
+			}
 			if fi == 0 && prev >= 0 && prev != wi && s.p.ProxWeight > 0 && s.p.pair(q.Text, prevTok, tok) {
 				s.pairs = append(s.pairs, [2]int{prev, wi})
 			}
@@ -170,7 +189,7 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 				s.Close()
 				return nil, err
 			}
-			tr, err := r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, true, true, options.IncludeTermVectors || inPair[wi])
+			tr, err := r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, true, true, options.IncludeTermVectors || inPair[wi] || q.Phrase)
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("bm25 query: %w", err)
@@ -184,7 +203,7 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		return searcher.NewMatchNoneSearcher(r)
 	}
 	s.minMatch = q.MinMatch
-	if s.minMatch <= 0 || s.minMatch > len(s.words) {
+	if s.minMatch <= 0 || s.minMatch > len(s.words) || q.Phrase {
 		s.minMatch = len(s.words)
 	}
 	s.qw = make([]float64, len(s.words))
@@ -304,6 +323,7 @@ type wordsSearcher struct {
 	heap     postingHeap  // all postings not exhausted, unless byWord is set
 	byWord   [][]*posting // when every word is required: postings per word
 	target   index.IndexInternalID
+	phrase   []phraseWord // the phrase a match must hold, per field (WordsQuery.Phrase)
 
 	// scratch, per document
 	at      []*posting // postings on the current document
@@ -450,7 +470,7 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 		f := s.fields[p.field]
 		s.tf[p.word] += f.weight * float64(p.cur.Freq) / f.lengthNorm(p.cur.Norm)
 	}
-	if n < s.minMatch {
+	if n < s.minMatch || s.phrase != nil && !s.hasPhrase() {
 		return nil
 	}
 	dm := ctx.DocumentMatchPool.Get()
@@ -486,6 +506,55 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 		}
 	}
 	return dm
+}
+
+// phraseWord is a word of a phrase: its place in the field's analysis
+// of the text, after the first word's.
+type phraseWord struct {
+	field, word, offset int
+}
+
+// hasPhrase reports whether the current document holds the phrase in one
+// of its fields: every word of the field's analysis at its offset from
+// the first, in the same value of the field.
+func (s *wordsSearcher) hasPhrase() bool {
+	for fi := range s.fields {
+		var ws []phraseWord
+		for _, pw := range s.phrase {
+			if pw.field == fi {
+				ws = append(ws, pw)
+			}
+		}
+		if len(ws) == 0 {
+			continue
+		}
+		start := s.postingAt(ws[0].word, fi)
+		if start == nil {
+			continue
+		}
+	starts:
+		for _, v := range start.cur.Vectors {
+			for _, pw := range ws[1:] {
+				p := s.postingAt(pw.word, fi)
+				if p == nil || !hasPosition(p.cur.Vectors, v.Pos+uint64(pw.offset), v.ArrayPositions) {
+					continue starts
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// hasPosition reports whether vs has position pos in the field value at
+// array positions ap.
+func hasPosition(vs []*index.TermFieldVector, pos uint64, ap []uint64) bool {
+	for _, v := range vs {
+		if v.Pos == pos && slices.Equal(v.ArrayPositions, ap) {
+			return true
+		}
+	}
+	return false
 }
 
 // saturate is BM25's tf(k1+1)/(k1+tf).
