@@ -113,7 +113,9 @@ func ToBleve(n Node, opts TranslateOptions) (query.Query, error) {
 	if !ok {
 		return query.NewMatchNoneQuery(), nil
 	}
-	if wq, isWords := q.(*rank.WordsQuery); isWords && opts.Feedback {
+	// A phrase is never expanded (natural mode escapes quotes anyway):
+	// its words must all be there, in order.
+	if wq, isWords := q.(*rank.WordsQuery); isWords && opts.Feedback && !wq.Phrase {
 		wq.MinMatch = 1 // any word, also among the parts of a lone word and the added ones
 		return &rank.FeedbackQuery{Words: wq}, nil
 	}

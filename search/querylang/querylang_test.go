@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"newsdex/indexer"
+	"newsdex/search/rank"
 )
 
 // update rewrites the golden files of the whole package: go test ./search/querylang -update
@@ -734,5 +735,22 @@ func BenchmarkToBleve(b *testing.B) {
 		if _, err := ToBleve(n, TranslateOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A phrase translated for ranking stays a phrase with feedback on: it is
+// not expanded with words that would all become required.
+func TestPhraseNotExpanded(t *testing.T) {
+	node, err := ParseQuery(`"interest rates"`, QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ToBleve(node, TranslateOptions{Stats: rank.NewFieldStats(), Feedback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wq, ok := q.(*rank.WordsQuery)
+	if !ok || !wq.Phrase {
+		t.Fatalf("query %T %+v, want a phrase WordsQuery", q, q)
 	}
 }
