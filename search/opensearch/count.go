@@ -385,8 +385,8 @@ func (s *Service) facetCountsTotal(ctx context.Context, q obj, need map[string]f
 			}
 		}
 		if !ok {
-			// Too many entities could reach the first values: count
-			// every stored name.
+			// Every value wanted, or too many entities could reach
+			// the first ones: count every stored name.
 			if firstOnly || prefixed {
 				s.counted.fallbacks.Add(1)
 				s.logger.Debug("entity facets counted by every name", slog.Int("top", topSize))
