@@ -153,13 +153,16 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 				if first < 0 {
 					first = tok.Position
 				}
+				if s.phrase == nil {
+					s.phrase = make([][]phraseWord, len(q.Fields))
+				}
 				off := tok.Position - first
-				if n := len(s.phrase); n > 0 && s.phrase[n-1].field == fi && s.phrase[n-1].offset >= off {
+				if ws := s.phrase[fi]; len(ws) > 0 && ws[len(ws)-1].offset >= off {
 					// Two words at one place (a synonym, say) would need
 					// either one there: only Bleve's phrase query does that.
 					return nil, fmt.Errorf("bm25 query: phrase %q puts two words at one position in %s", q.Text, f.Name)
 				}
-				s.phrase = append(s.phrase, phraseWord{field: fi, word: wi, offset: off})
+				s.phrase[fi] = append(s.phrase[fi], phraseWord{word: wi, offset: off})
 			}
 			if fi == 0 && prev >= 0 && prev != wi && s.p.ProxWeight > 0 && s.p.pair(q.Text, prevTok, tok) {
 				s.pairs = append(s.pairs, [2]int{prev, wi})
@@ -323,7 +326,7 @@ type wordsSearcher struct {
 	heap     postingHeap  // all postings not exhausted, unless byWord is set
 	byWord   [][]*posting // when every word is required: postings per word
 	target   index.IndexInternalID
-	phrase   []phraseWord // the phrase a match must hold, per field (WordsQuery.Phrase)
+	phrase   [][]phraseWord // by field, the phrase a match must hold in it (WordsQuery.Phrase)
 
 	// scratch, per document
 	at      []*posting // postings on the current document
@@ -511,20 +514,14 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 // phraseWord is a word of a phrase: its place in the field's analysis
 // of the text, after the first word's.
 type phraseWord struct {
-	field, word, offset int
+	word, offset int
 }
 
 // hasPhrase reports whether the current document holds the phrase in one
 // of its fields: every word of the field's analysis at its offset from
 // the first, in the same value of the field.
 func (s *wordsSearcher) hasPhrase() bool {
-	for fi := range s.fields {
-		var ws []phraseWord
-		for _, pw := range s.phrase {
-			if pw.field == fi {
-				ws = append(ws, pw)
-			}
-		}
+	for fi, ws := range s.phrase {
 		if len(ws) == 0 {
 			continue
 		}
