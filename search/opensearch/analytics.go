@@ -188,7 +188,12 @@ func (c counting) Entities(ctx context.Context, req search.Request, wantType [3]
 // entityFilter matches the articles naming an entity by any of its
 // stored names, in whichever field holds each.
 func entityFilter(ar *archive, typ, name string) obj {
-	byField := ar.filterValues(typ, name)
+	return namesFilter(ar.filterValues(typ, name))
+}
+
+// namesFilter matches the articles naming any of the stored names, given
+// by entity field; none when there are none.
+func namesFilter(byField map[string][]string) obj {
 	var should []obj
 	for _, t := range entity.Types {
 		if vs := byField[entity.Field(t)]; len(vs) > 0 {

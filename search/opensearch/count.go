@@ -560,26 +560,39 @@ func (s *Service) topEntityCounts(ctx context.Context, q obj, tops map[string]to
 		return out, true, nil
 	}
 	s.counted.recounts.Add(1)
-	filters := obj{}
+	filters := make([]obj, len(count))
 	for i, x := range count {
 		byField := map[string][]string{}
 		for _, n := range names(x.e, x.e.Type, x.e.Name) {
 			f := entity.Field(n.Type)
 			byField[f] = append(byField[f], n.Value)
 		}
-		var should []obj
-		for _, typ := range entity.Types {
-			if vs := byField[entity.Field(typ)]; len(vs) > 0 {
-				should = append(should, obj{"terms": obj{entity.Field(typ): vs}})
-			}
+		filters[i] = namesFilter(byField)
+	}
+	counts, err := s.filterCounts(ctx, q, filters)
+	if err != nil {
+		return nil, false, err
+	}
+	for i, x := range count {
+		if counts[i] > 0 {
+			out[x.e.Type+"\x00"+x.e.Name] = counts[i]
 		}
-		filters[strconv.Itoa(i)] = obj{"bool": obj{"should": should, "minimum_should_match": 1}}
+	}
+	return out, true, nil
+}
+
+// filterCounts counts the matches of q within each filter, with one
+// filters aggregation.
+func (s *Service) filterCounts(ctx context.Context, q obj, filters []obj) ([]int, error) {
+	named := make(obj, len(filters))
+	for i, f := range filters {
+		named[strconv.Itoa(i)] = f
 	}
 	var res searchResponse
 	body := obj{"query": q, "size": 0, "track_total_hits": false,
-		"aggs": obj{"ents": obj{"filters": obj{"filters": filters}}}}
+		"aggs": obj{"ents": obj{"filters": obj{"filters": named}}}}
 	if err := s.run(ctx, body, &res); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	var agg struct {
 		Buckets map[string]struct {
@@ -587,14 +600,13 @@ func (s *Service) topEntityCounts(ctx context.Context, q obj, tops map[string]to
 		} `json:"buckets"`
 	}
 	if err := json.Unmarshal(res.Aggregations["ents"], &agg); err != nil {
-		return nil, false, fmt.Errorf("read entity counts: %w", err)
+		return nil, fmt.Errorf("read entity counts: %w", err)
 	}
-	for i, x := range count {
-		if n := agg.Buckets[strconv.Itoa(i)].DocCount; n > 0 {
-			out[x.e.Type+"\x00"+x.e.Name] = n
-		}
+	out := make([]int, len(filters))
+	for i := range filters {
+		out[i] = agg.Buckets[strconv.Itoa(i)].DocCount
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // entityCounts maps stored names to entities and counts each entity's
@@ -652,8 +664,8 @@ func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map
 		}
 	}
 	out := map[string]int{}
-	filters := obj{}
-	slot := map[string]string{}
+	var filters []obj
+	var slot []string // the entity key of each filter
 	for _, k := range order {
 		x := byKey[k]
 		n, needed := need[x.typ]
@@ -664,36 +676,19 @@ func (s *Service) entityCounts(ctx context.Context, q obj, counts map[string]map
 			out[k] = x.lo
 			continue
 		}
-		var should []obj
-		for _, f := range entity.Types {
-			if vs := x.values[entity.Field(f)]; len(vs) > 0 {
-				should = append(should, obj{"terms": obj{entity.Field(f): vs}})
-			}
-		}
-		id := strconv.Itoa(len(filters))
-		filters[id] = obj{"bool": obj{"should": should, "minimum_should_match": 1}}
-		slot[k] = id
+		filters = append(filters, namesFilter(x.values))
+		slot = append(slot, k)
 	}
 	if len(filters) == 0 {
 		return out, nil
 	}
-	var res searchResponse
-	body := obj{"query": q, "size": 0, "track_total_hits": false,
-		"aggs": obj{"ents": obj{"filters": obj{"filters": filters}}}}
-	if err := s.run(ctx, body, &res); err != nil {
+	found, err := s.filterCounts(ctx, q, filters)
+	if err != nil {
 		return nil, err
 	}
-	var agg struct {
-		Buckets map[string]struct {
-			DocCount int `json:"doc_count"`
-		} `json:"buckets"`
-	}
-	if err := json.Unmarshal(res.Aggregations["ents"], &agg); err != nil {
-		return nil, fmt.Errorf("read entity counts: %w", err)
-	}
-	for k, id := range slot {
-		if n := agg.Buckets[id].DocCount; n > 0 {
-			out[k] = n
+	for i, k := range slot {
+		if found[i] > 0 {
+			out[k] = found[i]
 		}
 	}
 	return out, nil
