@@ -273,3 +273,85 @@ func TestPhraseAsBleve(t *testing.T) {
 		t.Fatalf("checked %d phrases, want at least 400", checked)
 	}
 }
+
+// TestTopKSameTop checks that scoring only the page exactly
+// (rank.WordsQuery.TopK) keeps the page: for several page sizes the TopK
+// best, scores and order as with every score exact, on Reuters-21578, and
+// the same through Search with an offset. It also checks that documents
+// were in fact scored without their positions.
+func TestTopKSameTop(t *testing.T) {
+	svc := reutersTestService(t)
+	an := querylang.MappingAnalyze(svc.idx.Mapping())
+	type hit struct {
+		id    string
+		score float64
+	}
+	run := func(q string, topK int) (map[string]float64, []hit) {
+		t.Helper()
+		node, err := querylang.ParseQuery(q, querylang.QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bq, err := querylang.ToBleve(node, querylang.TranslateOptions{Analyze: an, Stats: svc.stats, Params: &svc.lim.Ranking})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wq, ok := bq.(*rank.WordsQuery)
+		if !ok {
+			t.Fatalf("%q translates to %T, not a words query", q, bq)
+		}
+		wq.TopK = topK
+		req := bleve.NewSearchRequestOptions(bq, 25000, 0, false)
+		req.SortBy([]string{"-_score", "_id"})
+		res, err := svc.idx.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := map[string]float64{}
+		var order []hit
+		for _, h := range res.Hits {
+			all[h.ID] = h.Score
+			order = append(order, hit{h.ID, h.Score})
+		}
+		if res.Total != uint64(len(res.Hits)) {
+			t.Fatalf("%q: %d matches, %d read", q, res.Total, len(res.Hits))
+		}
+		return all, order
+	}
+	pruned := 0
+	for _, q := range []string{"interest rates", "oil prices", "bank of england", "trade deficit", "tokyo stock exchange",
+		"crude oil prices", "earnings per share", "oil OR coffee OR sugar", "federal OR reserve OR rates", "dollar yen"} {
+		exactScores, exact := run(q, 0)
+		for _, k := range []int{1, 3, 10, 25} {
+			scores, order := run(q, k)
+			if len(scores) != len(exactScores) {
+				t.Fatalf("%q, top %d: %d matches, exactly %d", q, k, len(scores), len(exactScores))
+			}
+			n := min(k, len(exact))
+			if diff := cmp.Diff(exact[:n], order[:n], cmp.AllowUnexported(hit{})); diff != "" {
+				t.Errorf("%q: the best %d differ (-exact +top %d):\n%s", q, n, k, diff)
+			}
+			for id, s := range scores {
+				if s > exactScores[id] {
+					t.Errorf("%q, top %d: %s scored %v, above its exact %v", q, k, id, s, exactScores[id])
+				}
+				if s < exactScores[id] {
+					pruned++
+				}
+			}
+		}
+		// Through the service, a page after an offset.
+		res, err := svc.Search(context.Background(), Request{Query: q, Size: 3, From: 22})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, h := range res.Hits {
+			if want := exact[22+i]; h.ID != want.id || h.Score != want.score {
+				t.Errorf("%q: hit %d is %s (%v), exactly %s (%v)", q, 22+i, h.ID, h.Score, want.id, want.score)
+			}
+		}
+	}
+	if pruned == 0 {
+		t.Error("no document was scored without its positions")
+	}
+}

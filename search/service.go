@@ -222,6 +222,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
+	scoreOnlyPage(q, req)
 	breq := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
 	breq.Fields = storedFields
 	breq.SortByCustom(sortOrder(req.Sort))
@@ -501,6 +502,23 @@ func facetField(name string) string {
 		return indexer.FieldPlaces
 	}
 	return ""
+}
+
+// scoreOnlyPage tells the words query that makes up a relevance-ordered
+// search that only the page's scores need to be exact
+// (rank.WordsQuery.TopK). Not after a cursor, whose page is not the best
+// scores, nor when anything else adds to the score (filters, dedup,
+// samples wrap the words query).
+func scoreOnlyPage(q query.Query, req Request) {
+	if req.Cursor != "" || req.Size == 0 || !sortOrder(req.Sort)[0].RequiresScoring() {
+		return
+	}
+	switch q := q.(type) {
+	case *rank.WordsQuery:
+		q.TopK = req.From + req.Size
+	case *rank.FeedbackQuery:
+		q.Words.TopK = req.From + req.Size
+	}
 }
 
 func sortOrder(sort string) bsearch.SortOrder {

@@ -61,6 +61,14 @@ type WordsQuery struct {
 	// searcher checks it on the positions it reads for proximity anyway,
 	// instead of a phrase searcher reading every posting again.
 	Phrase bool `json:"phrase,omitempty"`
+	// TopK, when positive, says only the TopK best matches need exact
+	// scores, as when the first page of a relevance-ordered search is all
+	// that is shown: a document whose words alone, with the most any
+	// proximity could add, score below the TopK-th best so far gets the
+	// words' score alone, so its positions are never read. The TopK best,
+	// and their order, are the same as with every score exact. Set it only
+	// when this query's score is the search's whole score.
+	TopK int `json:"-"`
 
 	// Stats are the shared field lengths; nil measures them per search.
 	Stats *FieldStats `json:"-"`
@@ -119,6 +127,11 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 		return nil, fmt.Errorf("bm25 query: %w", err)
 	}
 	s := &wordsSearcher{options: options, boost: q.BoostVal.Value(), p: params(q.Params)}
+	// Positions serve the phrase, the caller's term vectors and proximity;
+	// with TopK proximity reads them from a second reader, and only for
+	// the documents that can still reach the top.
+	scored := options.Score != "none"
+	lazy := q.TopK > 0 && scored && !q.Phrase && !options.IncludeTermVectors && !options.Explain && s.boost > 0
 	wordIdx := map[string]int{}
 	word := func(w string) int {
 		i, ok := wordIdx[w]
@@ -192,13 +205,21 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 				s.Close()
 				return nil, err
 			}
-			tr, err := r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, true, true, options.IncludeTermVectors || inPair[wi] || q.Phrase)
+			proximity := inPair[wi] && scored
+			tr, err := r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, true, true, options.IncludeTermVectors || q.Phrase || proximity && !lazy)
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("bm25 query: %w", err)
 			}
 			s.df[wi] = max(s.df[wi], tr.Count())
-			s.postings = append(s.postings, &posting{reader: tr, word: wi, field: fi})
+			p := &posting{reader: tr, word: wi, field: fi}
+			s.postings = append(s.postings, p)
+			if proximity && lazy {
+				if p.positions, err = r.TermFieldReader(ctx, []byte(w), q.Fields[fi].Name, false, false, true); err != nil {
+					s.Close()
+					return nil, fmt.Errorf("bm25 query: %w", err)
+				}
+			}
 		}
 	}
 	if len(s.words) == 0 {
@@ -220,6 +241,14 @@ func (q *WordsQuery) Searcher(ctx context.Context, r index.IndexReader, m mappin
 	}
 	s.matched = make([]bool, len(s.words))
 	s.tf = make([]float64, len(s.words))
+	if lazy && len(s.pairs) > 0 {
+		s.topK = q.TopK
+		s.pairMax = make([]float64, len(s.pairs))
+		for i, pr := range s.pairs {
+			// saturate never reaches k1+1
+			s.pairMax[i] = s.p.ProxWeight * min(s.qw[pr[0]], s.qw[pr[1]]) * min(s.idf[pr[0]], s.idf[pr[1]]) * (s.p.K1 + 1)
+		}
+	}
 	if s.minMatch == len(s.words) && len(s.words) > 1 {
 		// Every word required: skip ahead (leapfrog) instead of merging.
 		s.byWord = make([][]*posting, len(s.words))
@@ -281,28 +310,86 @@ type posting struct {
 	field  int
 	tfd    index.TermFieldDoc
 	cur    *index.TermFieldDoc // nil when exhausted
+	doc    uint64              // cur's document number, compared without bytes.Compare
+
+	// positions, when not nil, reads the word's positions in the field
+	// for the documents that need them (WordsQuery.TopK); reader then
+	// reads frequencies and norms alone.
+	positions index.TermFieldReader
+	posTFD    index.TermFieldDoc
+	posAt     *index.TermFieldDoc // where positions last stopped
 }
 
 func (p *posting) next() error {
 	d, err := p.reader.Next(p.tfd.Reset())
-	p.cur = d
+	p.set(d)
 	return err
 }
 
 func (p *posting) advance(id index.IndexInternalID) error {
 	d, err := p.reader.Advance(id, p.tfd.Reset())
-	p.cur = d
+	p.set(d)
 	return err
+}
+
+func (p *posting) set(d *index.TermFieldDoc) {
+	p.cur = d
+	if d != nil {
+		p.doc = d.ID.Value()
+	}
+}
+
+// vectors are the word's positions in the current document; with a
+// positions reader, as far as readPositions brought it.
+func (p *posting) vectors() []*index.TermFieldVector {
+	if p.positions != nil {
+		if p.posAt == nil {
+			return nil
+		}
+		return p.posAt.Vectors
+	}
+	return p.cur.Vectors
+}
+
+// readPositions brings the positions reader to the current document.
+func (p *posting) readPositions() error {
+	if p.positions == nil || p.posAt != nil && p.posAt.ID.Equals(p.cur.ID) {
+		return nil
+	}
+	d, err := p.positions.Advance(p.cur.ID, p.posTFD.Reset())
+	if err != nil {
+		return err
+	}
+	if d == nil || !d.ID.Equals(p.cur.ID) {
+		// Both readers read one posting list of one snapshot.
+		return fmt.Errorf("bm25 query: positions of word %d in field %d out of step with its postings", p.word, p.field)
+	}
+	p.posAt = d
+	return nil
 }
 
 // postingHeap orders postings by their current document.
 type postingHeap []*posting
 
 func (h postingHeap) Len() int           { return len(h) }
-func (h postingHeap) Less(i, j int) bool { return h[i].cur.ID.Compare(h[j].cur.ID) < 0 }
+func (h postingHeap) Less(i, j int) bool { return h[i].doc < h[j].doc }
 func (h postingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *postingHeap) Push(x any)        { *h = append(*h, x.(*posting)) }
 func (h *postingHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// topScores is a min-heap of the best scores returned so far.
+type topScores []float64
+
+func (h topScores) Len() int           { return len(h) }
+func (h topScores) Less(i, j int) bool { return h[i] < h[j] }
+func (h topScores) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *topScores) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *topScores) Pop() any {
 	old := *h
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
@@ -328,6 +415,12 @@ type wordsSearcher struct {
 	target   index.IndexInternalID
 	phrase   [][]phraseWord // by field, the phrase a match must hold in it (WordsQuery.Phrase)
 
+	// With WordsQuery.TopK: the most each pair can add, and the best
+	// exact scores so far.
+	topK    int
+	pairMax []float64
+	top     topScores
+
 	// scratch, per document
 	at      []*posting // postings on the current document
 	matched []bool
@@ -340,11 +433,14 @@ func (s *wordsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 	}
 	for len(s.heap) > 0 {
 		s.at = s.at[:0]
-		id := s.heap[0].cur.ID
-		for len(s.heap) > 0 && s.heap[0].cur.ID.Equals(id) {
+		doc := s.heap[0].doc
+		for len(s.heap) > 0 && s.heap[0].doc == doc {
 			s.at = append(s.at, heap.Pop(&s.heap).(*posting))
 		}
-		dm := s.score(ctx)
+		dm, err := s.score(ctx)
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range s.at {
 			if err := p.next(); err != nil {
 				return nil, err
@@ -368,10 +464,11 @@ func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexIntern
 		return s.nextAll(ctx)
 	}
 	// Postings already at or past id stay; the others skip ahead.
+	doc := id.Value()
 	kept := s.heap[:0]
 	var behind []*posting
 	for _, p := range s.heap {
-		if p.cur.ID.Compare(id) >= 0 {
+		if p.doc >= doc {
 			kept = append(kept, p)
 		} else {
 			behind = append(behind, p)
@@ -394,37 +491,41 @@ func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexIntern
 // word's postings to the furthest word's next document until they agree.
 func (s *wordsSearcher) nextAll(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
 	for {
-		s.target = s.target[:0]
-		for _, ps := range s.byWord {
-			m := firstDoc(ps)
-			if m == nil {
+		var target uint64
+		for i, ps := range s.byWord {
+			m, ok := firstDoc(ps)
+			if !ok {
 				return nil, nil // a word has no documents left
 			}
-			if len(s.target) == 0 || m.Compare(s.target) > 0 {
-				s.target = append(s.target[:0], m...)
+			if i == 0 || m > target {
+				target = m
 			}
 		}
+		s.target = index.NewIndexInternalID(s.target, target)
 		if err := s.advanceTo(s.target); err != nil {
 			return nil, err
 		}
 		aligned := true
 		for _, ps := range s.byWord {
-			m := firstDoc(ps)
-			if m == nil {
+			m, ok := firstDoc(ps)
+			if !ok {
 				return nil, nil
 			}
-			aligned = aligned && m.Equals(s.target)
+			aligned = aligned && m == target
 		}
 		if !aligned {
 			continue
 		}
 		s.at = s.at[:0]
 		for _, p := range s.postings {
-			if p.cur != nil && p.cur.ID.Equals(s.target) {
+			if p.cur != nil && p.doc == target {
 				s.at = append(s.at, p)
 			}
 		}
-		dm := s.score(ctx)
+		dm, err := s.score(ctx)
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range s.at {
 			if err := p.next(); err != nil {
 				return nil, err
@@ -438,8 +539,9 @@ func (s *wordsSearcher) nextAll(ctx *bsearch.SearchContext) (*bsearch.DocumentMa
 
 // advanceTo moves every posting that is before id to id or past it.
 func (s *wordsSearcher) advanceTo(id index.IndexInternalID) error {
+	doc := id.Value()
 	for _, p := range s.postings {
-		if p.cur != nil && p.cur.ID.Compare(id) < 0 {
+		if p.cur != nil && p.doc < doc {
 			if err := p.advance(id); err != nil {
 				return err
 			}
@@ -448,20 +550,21 @@ func (s *wordsSearcher) advanceTo(id index.IndexInternalID) error {
 	return nil
 }
 
-// firstDoc is the earliest current document among ps; nil if all are done.
-func firstDoc(ps []*posting) index.IndexInternalID {
-	var m index.IndexInternalID
+// firstDoc is the earliest current document among ps; false if all are done.
+func firstDoc(ps []*posting) (uint64, bool) {
+	var m uint64
+	found := false
 	for _, p := range ps {
-		if p.cur != nil && (m == nil || p.cur.ID.Compare(m) < 0) {
-			m = p.cur.ID
+		if p.cur != nil && (!found || p.doc < m) {
+			m, found = p.doc, true
 		}
 	}
-	return m
+	return m, found
 }
 
 // score returns the match for the document the postings in s.at are on,
 // or nil when fewer than minMatch words occur in it.
-func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch {
+func (s *wordsSearcher) score(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
 	clear(s.matched)
 	clear(s.tf)
 	n := 0
@@ -474,7 +577,7 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 		s.tf[p.word] += f.weight * float64(p.cur.Freq) / f.lengthNorm(p.cur.Norm)
 	}
 	if n < s.minMatch || s.phrase != nil && !s.hasPhrase() {
-		return nil
+		return nil, nil
 	}
 	dm := ctx.DocumentMatchPool.Get()
 	dm.IndexInternalID = index.NewIndexInternalIDFrom(dm.IndexInternalID, s.at[0].cur.ID)
@@ -485,11 +588,20 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 				score += s.qw[w] * s.idf[w] * s.saturate(tf)
 			}
 		}
-		prox := 0.0
+		prox, exact := 0.0, true
 		if n > 1 {
-			prox = s.proximity(nil)
+			if exact = s.canReachTop(score); exact {
+				if err := s.readPositions(); err != nil {
+					ctx.DocumentMatchPool.Put(dm)
+					return nil, err
+				}
+				prox = s.proximity(nil)
+			}
 		}
 		dm.Score = (score + prox) * s.boost
+		if exact && s.topK > 0 {
+			s.keep(dm.Score)
+		}
 		if s.options.Explain {
 			dm.Expl = s.explain(dm.Score, prox)
 		}
@@ -508,7 +620,46 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) *bsearch.DocumentMatch
 			}
 		}
 	}
-	return dm
+	return dm, nil
+}
+
+// canReachTop reports whether the current document, whose words score
+// words, could be among the TopK best with the most its pairs could add;
+// always true without TopK. Scores only grow from here, so a document
+// that cannot reach the TopK-th best score so far never will.
+func (s *wordsSearcher) canReachTop(words float64) bool {
+	if s.topK == 0 || len(s.top) < s.topK {
+		return true
+	}
+	bound := words
+	for i, pr := range s.pairs {
+		if s.matched[pr[0]] && s.matched[pr[1]] {
+			bound += s.pairMax[i]
+		}
+	}
+	// The margin keeps rounding in the exact sum from mattering.
+	return bound*s.boost*(1+1e-9) >= s.top[0]
+}
+
+// keep records an exact score among the best TopK.
+func (s *wordsSearcher) keep(score float64) {
+	if len(s.top) < s.topK {
+		heap.Push(&s.top, score)
+	} else if score > s.top[0] {
+		s.top[0] = score
+		heap.Fix(&s.top, 0)
+	}
+}
+
+// readPositions brings the positions readers of the current document's
+// postings to it.
+func (s *wordsSearcher) readPositions() error {
+	for _, p := range s.at {
+		if err := p.readPositions(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // phraseWord is a word of a phrase: its place in the field's analysis
@@ -530,10 +681,10 @@ func (s *wordsSearcher) hasPhrase() bool {
 			continue
 		}
 	starts:
-		for _, v := range start.cur.Vectors {
+		for _, v := range start.vectors() {
 			for _, pw := range ws[1:] {
 				p := s.postingAt(pw.word, fi)
-				if p == nil || !hasPosition(p.cur.Vectors, v.Pos+uint64(pw.offset), v.ArrayPositions) {
+				if p == nil || !hasPosition(p.vectors(), v.Pos+uint64(pw.offset), v.ArrayPositions) {
 					continue starts
 				}
 			}
@@ -572,8 +723,8 @@ func (s *wordsSearcher) proximity(expl *[]*bsearch.Explanation) float64 {
 				continue
 			}
 			acc := 0.0
-			for _, va := range a.cur.Vectors {
-				for _, vb := range b.cur.Vectors {
+			for _, va := range a.vectors() {
+				for _, vb := range b.vectors() {
 					if !slices.Equal(va.ArrayPositions, vb.ArrayPositions) {
 						continue
 					}
@@ -663,6 +814,9 @@ func (s *wordsSearcher) Size() int {
 	n := 256 + 16*len(s.words)
 	for _, p := range s.postings {
 		n += p.reader.Size() + 64
+		if p.positions != nil {
+			n += p.positions.Size()
+		}
 	}
 	return n
 }
@@ -671,6 +825,9 @@ func (s *wordsSearcher) Close() error {
 	var errs []error
 	for _, p := range s.postings {
 		errs = append(errs, p.reader.Close())
+		if p.positions != nil {
+			errs = append(errs, p.positions.Close())
+		}
 	}
 	s.postings, s.heap = nil, nil
 	return errors.Join(errs...)

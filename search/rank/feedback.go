@@ -74,14 +74,16 @@ type scoredDoc struct {
 // firstPass returns the top Params.FeedbackDocs documents of the plain query,
 // best first (ties: index order, as the collector breaks them).
 func (q *FeedbackQuery) firstPass(ctx context.Context, r index.IndexReader, m mapping.IndexMapping) ([]scoredDoc, error) {
-	s, err := q.Words.Searcher(ctx, r, m, bsearch.SearcherOptions{})
+	nDocs := params(q.Words.Params).FeedbackDocs
+	first := *q.Words
+	first.TopK = nDocs // only the best nDocs are read
+	s, err := first.Searcher(ctx, r, m, bsearch.SearcherOptions{})
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
 	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0), IndexReader: r}
 	var top []scoredDoc
-	nDocs := params(q.Words.Params).FeedbackDocs
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
