@@ -431,6 +431,9 @@ func (s *wordsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 	if s.byWord != nil {
 		return s.nextAll(ctx)
 	}
+	if len(s.postings) <= fewPostings {
+		return s.nextFew(ctx)
+	}
 	for len(s.heap) > 0 {
 		s.at = s.at[:0]
 		doc := s.heap[0].doc
@@ -456,12 +459,45 @@ func (s *wordsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 	return nil, nil
 }
 
+// fewPostings is how many postings Next merges by scanning them all for
+// the next document instead of keeping them in a heap: a word or two over
+// title and body, where the heap's calls cost more than the scan.
+const fewPostings = 6
+
+// nextFew is Next for few postings.
+func (s *wordsSearcher) nextFew(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	for {
+		doc, ok := firstDoc(s.postings)
+		if !ok {
+			return nil, nil
+		}
+		s.at = s.at[:0]
+		for _, p := range s.postings {
+			if p.cur != nil && p.doc == doc {
+				s.at = append(s.at, p)
+			}
+		}
+		dm, err := s.score(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range s.at {
+			if err := p.next(); err != nil {
+				return nil, err
+			}
+		}
+		if dm != nil {
+			return dm, nil
+		}
+	}
+}
+
 func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
-	if s.byWord != nil {
+	if s.byWord != nil || len(s.postings) <= fewPostings {
 		if err := s.advanceTo(id); err != nil {
 			return nil, err
 		}
-		return s.nextAll(ctx)
+		return s.Next(ctx)
 	}
 	// Postings already at or past id stay; the others skip ahead.
 	doc := id.Value()
