@@ -10,6 +10,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+
+	"newsdex/indexer/tokenize"
 )
 
 // snippetBytes is the length of a snippet passage, about two lines.
@@ -124,7 +126,7 @@ func analyzeWithOffsets(an analysis.Analyzer, text string, stems map[string]stri
 	if !ok || len(da.CharFilters) == 0 {
 		return an.Analyze([]byte(text))
 	}
-	tokens := da.Tokenizer.Tokenize([]byte(text))
+	tokens := tokenize.Swap(da.Tokenizer).Tokenize([]byte(text))
 	for _, t := range tokens {
 		for _, cf := range da.CharFilters {
 			if _, folding := cf.(*asciifolding.AsciiFoldingFilter); folding && isASCII(t.Term) {
