@@ -137,7 +137,7 @@ func (s *Service) kwic(ctx context.Context, req Request, width, limit int, budge
 // one, and each phrase (or proximity) as a whole, so that a phrase's
 // concordance line has the whole phrase as its keyword.
 func (s *Service) concordanceMatcher(node querylang.Node) *shape.Matcher {
-	m := shape.NewMatcher(s.analyzer, querylang.WordTerms(node)).WithExact(s.exact)
+	m := shape.NewMatcher(s.analyzer, querylang.WordTerms(node)).WithExact(s.exact).WithStems(s.stems)
 	for _, ph := range querylang.Phrases(node) {
 		an := s.analyzer
 		if ph.Exact && s.exact != nil {

@@ -124,7 +124,12 @@ type Service struct {
 	stats    *rank.FieldStats  // true mean field lengths for BM25 (rank)
 	ents     *entities         // the archive's entities (entities.go)
 	dups     *dupCache         // near-duplicate groups (dups.go)
+	stems    *shape.Stems      // stems of words in hits' texts, across searches
 }
+
+// stemsKept bounds the stems shared across searches: news vocabularies
+// run to some hundred thousand words; this is a few MB.
+const stemsKept = 200_000
 
 // NewService returns a Service over idx. aliases may be nil.
 func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {
@@ -139,7 +144,7 @@ func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *index
 	return &Service{idx: idx, lim: lim, logger: logger, analyzer: an, aliases: aliases,
 		exact:   idx.Mapping().AnalyzerNamed(indexer.AnalyzerExact),
 		columns: count.NewCache(), results: newResultCache(lim.ResultCache), stats: rank.NewFieldStats(),
-		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates)}, nil
+		ents: newEntities(idx, aliases, logger), dups: newDupCache(lim.NearDuplicates), stems: shape.NewStems(stemsKept)}, nil
 }
 
 // Limits returns the limits in force.
@@ -248,7 +253,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
-	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact)
+	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact).WithStems(s.stems)
 	shaped := make([]Hit, len(res.Hits))
 	eachHit(len(res.Hits), matcher, func(i int, m *shape.Matcher) { shaped[i] = s.hit(res.Hits[i], m, req) })
 	for i, h := range res.Hits {

@@ -105,7 +105,7 @@ func (s *Service) Similar(ctx context.Context, id string, req Request) (*Result,
 	}
 	// The snippet marks the shared words (stems, analysed again: Porter
 	// leaves most stems as they are).
-	m := shape.NewMatcher(s.analyzer, terms)
+	m := shape.NewMatcher(s.analyzer, terms).WithStems(s.stems)
 	out.Total = sres.Total
 	for _, h := range sres.Hits {
 		out.Hits = append(out.Hits, s.hit(h, m, req))

@@ -4,6 +4,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -34,7 +35,64 @@ type Matcher struct {
 	exact    map[string]bool
 	prefixes []string
 	phrases  []Phrase
-	stems    map[string]string // the stemmer's output per input term, across texts
+	stems    stemLookup        // the stemmer's output per input term, across texts
+}
+
+// Stems remembers the Porter stemmer's output per word across searches,
+// for every Matcher given it (WithStems): the pages of hits of a
+// service's searches stem the same words again and again, and stemming
+// was a fifth of a snippet's work. It holds at most a fixed number of
+// words and starts over when full. Safe for concurrent use.
+type Stems struct {
+	mu  sync.RWMutex
+	m   map[string]string
+	max int
+}
+
+// NewStems remembers up to max words.
+func NewStems(max int) *Stems { return &Stems{m: map[string]string{}, max: max} }
+
+func (c *Stems) get(term []byte) (string, bool) {
+	c.mu.RLock()
+	st, ok := c.m[string(term)]
+	c.mu.RUnlock()
+	return st, ok
+}
+
+func (c *Stems) put(in, out string) {
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[in] = out
+	c.mu.Unlock()
+}
+
+// stemLookup is one Matcher's stems: its own, then the shared ones.
+type stemLookup struct {
+	local  map[string]string
+	shared *Stems
+}
+
+func (l *stemLookup) get(term []byte) (string, bool) {
+	if st, ok := l.local[string(term)]; ok {
+		return st, true
+	}
+	if l.shared == nil {
+		return "", false
+	}
+	st, ok := l.shared.get(term)
+	if ok {
+		l.local[string(term)] = st
+	}
+	return st, ok
+}
+
+func (l *stemLookup) put(in, out string) {
+	l.local[in] = out
+	if l.shared != nil {
+		l.shared.put(in, out)
+	}
 }
 
 // Phrase is a phrase to find as a whole: its words at their positions
@@ -86,12 +144,18 @@ func (m *Matcher) WithExact(an analysis.Analyzer) *Matcher {
 	return m
 }
 
+// WithStems shares c's stems with m and its forks. It returns m.
+func (m *Matcher) WithStems(c *Stems) *Matcher {
+	m.stems.shared = c
+	return m
+}
+
 // Fork returns a Matcher that matches what m matches and may serve
 // another goroutine at the same time as m: it shares m's words and phrases
 // (call AddPhrase before forking) but keeps its own stem cache.
 func (m *Matcher) Fork() *Matcher {
 	f := *m
-	f.stems = nil
+	f.stems.local = nil
 	f.prefixes, f.phrases = slices.Clip(m.prefixes), slices.Clip(m.phrases)
 	return &f
 }
@@ -121,7 +185,7 @@ func fold(s string) string {
 // stems, when not nil, caches the last token filter's output per input
 // term when that filter is the Porter stemmer, which treats each token
 // alone: a body repeats its words, and stemming was a tenth of a snippet.
-func analyzeWithOffsets(an analysis.Analyzer, text string, stems map[string]string) analysis.TokenStream {
+func analyzeWithOffsets(an analysis.Analyzer, text string, stems *stemLookup) analysis.TokenStream {
 	da, ok := an.(*analysis.DefaultAnalyzer)
 	if !ok || len(da.CharFilters) == 0 {
 		return an.Analyze([]byte(text))
@@ -150,13 +214,13 @@ func analyzeWithOffsets(an analysis.Analyzer, text string, stems map[string]stri
 			if t.KeyWord {
 				continue
 			}
-			if st, ok := stems[string(t.Term)]; ok {
+			if st, ok := stems.get(t.Term); ok {
 				t.Term = []byte(st)
 				continue
 			}
 			in := string(t.Term)
 			stemmer.Filter(analysis.TokenStream{t})
-			stems[in] = string(t.Term)
+			stems.put(in, string(t.Term))
 		}
 	}
 	return tokens
@@ -185,10 +249,10 @@ type token struct {
 // tokens analyses text for matching. Both analyzers drop the same stop
 // words, so their tokens pair up by position.
 func (m *Matcher) tokens(text string) []token {
-	if m.stems == nil {
-		m.stems = map[string]string{}
+	if m.stems.local == nil {
+		m.stems.local = map[string]string{}
 	}
-	stems := analyzeWithOffsets(m.analyzer, text, m.stems)
+	stems := analyzeWithOffsets(m.analyzer, text, &m.stems)
 	out := make([]token, len(stems))
 	for i, t := range stems {
 		out[i] = token{stem: string(t.Term), pos: t.Position, Span: Span{t.Start, t.End}}
@@ -344,14 +408,15 @@ func (m *Matcher) Snippet(body, title string) string {
 		return PlainSnippet(body)
 	}
 	best, bestScore := 0, -1
+	var seen distinctWords
 	for i := range spans {
-		distinct := map[string]bool{}
+		seen.reset()
 		n := 0
 		for j := i; j < len(spans) && spans[j].End-spans[i].Start <= snippetBytes; j++ {
-			distinct[strings.ToLower(body[spans[j].Start:spans[j].End])] = true
+			seen.add(strings.ToLower(body[spans[j].Start:spans[j].End]))
 			n++
 		}
-		if score := len(distinct)*1000 + n; score > bestScore {
+		if score := seen.len()*1000 + n; score > bestScore {
 			best, bestScore = i, score
 		}
 	}
@@ -374,6 +439,46 @@ func (m *Matcher) Snippet(body, title string) string {
 		out += "…"
 	}
 	return out
+}
+
+// distinctWords counts distinct words: in a slice while they are few, as
+// in a passage they nearly always are, in a map past that.
+type distinctWords struct {
+	few  []string
+	many map[string]bool
+}
+
+func (d *distinctWords) reset() {
+	d.few = d.few[:0]
+	clear(d.many)
+}
+
+func (d *distinctWords) add(w string) {
+	if len(d.many) > 0 {
+		d.many[w] = true
+		return
+	}
+	if slices.Contains(d.few, w) {
+		return
+	}
+	if len(d.few) < 16 {
+		d.few = append(d.few, w)
+		return
+	}
+	if d.many == nil {
+		d.many = map[string]bool{}
+	}
+	for _, x := range d.few {
+		d.many[x] = true
+	}
+	d.many[w] = true
+}
+
+func (d *distinctWords) len() int {
+	if len(d.many) > 0 {
+		return len(d.many)
+	}
+	return len(d.few)
 }
 
 // PlainSnippet is the opening of the text, escaped.

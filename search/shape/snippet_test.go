@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -81,8 +82,9 @@ func TestAnalyzeWithOffsetsShortcuts(t *testing.T) {
 		"The organization's organizations organised organs; immigration immigrants",
 		strings.Repeat("Élan élan ELAN running runs ran ", 3),
 	}
-	stems := map[string]string{}
+	shared := NewStems(1000)
 	for _, text := range texts {
+		stems := &stemLookup{local: map[string]string{}, shared: shared}
 		// The plain way: fold every token, then all the filters.
 		want := an.Tokenizer.Tokenize([]byte(text))
 		for _, tk := range want {
@@ -93,7 +95,10 @@ func TestAnalyzeWithOffsetsShortcuts(t *testing.T) {
 		for _, tf := range an.TokenFilters {
 			want = tf.Filter(want)
 		}
-		for pass := range 2 { // the second pass reads the cache
+		for pass := range 3 { // the second pass reads the cache, the third the shared one
+			if pass == 2 {
+				stems.local = map[string]string{}
+			}
 			got := analyzeWithOffsets(an, text, stems)
 			if len(got) != len(want) {
 				t.Fatalf("pass %d: %d tokens, want %d", pass, len(got), len(want))
@@ -105,6 +110,9 @@ func TestAnalyzeWithOffsetsShortcuts(t *testing.T) {
 			}
 		}
 	}
+	if len(shared.m) == 0 {
+		t.Error("nothing was kept in the shared stems")
+	}
 }
 
 func TestCollapseSpace(t *testing.T) {
@@ -113,6 +121,19 @@ func TestCollapseSpace(t *testing.T) {
 		want := strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
 		if got := CollapseSpace(s); got != want {
 			t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestDistinctWords(t *testing.T) {
+	var d distinctWords
+	for _, n := range []int{0, 1, 15, 16, 17, 40, 3} {
+		d.reset()
+		for i := range 2 * n { // every word twice
+			d.add(fmt.Sprint("w", i%max(n, 1)))
+		}
+		if want := n; d.len() != want {
+			t.Errorf("%d words added twice: %d distinct, want %d", n, d.len(), want)
 		}
 	}
 }
