@@ -277,6 +277,7 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	if req.Histogram != "" {
 		out.Histogram = counted.Histogram(res.Facets[count.HistogramFacet], req.Histogram)
 	}
+	counted.Release()
 	if len(res.Hits) == req.Size && uint64(req.From+req.Size) < res.Total {
 		last := res.Hits[len(res.Hits)-1]
 		out.NextCursor = shape.EncodeCursor(fp, cursorValues(breq.Sort, last))

@@ -373,6 +373,10 @@ type Cache struct {
 	chunk int
 	// types are the entity types of the current entity table (enttypes.go).
 	types typeCache
+	// chunks and entCounts are buffers searches hand back (pipe.go,
+	// Counter.Release), so that a search's hundreds of KB of counting
+	// arrays are not garbage.
+	chunks, entCounts sync.Pool
 }
 
 // NewCache returns an empty cache; columns are built on first use.

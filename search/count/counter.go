@@ -401,7 +401,7 @@ func (fc *Counter) bindEntities() error {
 			fc.entType = append(fc.entType, entityType(&en))
 		}
 	}
-	fc.entCounts = make([]uint32, n)
+	fc.entCounts = fc.cache.counts(n)
 	fc.entCols = make([]*entColumn, len(fc.segs))
 	for i, seg := range fc.segs {
 		c, err := fc.entColumn(seg)
@@ -620,4 +620,27 @@ func (fc *Counter) EntityCounts(fn func(e int32, typ int8, n uint32)) {
 			fn(int32(e), t, n)
 		}
 	}
+}
+
+// counts returns n zeroed entity counts, an array handed back if any.
+func (c *Cache) counts(n int) []uint32 {
+	if b, ok := c.entCounts.Get().(*[]uint32); ok && cap(*b) >= n {
+		s := (*b)[:n]
+		clear(s)
+		return s
+	}
+	return make([]uint32, n)
+}
+
+// Release hands the counter's entity counts back for the next search.
+// Call it once nothing reads the counter any more (its facets were
+// filled and its histogram read); the counter must not be used after.
+func (fc *Counter) Release() {
+	if fc == nil || fc.entCounts == nil {
+		return
+	}
+	fc.finish()
+	b := fc.entCounts
+	fc.entCounts = nil
+	fc.cache.entCounts.Put(&b)
 }

@@ -73,7 +73,7 @@ func (fc *Counter) push(doc uint64) {
 	p := fc.pipe
 	n := fc.chunkSize()
 	if p.buf == nil {
-		p.buf = make([]uint64, 0, n)
+		p.buf = fc.cache.chunkBuf(n)
 	}
 	p.buf = append(p.buf, doc)
 	if len(p.buf) < n {
@@ -99,8 +99,22 @@ func (fc *Counter) push(doc uint64) {
 	select {
 	case p.buf = <-p.free:
 	default:
-		p.buf = make([]uint64, 0, n)
+		p.buf = fc.cache.chunkBuf(n)
 	}
+}
+
+// chunkBuf returns an empty buffer for n matches, one handed back if any.
+func (c *Cache) chunkBuf(n int) []uint64 {
+	if b, ok := c.chunks.Get().(*[]uint64); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]uint64, 0, n)
+}
+
+// handBack keeps b for the next search.
+func (c *Cache) handBack(b []uint64) {
+	b = b[:0]
+	c.chunks.Put(&b)
 }
 
 // finish counts what is still queued and waits for the counting
@@ -116,15 +130,23 @@ func (fc *Counter) finish() {
 		for _, d := range p.buf {
 			fc.count(d)
 		}
+		if p.buf != nil {
+			fc.cache.handBack(p.buf)
+		}
 		p.buf = nil
 		return
 	}
 	if len(p.buf) > 0 {
 		p.full <- p.buf
+	} else {
+		fc.cache.handBack(p.buf)
 	}
 	p.buf = nil
 	close(p.full)
 	<-p.done
+	for len(p.free) > 0 { // every chunk is back: the goroutine is done
+		fc.cache.handBack(<-p.free)
+	}
 	if p.err != nil && fc.err == nil {
 		fc.err = p.err
 	}
