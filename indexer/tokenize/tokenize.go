@@ -33,12 +33,23 @@ func Swap(t analysis.Tokenizer) analysis.Tokenizer {
 // the word segments, numbered from position 1, with their byte offsets
 // and types.
 func (Unicode) Tokenize(input []byte) analysis.TokenStream {
+	ts, _ := TokenizeInto(nil, nil, input)
+	return ts
+}
+
+// TokenizeInto is Tokenize reusing the tokens and the stream of an
+// earlier call (which it overwrites) for ASCII input; it returns the
+// stream and the tokens to pass next time.
+func TokenizeInto(toks []analysis.Token, stream analysis.TokenStream, input []byte) (analysis.TokenStream, []analysis.Token) {
 	for _, c := range input {
 		if c >= 0x80 {
-			return slow.Tokenize(input)
+			return slow.Tokenize(input), toks
 		}
 	}
-	toks := make([]analysis.Token, 0, len(input)/5+1)
+	if toks == nil {
+		toks = make([]analysis.Token, 0, len(input)/5+1)
+	}
+	toks = toks[:0]
 	n := len(input)
 	for i := 0; i < n; {
 		k := classes[input[i]]
@@ -78,11 +89,11 @@ func (Unicode) Tokenize(input []byte) analysis.TokenStream {
 		}
 		toks = append(toks, analysis.Token{Term: input[start:i], Start: start, End: i, Position: len(toks) + 1, Type: typ})
 	}
-	rv := make(analysis.TokenStream, len(toks))
+	rv := stream[:0]
 	for j := range toks {
-		rv[j] = &toks[j]
+		rv = append(rv, &toks[j])
 	}
-	return rv
+	return rv, toks
 }
 
 // Character classes of ASCII bytes in UAX #29 word breaking. Every byte

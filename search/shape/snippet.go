@@ -35,7 +35,17 @@ type Matcher struct {
 	exact    map[string]bool
 	prefixes []string
 	phrases  []Phrase
-	stems    stemLookup        // the stemmer's output per input term, across texts
+	stems    stemLookup // the stemmer's output per input term, across texts
+	scratch  scratch    // reused from text to text
+}
+
+// scratch holds a Matcher's token buffers between texts: a page of hits
+// analyses ten bodies, and their tokens were a third of a search's
+// allocations.
+type scratch struct {
+	toks   []analysis.Token
+	stream analysis.TokenStream
+	out    []token
 }
 
 // Stems remembers the Porter stemmer's output per word across searches,
@@ -156,6 +166,7 @@ func (m *Matcher) WithStems(c *Stems) *Matcher {
 func (m *Matcher) Fork() *Matcher {
 	f := *m
 	f.stems.local = nil
+	f.scratch = scratch{}
 	f.prefixes, f.phrases = slices.Clip(m.prefixes), slices.Clip(m.phrases)
 	return &f
 }
@@ -185,12 +196,18 @@ func fold(s string) string {
 // stems, when not nil, caches the last token filter's output per input
 // term when that filter is the Porter stemmer, which treats each token
 // alone: a body repeats its words, and stemming was a tenth of a snippet.
-func analyzeWithOffsets(an analysis.Analyzer, text string, stems *stemLookup) analysis.TokenStream {
+func analyzeWithOffsets(an analysis.Analyzer, text string, stems *stemLookup, sc *scratch) analysis.TokenStream {
 	da, ok := an.(*analysis.DefaultAnalyzer)
 	if !ok || len(da.CharFilters) == 0 {
 		return an.Analyze([]byte(text))
 	}
-	tokens := tokenize.Swap(da.Tokenizer).Tokenize([]byte(text))
+	var tokens analysis.TokenStream
+	if _, fast := tokenize.Swap(da.Tokenizer).(tokenize.Unicode); fast && sc != nil {
+		tokens, sc.toks = tokenize.TokenizeInto(sc.toks, sc.stream, []byte(text))
+		sc.stream = tokens
+	} else {
+		tokens = tokenize.Swap(da.Tokenizer).Tokenize([]byte(text))
+	}
 	for _, t := range tokens {
 		for _, cf := range da.CharFilters {
 			if _, folding := cf.(*asciifolding.AsciiFoldingFilter); folding && isASCII(t.Term) {
@@ -247,13 +264,15 @@ type token struct {
 }
 
 // tokens analyses text for matching. Both analyzers drop the same stop
-// words, so their tokens pair up by position.
+// words, so their tokens pair up by position. The slice is reused by the
+// next call.
 func (m *Matcher) tokens(text string) []token {
 	if m.stems.local == nil {
 		m.stems.local = map[string]string{}
 	}
-	stems := analyzeWithOffsets(m.analyzer, text, &m.stems)
-	out := make([]token, len(stems))
+	stems := analyzeWithOffsets(m.analyzer, text, &m.stems, &m.scratch)
+	out := slices.Grow(m.scratch.out[:0], len(stems))[:len(stems)]
+	m.scratch.out = out
 	for i, t := range stems {
 		out[i] = token{stem: string(t.Term), pos: t.Position, Span: Span{t.Start, t.End}}
 	}
@@ -268,7 +287,7 @@ func (m *Matcher) tokens(text string) []token {
 		return out
 	}
 	j := 0
-	for _, e := range analyzeWithOffsets(m.exactAn, text, nil) {
+	for _, e := range analyzeWithOffsets(m.exactAn, text, nil, &m.scratch) {
 		for j < len(out) && out[j].pos < e.Position {
 			j++
 		}

@@ -99,7 +99,7 @@ func TestAnalyzeWithOffsetsShortcuts(t *testing.T) {
 			if pass == 2 {
 				stems.local = map[string]string{}
 			}
-			got := analyzeWithOffsets(an, text, stems)
+			got := analyzeWithOffsets(an, text, stems, &scratch{})
 			if len(got) != len(want) {
 				t.Fatalf("pass %d: %d tokens, want %d", pass, len(got), len(want))
 			}
