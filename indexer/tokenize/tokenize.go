@@ -89,6 +89,9 @@ func TokenizeInto(toks []analysis.Token, stream analysis.TokenStream, input []by
 		}
 		toks = append(toks, analysis.Token{Term: input[start:i], Start: start, End: i, Position: len(toks) + 1, Type: typ})
 	}
+	if cap(stream) < len(toks) {
+		stream = make(analysis.TokenStream, 0, len(toks))
+	}
 	rv := stream[:0]
 	for j := range toks {
 		rv = append(rv, &toks[j])
