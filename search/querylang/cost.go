@@ -56,6 +56,14 @@ func CheckCost(r index.IndexReader, node Node, analyze func(field, text string) 
 	if r == nil {
 		return nil
 	}
+	// Most queries fit the budget even if every word were in every
+	// article, and then need no look-ups (each opens the word's postings in
+	// every segment, a few per cent of a search).
+	if most, budget, err := costBound(r, node, analyze); err != nil {
+		return err
+	} else if most <= budget {
+		return nil
+	}
 	cost, budget, pos, err := queryCost(r, node, analyze)
 	if err != nil {
 		return err
@@ -68,6 +76,18 @@ func CheckCost(r index.IndexReader, node Node, analyze func(field, text string) 
 	return qe
 }
 
+// costBound returns the most node could cost, were every word in every
+// article, and the budget.
+func costBound(r index.IndexReader, node Node, analyze func(field, text string) []string) (most, budget uint64, err error) {
+	docs, err := r.DocCount()
+	if err != nil {
+		return 0, 0, fmt.Errorf("query cost: %w", err)
+	}
+	budget = postingsBudget(docs)
+	most, _, err = weighCost(node, analyze, budget, func(string, string) (uint64, error) { return docs, nil })
+	return most, budget, err
+}
+
 // queryCost returns the weighted postings node reads, the budget, and the
 // position of the clause at which the cost passed the budget (0 if not).
 func queryCost(r index.IndexReader, node Node, analyze func(field, text string) []string) (cost, budget uint64, pos int, err error) {
@@ -76,7 +96,6 @@ func queryCost(r index.IndexReader, node Node, analyze func(field, text string) 
 		return 0, 0, 0, fmt.Errorf("query cost: %w", err)
 	}
 	budget = postingsBudget(docs)
-	type fieldTerm struct{ field, term string }
 	dfs := map[fieldTerm]uint64{}
 	df := func(field, term string) (uint64, error) {
 		k := fieldTerm{field, term}
@@ -95,6 +114,19 @@ func queryCost(r index.IndexReader, node Node, analyze func(field, text string) 
 		dfs[k] = n
 		return n, nil
 	}
+	cost, pos, err = weighCost(node, analyze, budget, df)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return cost, budget, pos, nil
+}
+
+type fieldTerm struct{ field, term string }
+
+// weighCost returns the weighted postings node reads when each word has
+// the document frequency df gives, and the position of the clause at
+// which the cost passed budget (0 if not).
+func weighCost(node Node, analyze func(field, text string) []string, budget uint64, df func(field, term string) (uint64, error)) (cost uint64, pos int, err error) {
 	plainSeen := map[fieldTerm]bool{}
 	// add counts one word or phrase in every field it searches.
 	add := func(scope, text string, phrase, exact bool, at int) error {
@@ -154,9 +186,9 @@ func queryCost(r index.IndexReader, node Node, analyze func(field, text string) 
 		return nil
 	}
 	if err := walk(node); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, err
 	}
-	return cost, budget, pos, nil
+	return cost, pos, nil
 }
 
 // nthFuzzy returns the n-th fuzzy word of the query, or nil if it has

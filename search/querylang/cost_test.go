@@ -96,3 +96,50 @@ func TestQueryCost(t *testing.T) {
 		t.Errorf("budget for 10M articles = %d, want 20M", got)
 	}
 }
+
+// TestCostBoundHoldsTheCost: CheckCost lets a query through without
+// look-ups when it would fit the budget with every word in every article;
+// that bound must never be below the query's real cost, or an expensive
+// query would slip through.
+func TestCostBoundHoldsTheCost(t *testing.T) {
+	var arts []indexer.Article
+	for i := range 40 {
+		arts = append(arts, indexer.Article{ID: "b" + time.Duration(i).String(),
+			Title: "Harbour board notice", Body: "The harbour board met and said the harbour fees rise."})
+	}
+	idx := memIndex(t, arts...)
+	adv, err := idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	an := MappingAnalyze(idx.Mapping())
+	for _, q := range []string{"harbour", "harbour board fees", `"harbour board" OR "board met"`, "title:harbour body:fees",
+		`="harbour fees" -notice`, "harbour* board~1", `"the harbour board said"~3 AND (fees OR rise)`} {
+		n, err := ParseQuery(q, QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cost, budget, _, err := queryCost(r, n, an)
+		if err != nil {
+			t.Fatal(err)
+		}
+		most, mostBudget, err := costBound(r, n, an)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mostBudget != budget {
+			t.Errorf("%q: budget %d, and %d for the bound", q, budget, mostBudget)
+		}
+		if cost == 0 && q != "harbour* board~1" {
+			t.Errorf("%q costs nothing: the test reads no postings", q)
+		}
+		if most < cost {
+			t.Errorf("%q: bound %d below the cost %d", q, most, cost)
+		}
+	}
+}
