@@ -127,9 +127,9 @@ type Service struct {
 	stems    *shape.Stems      // stems of words in hits' texts, across searches
 }
 
-// stemsKept bounds the stems shared across searches: news vocabularies
-// run to some hundred thousand words; this is a few MB.
-const stemsKept = 200_000
+// stemsKept bounds the stems shared across searches: the words of the
+// pages of hits people read; at most about 7 MB.
+const stemsKept = 100_000
 
 // NewService returns a Service over idx. aliases may be nil.
 func NewService(idx bleve.Index, lim Limits, logger *slog.Logger, aliases *indexer.Aliases) (*Service, error) {

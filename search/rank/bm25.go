@@ -661,8 +661,8 @@ func (s *wordsSearcher) score(ctx *bsearch.SearchContext) (*bsearch.DocumentMatc
 
 // canReachTop reports whether the current document, whose words score
 // words, could be among the TopK best with the most its pairs could add;
-// always true without TopK. Scores only grow from here, so a document
-// that cannot reach the TopK-th best score so far never will.
+// always true without TopK. The TopK-th best score so far only rises,
+// so a document below it now is below the final page.
 func (s *wordsSearcher) canReachTop(words float64) bool {
 	if s.topK == 0 || len(s.top) < s.topK {
 		return true
