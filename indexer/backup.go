@@ -43,11 +43,11 @@ type BackupSummary struct {
 // Backup writes a consistent snapshot of the index to w as a tar while
 // the index keeps serving reads and writes; see WriteBackup.
 func (g *Guarded) Backup(ctx context.Context, w io.Writer) (BackupSummary, error) {
-	return WriteBackup(ctx, g.bleveIndex, g.dir, w)
+	return WriteBackup(ctx, g.bleveIndex, w)
 }
 
-// WriteBackup writes a consistent snapshot of the index idx, stored at
-// dir, to w as a tar: the segment files, root.bolt (which names them and
+// WriteBackup writes a consistent snapshot of the index idx to w as a
+// tar: the segment files, root.bolt (which names them and
 // holds Bleve's internal values, the entity corrections among them),
 // index_meta.json, and ManifestFile last. It uses Bleve's online copy
 // (scorch CopyReader), which pins the index's current root snapshot and
@@ -59,7 +59,7 @@ func (g *Guarded) Backup(ctx context.Context, w io.Writer) (BackupSummary, error
 // write as a bolt database, and a segment not yet persisted pass through
 // a temporary file (os.TempDir). Memory use does not grow with the index.
 // On an error, w holds a tar with no manifest, which Restore refuses.
-func WriteBackup(ctx context.Context, idx bleve.Index, dir string, w io.Writer) (BackupSummary, error) {
+func WriteBackup(ctx context.Context, idx bleve.Index, w io.Writer) (BackupSummary, error) {
 	copyable, ok := idx.(bleve.IndexCopyable)
 	if !ok {
 		return BackupSummary{}, errors.New("backup: this index type cannot be copied")
@@ -69,7 +69,7 @@ func WriteBackup(ctx context.Context, idx bleve.Index, dir string, w io.Writer) 
 		return BackupSummary{}, fmt.Errorf("backup: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	d := &tarDirectory{ctx: ctx, src: dir, tmp: tmp, tw: tar.NewWriter(w), now: time.Now().UTC()}
+	d := &tarDirectory{ctx: ctx, tmp: tmp, tw: tar.NewWriter(w), now: time.Now().UTC()}
 	if err := copyable.CopyTo(d); err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return d.sum, fmt.Errorf("backup: %w", cerr)
@@ -109,7 +109,6 @@ func WriteBackup(ctx context.Context, idx bleve.Index, dir string, w io.Writer) 
 // file at a time, each appended to the tar.
 type tarDirectory struct {
 	ctx   context.Context
-	src   string // the index directory, for the sizes of segment files
 	tmp   string
 	tw    *tar.Writer
 	now   time.Time
@@ -146,15 +145,14 @@ func (d *tarDirectory) GetWriter(name string) (io.WriteCloser, error) {
 		return f, nil
 	case strings.HasPrefix(name, "store/") && path.Ext(name) == ".zap":
 		// A persisted segment is copied from the index's own file, which
-		// does not change: its size is known, so it streams.
-		if st, err := os.Stat(filepath.Join(d.src, filepath.FromSlash(name))); d.src != "" && err == nil && st.Mode().IsRegular() {
-			if err := d.header(name, st.Size()); err != nil {
-				return nil, err
-			}
-			e := &entryWriter{d: d, name: name, want: st.Size()}
-			d.cur = e
-			return e, nil
-		}
+		// does not change: its size is known, so it streams. Bleve names
+		// a segment still in memory the same way and writes it out; the
+		// persister may be writing the same name to disk at that moment,
+		// so the file on disk says nothing. The writer learns which it is
+		// from how Bleve writes (segmentWriter).
+		w := &segmentWriter{d: d, name: name}
+		d.cur = w
+		return w, nil
 	}
 	// Anything else (index_meta.json, a segment still in memory) goes
 	// through a temporary file, then into the tar on Close.
@@ -194,6 +192,76 @@ func (d *tarDirectory) addFile(name, p string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	d.sum.Files++
+	return nil
+}
+
+// segmentWriter takes a segment file: Bleve copies a persisted segment
+// from its file with io.Copy, which ends in ReadFrom with that file, whose
+// size is then known and whose content streams; a segment still in memory
+// is written with Write, and spooled like any file of unknown size.
+type segmentWriter struct {
+	d     *tarDirectory
+	name  string
+	spool *spooled // once Write was called
+	done  bool     // once ReadFrom streamed the file
+}
+
+// ReadFrom implements io.ReaderFrom.
+func (w *segmentWriter) ReadFrom(r io.Reader) (int64, error) {
+	st, ok := r.(interface{ Stat() (os.FileInfo, error) })
+	if !ok || w.spool != nil || w.done {
+		return io.Copy(struct{ io.Writer }{w}, r) // by Write
+	}
+	fi, err := st.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s is not a regular file", w.name)
+	}
+	if err := w.d.header(w.name, fi.Size()); err != nil {
+		return 0, err
+	}
+	w.done = true
+	e := &entryWriter{d: w.d, name: w.name, want: fi.Size()}
+	n, err := io.Copy(struct{ io.Writer }{e}, io.LimitReader(r, fi.Size()))
+	if err != nil {
+		return n, err
+	}
+	if n != fi.Size() {
+		return n, w.d.fail(fmt.Errorf("%s: copied %d bytes of %d", w.name, n, fi.Size()))
+	}
+	w.d.sum.Files++
+	return n, nil
+}
+
+// Write implements io.Writer: a segment written out of memory.
+func (w *segmentWriter) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("%s: written to after it was copied", w.name)
+	}
+	if w.spool == nil {
+		f, err := os.CreateTemp(w.d.tmp, "segment-*")
+		if err != nil {
+			return 0, err
+		}
+		w.spool = &spooled{d: w.d, name: w.name, f: f}
+	}
+	return w.spool.Write(p)
+}
+
+// Close implements io.Closer.
+func (w *segmentWriter) Close() error {
+	w.d.cur = nil
+	switch {
+	case w.spool != nil:
+		return w.spool.Close()
+	case !w.done: // an empty segment file
+		if err := w.d.header(w.name, 0); err != nil {
+			return w.d.fail(err)
+		}
+		w.d.sum.Files++
+	}
 	return nil
 }
 

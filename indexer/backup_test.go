@@ -280,3 +280,75 @@ func TestRestoreOnSmallFileSystem(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentWriter: a segment Bleve copies from its file (io.Copy from
+// an *os.File) streams into the tar with the file's size; one written out
+// of memory (Write) is spooled, whatever a file of that name on disk
+// holds, as when the persister is writing it at that moment.
+func TestSegmentWriter(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "a.zap")
+	content := bytes.Repeat([]byte("segment bytes "), 5000)
+	if err := os.WriteFile(src, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	d := &tarDirectory{ctx: context.Background(), tmp: t.TempDir(), tw: tar.NewWriter(&buf), now: time.Now()}
+
+	w, err := d.GetWriter("store/a.zap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(w, f); err != nil { // as Bleve's copyToDirectory does
+		t.Fatal(err)
+	}
+	f.Close()
+	if sw := w.(*segmentWriter); !sw.done || sw.spool != nil {
+		t.Errorf("a persisted segment was not streamed: done %v, spooled %v", sw.done, sw.spool != nil)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same name half-written on disk, and the segment written from
+	// memory: the tar holds what was written.
+	if err := os.WriteFile(filepath.Join(dir, "b.zap"), content[:100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err = d.GetWriter("store/b.zap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(content); i += 4096 {
+		if _, err := w.Write(content[i:min(i+4096, len(content))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d.err != nil || d.sum.Files != 2 {
+		t.Fatalf("error %v, %d files", d.err, d.sum.Files)
+	}
+	tr := tar.NewReader(&buf)
+	for _, name := range []string{"store/a.zap", "store/b.zap"} {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name != name || !bytes.Equal(got, content) {
+			t.Errorf("entry %s: %d bytes, want %s with %d", h.Name, len(got), name, len(content))
+		}
+	}
+}

@@ -93,7 +93,7 @@ func backupTar(ctx context.Context, dir, dest string, stdout, stderr io.Writer) 
 		}()
 		w, report = f, stdout
 	}
-	sum, err := indexer.WriteBackup(ctx, idx, dir, w)
+	sum, err := indexer.WriteBackup(ctx, idx, w)
 	if err != nil {
 		return err
 	}

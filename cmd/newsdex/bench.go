@@ -238,7 +238,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			var bytes int64
 			for runCtx.Err() == nil {
 				t := time.Now()
-				sum, err := indexer.WriteBackup(runCtx, idx, cfg.Index.Dir, io.Discard)
+				sum, err := indexer.WriteBackup(runCtx, idx, io.Discard)
 				if err != nil {
 					break // the run ended mid-backup
 				}
