@@ -229,7 +229,10 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	scoreOnlyPage(q, req)
 	breq := bleve.NewSearchRequestOptions(q, req.Size, req.From, false)
-	breq.Fields = storedFields
+	adv, advErr := s.idx.Advanced()
+	if advErr != nil { // an index alias: Bleve loads the hits' fields
+		breq.Fields = storedFields
+	}
 	breq.SortByCustom(sortOrder(req.Sort))
 	fp := fingerprint(req)
 	if req.Cursor != "" {
@@ -255,7 +258,31 @@ func (s *Service) Search(ctx context.Context, req Request) (*Result, error) {
 	out := &Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), SampleOf: uint64(sampleOf)}
 	matcher := shape.NewMatcher(s.analyzer, terms).WithExact(s.exact).WithStems(s.stems)
 	shaped := make([]Hit, len(res.Hits))
-	eachHit(len(res.Hits), matcher, func(i int, m *shape.Matcher) { shaped[i] = s.hit(res.Hits[i], m, req) })
+	if advErr == nil {
+		// Bleve would load the hits' stored fields one after another at the
+		// end of the search; they load beside the snippets instead, from
+		// a snapshot of their own (by article id, so merges in between do
+		// not matter).
+		r, err := adv.Reader()
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		defer r.Close()
+		load := &bleve.SearchRequest{Fields: storedFields}
+		var loadErr atomic.Pointer[error]
+		eachHit(len(res.Hits), matcher, func(i int, m *shape.Matcher) {
+			if err, _ := bleve.LoadAndHighlightAllFields(res.Hits[i], load, "", r, nil); err != nil {
+				loadErr.CompareAndSwap(nil, &err)
+				return
+			}
+			shaped[i] = s.hit(res.Hits[i], m, req)
+		})
+		if p := loadErr.Load(); p != nil {
+			return nil, fmt.Errorf("search: load hits: %w", *p)
+		}
+	} else {
+		eachHit(len(res.Hits), matcher, func(i int, m *shape.Matcher) { shaped[i] = s.hit(res.Hits[i], m, req) })
+	}
 	for i, h := range res.Hits {
 		hit := shaped[i]
 		if (req.Sort == SortIngested || req.Sort == SortIngestedDesc) && len(h.Sort) > 0 {
