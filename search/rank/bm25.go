@@ -471,25 +471,31 @@ func (s *wordsSearcher) nextFew(ctx *bsearch.SearchContext) (*bsearch.DocumentMa
 		if !ok {
 			return nil, nil
 		}
-		s.at = s.at[:0]
-		for _, p := range s.postings {
-			if p.cur != nil && p.doc == doc {
-				s.at = append(s.at, p)
-			}
-		}
-		dm, err := s.score(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range s.at {
-			if err := p.next(); err != nil {
-				return nil, err
-			}
-		}
-		if dm != nil {
-			return dm, nil
+		if dm, err := s.scoreAndStep(ctx, doc); dm != nil || err != nil {
+			return dm, err
 		}
 	}
+}
+
+// scoreAndStep scores document doc from the postings on it and moves
+// those postings past it; the match is nil when doc does not qualify.
+func (s *wordsSearcher) scoreAndStep(ctx *bsearch.SearchContext, doc uint64) (*bsearch.DocumentMatch, error) {
+	s.at = s.at[:0]
+	for _, p := range s.postings {
+		if p.cur != nil && p.doc == doc {
+			s.at = append(s.at, p)
+		}
+	}
+	dm, err := s.score(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range s.at {
+		if err := p.next(); err != nil {
+			return nil, err
+		}
+	}
+	return dm, nil
 }
 
 func (s *wordsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
@@ -552,23 +558,8 @@ func (s *wordsSearcher) nextAll(ctx *bsearch.SearchContext) (*bsearch.DocumentMa
 		if !aligned {
 			continue
 		}
-		s.at = s.at[:0]
-		for _, p := range s.postings {
-			if p.cur != nil && p.doc == target {
-				s.at = append(s.at, p)
-			}
-		}
-		dm, err := s.score(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range s.at {
-			if err := p.next(); err != nil {
-				return nil, err
-			}
-		}
-		if dm != nil {
-			return dm, nil
+		if dm, err := s.scoreAndStep(ctx, target); dm != nil || err != nil {
+			return dm, err
 		}
 	}
 }
