@@ -31,6 +31,11 @@ type textPairs struct {
 	// filter, which AnalyzerText applies after that same chain.
 	exactChain *analysis.DefaultAnalyzer
 	stemmer    analysis.TokenFilter
+	// name is the mapping's AnalyzerName instance and nameChain the same
+	// chain with the faster tokenizer (same tokens), or nil when the
+	// mapping's name analyzer is not the known one.
+	name      analysis.Analyzer
+	nameChain *analysis.DefaultAnalyzer
 }
 
 // newTextPairs returns the pairing for an index mapping, or nil when the
@@ -55,7 +60,13 @@ func newTextPairs(m mapping.IndexMapping) *textPairs {
 	}
 	chain := *ex
 	chain.Tokenizer = tokenize.Swap(ex.Tokenizer) // the same tokens, faster on ASCII
-	return &textPairs{exact: ex, stem: st, exactChain: &chain, stemmer: st.TokenFilters[len(st.TokenFilters)-1]}
+	p := &textPairs{exact: ex, stem: st, exactChain: &chain, stemmer: st.TokenFilters[len(st.TokenFilters)-1]}
+	if nm, ok := im.AnalyzerNamed(AnalyzerName).(*analysis.DefaultAnalyzer); ok && sameDefinition(im.CustomAnalysis.Analyzers[AnalyzerName], want[AnalyzerName]) {
+		names := *nm
+		names.Tokenizer = tokenize.Swap(nm.Tokenizer)
+		p.name, p.nameChain = nm, &names
+	}
+	return p
 }
 
 // sameDefinition compares two custom analyzer definitions, as written by
@@ -89,10 +100,18 @@ func (p *textPairs) mapDocument(m mapping.IndexMapping, id string, data any) (*d
 // pair replaces the analyzers of each (stemmed, exact) pair of text
 // fields with the same value and array positions by the two sides of one
 // sharedText. Fields are matched by name: title with title_exact, body
-// with body_exact.
+// with body_exact. Name fields (outlet and entity names as words) get the
+// name chain with the faster tokenizer: 46 short values per article.
 func (p *textPairs) pair(doc *document.Document) {
 	if p == nil {
 		return
+	}
+	if p.nameChain != nil {
+		for i, f := range doc.Fields {
+			if tf, ok := f.(*document.TextField); ok && tf.Analyzer() == p.name {
+				doc.Fields[i] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), p.nameChain)
+			}
+		}
 	}
 	find := func(name string, an analysis.Analyzer, ap []uint64) int {
 		for i, f := range doc.Fields {

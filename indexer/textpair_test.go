@@ -126,7 +126,8 @@ func TestTextPairsSameAnalysis(t *testing.T) {
 		checkStreams(t, m, p, a.Body)
 	}
 	for i, s := range pairTexts {
-		check(fmt.Sprintf("text %d", i), &Article{ID: "x", Title: s, Body: s + " " + s, Persons: []string{"Kim Jong Un"}})
+		check(fmt.Sprintf("text %d", i), &Article{ID: "x", Title: s, Body: s + " " + s, Source: s,
+			Persons: []string{"Kim Jong Un", s}, Organizations: []string{s, "O'Brien's Co."}, Places: []string{"São Paulo", s}})
 		check(fmt.Sprintf("title only %d", i), &Article{ID: "x", Title: s})
 	}
 	f, err := os.Open("../../shared/data/reuters21578.jsonl")
@@ -154,18 +155,28 @@ func TestTextPairsSameAnalysis(t *testing.T) {
 func TestTextPairsPairsTheRightFields(t *testing.T) {
 	m := NewMapping()
 	p := newTextPairs(m)
-	doc, _, err := p.mapDocument(m, "x", indexDocument(&Article{ID: "x", Title: "A title", Body: "A body", Source: "Wire"}))
+	doc, _, err := p.mapDocument(m, "x", indexDocument(&Article{ID: "x", Title: "A title", Body: "A body", Source: "Wire",
+		Persons: []string{"Kim Jong Un"}, Organizations: []string{"Wood Gundy"}, Places: []string{"Toronto"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shared []string
+	var shared, names []string
 	for _, f := range doc.Fields {
 		if tf, ok := f.(*document.TextField); ok {
 			switch tf.Analyzer().(type) {
 			case stemSide, exactSide:
 				shared = append(shared, tf.Name())
 			}
+			if tf.Analyzer() == p.nameChain {
+				names = append(names, tf.Name())
+			}
 		}
+	}
+	wantNames := []string{FieldSourceText, FieldPersonsText, FieldOrgsText, FieldPlacesText}
+	slices.Sort(wantNames)
+	slices.Sort(names)
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("name fields with the faster tokenizer (-want +got):\n%s", diff)
 	}
 	// Bleve maps a document's fields in map order: compare as sets.
 	want := []string{FieldTitle, FieldTitleExact, FieldBody, FieldBodyExact}
@@ -324,7 +335,7 @@ func FuzzTextPairs(f *testing.F) {
 	m := NewMapping()
 	p := newTextPairs(m)
 	f.Fuzz(func(t *testing.T, s string) {
-		data := indexDocument(&Article{ID: "x", Title: s, Body: s})
+		data := indexDocument(&Article{ID: "x", Title: s, Body: s, Source: s, Persons: []string{s, "Kim " + s}})
 		if diff := cmp.Diff(analysedFields(t, m, nil, data), analysedFields(t, m, p, data)); diff != "" {
 			t.Errorf("%q: (-plain +shared):\n%s", s, diff)
 		}
