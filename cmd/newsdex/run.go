@@ -39,6 +39,7 @@ Usage:
   newsdex check  [--index DIR]                            verify checksums and read every article
   newsdex backup [--index DIR] DEST                       online copy of the index (DEST.tar or -: a tar)
   newsdex restore FILE.tar DIR                            unpack a backup tar into DIR and check it
+  newsdex compact [--index DIR]                           merge the index's segments into one, after a bulk load
   newsdex entities list|merge|rename|retype|block|unblock|split|export [--index DIR] ...
   newsdex bench  --index DIR --queries FILE [--concurrency N] [--duration D]
   newsdex eval ner [--out FILE] CONLL_FILE
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBackup(ctx, rest, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, rest, stdout, stderr)
+	case "compact":
+		return runCompact(ctx, rest, stdout, stderr)
 	case "entities":
 		return runEntities(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
