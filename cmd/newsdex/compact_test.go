@@ -30,6 +30,9 @@ func TestCompactCommand(t *testing.T) {
 		return regexp.MustCompile(`"took_ms": *[0-9.]+`).ReplaceAllString(out, "")
 	}
 	before := search()
+	if out, _, err := runCmd(t, "stats", "--index", dir); err != nil || strings.Contains(out, "segments: 1\n") || !strings.Contains(out, "segments: ") {
+		t.Fatalf("stats before compact: %v %q; want several segments", err, out)
+	}
 	out, stderr, err := runCmd(t, "compact", "--config", config, "--index", dir)
 	if err != nil {
 		t.Fatalf("compact: %v\n%s", err, stderr)
@@ -40,6 +43,9 @@ func TestCompactCommand(t *testing.T) {
 	}
 	if out, stderr, err := runCmd(t, "check", "--index", dir); err != nil || !strings.HasPrefix(out, "ok: 1 segment files") {
 		t.Errorf("check after compact: %v %q %s", err, out, stderr)
+	}
+	if out, _, err := runCmd(t, "stats", "--index", dir); err != nil || !strings.Contains(out, "segments: 1\n") {
+		t.Errorf("stats after compact: %v %q; want one segment", err, out)
 	}
 	if after := search(); after != before {
 		t.Errorf("search after compact differs:\nbefore %s\nafter  %s", before, after)
