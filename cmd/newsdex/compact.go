@@ -49,7 +49,11 @@ func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if rep.Rounds == 0 {
+	switch {
+	case rep.Rounds == 0 && rep.SegmentsBefore == 0:
+		fmt.Fprintf(stdout, "%s is empty: nothing to compact\n", cfg.Index.Dir)
+		return nil
+	case rep.Rounds == 0:
 		fmt.Fprintf(stdout, "%s is already one segment (%.1f MiB)\n", cfg.Index.Dir, float64(rep.BytesAfter)/(1<<20))
 		return nil
 	}

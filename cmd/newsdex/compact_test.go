@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"newsdex/indexer"
 )
 
 // TestCompactCommand runs newsdex compact on an index of several
@@ -52,6 +54,16 @@ func TestCompactCommand(t *testing.T) {
 	}
 	if out, _, err := runCmd(t, "compact", "--index", dir); err != nil || !strings.Contains(out, "already one segment") {
 		t.Errorf("compacting again: %q, %v; want it to say there is one segment", out, err)
+	}
+
+	empty := filepath.Join(t.TempDir(), "empty")
+	idx, _, err := indexer.Open(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.Close()
+	if out, _, err := runCmd(t, "compact", "--index", empty); err != nil || !strings.Contains(out, "is empty: nothing to compact") {
+		t.Errorf("compacting an empty index: %q, %v", out, err)
 	}
 
 	for _, c := range []struct {
