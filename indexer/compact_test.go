@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -40,11 +41,14 @@ func compactFixture(t *testing.T, size int64, batches int) *mergeFixture {
 	return f
 }
 
-// hitsOf is what a few searches answer: totals and every hit's id.
-func hitsOf(t *testing.T, idx bleve.Index) map[string][]string {
+// hitsOf is what a few searches answer: every hit's id, for "report" (in
+// every article), five words of the first article, and a word in none.
+func hitsOf(t *testing.T, f *mergeFixture) map[string][]string {
 	t.Helper()
+	idx := f.g
+	words := regexp.MustCompile(`\b[a-z]{4,9}\b`).FindAllString(f.docs[0], 8)[3:]
 	out := map[string][]string{}
-	for _, q := range []string{"report", "the", "oil", "interest", "zzzz"} {
+	for _, q := range append(words, "report", "zzzz") {
 		mq := bleve.NewMatchQuery(q)
 		mq.SetField(FieldBody)
 		req := bleve.NewSearchRequestOptions(mq, 10_000, 0, false)
@@ -58,6 +62,9 @@ func hitsOf(t *testing.T, idx bleve.Index) map[string][]string {
 		}
 		slices.Sort(ids)
 		out[q] = ids
+	}
+	if len(out["report"]) != f.acked || len(out[words[0]]) == 0 || len(out["zzzz"]) != 0 {
+		t.Fatalf("searches found %d, %d and %d articles: the test's queries are not what it needs", len(out["report"]), len(out[words[0]]), len(out["zzzz"]))
 	}
 	return out
 }
@@ -75,7 +82,7 @@ func zapFiles(t *testing.T, dir string) int {
 // every search finds the same articles, and the index takes writes after.
 func TestCompact(t *testing.T) {
 	f := compactFixture(t, 256<<20, 6)
-	before := hitsOf(t, f.g)
+	before := hitsOf(t, f)
 	rep, err := f.g.Compact(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +100,7 @@ func TestCompact(t *testing.T) {
 	if n := zapFiles(t, f.dir); n != 1 {
 		t.Errorf("%d segment files on disk after compacting, want 1", n)
 	}
-	if diff := cmp.Diff(before, hitsOf(t, f.g)); diff != "" {
+	if diff := cmp.Diff(before, hitsOf(t, f)); diff != "" {
 		t.Errorf("hits changed (-before +after):\n%s", diff)
 	}
 	f.reads()
@@ -114,7 +121,7 @@ func TestCompact(t *testing.T) {
 func TestCompactWithoutSpace(t *testing.T) {
 	f := compactFixture(t, 192<<20, 6)
 	segs := f.segments()
-	before := hitsOf(t, f.g)
+	before := hitsOf(t, f)
 	_, bytes, err := persistedSegments(f.g.scorch())
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +136,7 @@ func TestCompactWithoutSpace(t *testing.T) {
 	if n := f.segments(); n != segs {
 		t.Errorf("%d segments after the refusal, want the %d of before", n, segs)
 	}
-	if diff := cmp.Diff(before, hitsOf(t, f.g)); diff != "" {
+	if diff := cmp.Diff(before, hitsOf(t, f)); diff != "" {
 		t.Errorf("hits changed (-before +after):\n%s", diff)
 	}
 	f.reads()
