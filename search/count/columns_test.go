@@ -451,3 +451,16 @@ func TestWarmBuildsEverySegment(t *testing.T) {
 		}
 	})
 }
+func TestLineSized(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, 8}, {1, 8}, {7, 8}, {8, 8}, {9, 16}, {12, 16}, {24, 24}, {25, 32}} {
+		if got := lineSized(c.n); got != c.want {
+			t.Errorf("lineSized(%d) = %d, want %d", c.n, got, c.want)
+		}
+		// A capacity of whole cache lines makes a slice's backing array
+		// a multiple of 64 bytes, which the allocator places on line
+		// boundaries.
+		if b := make([]uint64, 0, lineSized(c.n)); cap(b)*8%64 != 0 || cap(b) < c.n {
+			t.Errorf("lineSized(%d): capacity %d", c.n, cap(b))
+		}
+	}
+}

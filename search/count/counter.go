@@ -149,6 +149,7 @@ func (m Match) Value(slot int) uint32 {
 func (c *Cache) Take(breq *bleve.SearchRequest, ents Entities, h Hooks) *Counter {
 	fc := &Counter{cache: c, visit: h.Visit, onDoc: h.OnMatch}
 	if c.countable(breq) {
+		fc.want = make([]int, 0, lineSized(len(breq.Facets))) // read for every match
 		for name, fr := range breq.Facets {
 			slot := slotOf(fr.Field)
 			fc.want = append(fc.want, slot)
