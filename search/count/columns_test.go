@@ -451,6 +451,8 @@ func TestWarmBuildsEverySegment(t *testing.T) {
 		}
 	})
 }
+
+// TestLineSized: capacities of whole cache lines, never below the length.
 func TestLineSized(t *testing.T) {
 	for _, c := range []struct{ n, want int }{{0, 8}, {1, 8}, {7, 8}, {8, 8}, {9, 16}, {12, 16}, {24, 24}, {25, 32}} {
 		if got := lineSized(c.n); got != c.want {
