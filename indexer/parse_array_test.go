@@ -145,6 +145,7 @@ func FuzzParseJSONArray(f *testing.F) {
 		`[{"title":"a"}`,
 		`[]`,
 		`{"title":"t"}`,
+		"null",
 	} {
 		f.Add([]byte(s))
 	}
@@ -167,8 +168,14 @@ func FuzzParseJSONArray(f *testing.F) {
 				t.Fatalf("record %d: no error but no content", i)
 			}
 		}
+		// A valid array is one json.Unmarshal takes into a slice and that
+		// starts with '[': Unmarshal also takes null, leaving the slice
+		// nil, which is no array (the parser says so).
 		var elems []json.RawMessage
-		if json.Unmarshal(data, &elems) != nil {
+		if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' || json.Unmarshal(data, &elems) != nil {
+			if bytes.Equal(bytes.TrimSpace(data), []byte("null")) && err == nil {
+				t.Fatalf("%q parsed as an array", data)
+			}
 			return
 		}
 		if err != nil {
