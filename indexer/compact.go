@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
-	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Compaction merges an index's segments into one, as an operator does
@@ -124,23 +124,29 @@ func (g *Guarded) forceMerge(ctx context.Context, s *scorch.Scorch) error {
 	}
 }
 
-// persistedSegments counts the index's segments on disk and their bytes.
-func persistedSegments(s *scorch.Scorch) (int, uint64, error) {
-	r, err := s.Reader()
+// SegmentCount is the number of segments on disk in idx's current
+// snapshot; 0 for an index that is not a scorch index.
+func SegmentCount(idx bleve.Index) (int, error) {
+	adv, err := idx.Advanced()
 	if err != nil {
-		return 0, 0, err
+		return 0, nil
 	}
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok || snap == nil {
-		return 0, 0, errors.New("no index snapshot")
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return 0, nil
 	}
-	defer snap.Close()
-	n, bytes := 0, uint64(0)
-	for _, ss := range snap.Segments() {
-		if _, ok := ss.Segment().(segment.PersistedSegment); ok {
-			n++
+	n, _, err := persistedSegments(s)
+	return n, err
+}
+
+// persistedSegments counts the index's segments on disk and their bytes.
+func persistedSegments(s *scorch.Scorch) (n int, bytes uint64, err error) {
+	err = withPersistedSegments(s, func(persisted []*scorch.SegmentSnapshot) error {
+		n = len(persisted)
+		for _, ss := range persisted {
 			bytes += uint64(ss.FileSize())
 		}
-	}
-	return n, bytes, nil
+		return nil
+	})
+	return n, bytes, err
 }

@@ -211,36 +211,49 @@ func mergePlanOptions() mergeplan.MergePlanOptions {
 // merged segment can be as large as the segment files it merges, and all
 // the merged files of one plan exist before any input is deleted.
 func mergeNeed(s *scorch.Scorch, extra []mergeplan.Segment) (uint64, error) {
+	var need int64
+	err := withPersistedSegments(s, func(persisted []*scorch.SegmentSnapshot) error {
+		segs := make([]mergeplan.Segment, 0, len(persisted)+len(extra))
+		for _, ss := range persisted {
+			segs = append(segs, ss)
+		}
+		segs = append(segs, extra...)
+		opts := mergePlanOptions()
+		plan, err := mergeplan.Plan(segs, &opts)
+		if err != nil || plan == nil {
+			return err
+		}
+		for _, t := range plan.Tasks {
+			for _, seg := range t.Segments {
+				if seg.LiveSize() > 0 {
+					need += seg.FileSize()
+				}
+			}
+		}
+		return nil
+	})
+	return uint64(need), err
+}
+
+// withPersistedSegments calls fn with the segments on disk of the index's
+// current snapshot, which stays open until fn returns.
+func withPersistedSegments(s *scorch.Scorch, fn func([]*scorch.SegmentSnapshot) error) error {
 	r, err := s.Reader()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok || snap == nil {
-		return 0, errors.New("no index snapshot")
+		return errors.New("no index snapshot")
 	}
 	defer snap.Close()
-	var segs []mergeplan.Segment
+	var persisted []*scorch.SegmentSnapshot
 	for _, ss := range snap.Segments() {
 		if _, ok := ss.Segment().(segment.PersistedSegment); ok {
-			segs = append(segs, ss)
+			persisted = append(persisted, ss)
 		}
 	}
-	segs = append(segs, extra...)
-	opts := mergePlanOptions()
-	plan, err := mergeplan.Plan(segs, &opts)
-	if err != nil || plan == nil {
-		return 0, err
-	}
-	var need int64
-	for _, t := range plan.Tasks {
-		for _, seg := range t.Segments {
-			if seg.LiveSize() > 0 {
-				need += seg.FileSize()
-			}
-		}
-	}
-	return uint64(need), nil
+	return fn(persisted)
 }
 
 // plannedSegment stands for a segment a write is about to add, in a merge

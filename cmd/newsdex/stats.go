@@ -43,12 +43,12 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Segments on disk: many after a bulk load say newsdex compact would
 	// make the index smaller.
-	segs, err := filepath.Glob(filepath.Join(cfg.Index.Dir, "store", "*.zap"))
+	segs, err := indexer.SegmentCount(idx)
 	if err != nil {
 		return fmt.Errorf("index segments: %w", err)
 	}
 	fmt.Fprintf(stdout, "index:    %s\narticles: %d\nsources:  %d\nsize:     %.1f MB\nsegments: %d\n",
-		cfg.Index.Dir, st.Articles, st.Sources, float64(size)/1e6, len(segs))
+		cfg.Index.Dir, st.Articles, st.Sources, float64(size)/1e6, segs)
 	return nil
 }
 
